@@ -1,0 +1,1 @@
+"""infergen: compile short model-serving specs into Config Sync-ready GKE manifests."""

@@ -1,0 +1,220 @@
+"""Step 4: semantic checks across fields, files and environments.
+
+Two registries of small rules, one function each: rules over the whole set of inputs
+(names, environments, clusters) and rules over one Plan (a model in an environment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from generator.catalog import Catalog
+from generator.diagnostics import Diagnostic
+from generator.load import Source
+from generator.model import Plan, Platform
+from generator.validate import did_you_mean
+
+STEP = "check"
+RESERVED_LABEL_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/",
+                           "app.kubernetes.io/", "infergen.dev/")
+
+# ----------------------------------------------------------------- rules over all inputs
+
+
+def platform_count(platforms: list[Source], models: list[Source]) -> Iterator[Diagnostic]:
+    """Exactly one Platform describes the environments."""
+    if not platforms:
+        where = models[0].display if models else "specs"
+        yield Diagnostic(where, 0, 0, "", "no Platform found", STEP,
+                         "add specs/platform.yaml with `kind: Platform`")
+    for extra in platforms[1:]:
+        yield extra.document.locate(("kind",)).diagnostic(
+            STEP, f"a second Platform (the first is {platforms[0].display})", "keep one")
+
+
+def environment_names(platform: Platform) -> Iterator[Diagnostic]:
+    """Environment names are unique; a cluster syncs one environment."""
+    seen: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for index, env in enumerate(platform.environments):
+        if env.name in seen:
+            yield platform.source.document.locate(
+                ("spec", "environments", index, "name")).diagnostic(
+                STEP, f"environment {env.name!r} is defined twice")
+        if env.name == "bootstrap":
+            yield platform.source.document.locate(
+                ("spec", "environments", index, "name")).diagnostic(
+                STEP, "environment name 'bootstrap' is reserved",
+                "rendered/bootstrap holds the clusters' RootSyncs")
+        seen[env.name] = env.name
+        for c_index, cluster in enumerate(env.clusters):
+            if cluster in owner and owner[cluster] != env.name:
+                yield platform.source.document.locate(
+                    ("spec", "environments", index, "clusters", c_index)).diagnostic(
+                    STEP, f"cluster {cluster!r} is already in environment {owner[cluster]!r}",
+                    "a cluster syncs exactly one environment root")
+            owner.setdefault(cluster, env.name)
+
+
+def config_sync_auth(platform: Platform) -> Iterator[Diagnostic]:
+    """Config Sync gets the credentials its auth mode needs."""
+    sync = platform.config_sync
+    if sync["auth"] == "gcpserviceaccount" and "gcpServiceAccountEmail" not in sync:
+        yield platform.source.document.locate(("spec", "configSync", "auth")).diagnostic(
+            STEP, "auth gcpserviceaccount needs configSync.gcpServiceAccountEmail")
+    if sync["auth"] not in ("token", "ssh") and "secretRef" in sync:
+        yield platform.source.document.locate(("spec", "configSync", "secretRef")).diagnostic(
+            STEP, f"secretRef is only used with auth token or ssh, not {sync['auth']}")
+    if sync["auth"] != "gcpserviceaccount" and "gcpServiceAccountEmail" in sync:
+        yield platform.source.document.locate(
+            ("spec", "configSync", "gcpServiceAccountEmail")).diagnostic(
+            STEP, "gcpServiceAccountEmail is only used with auth gcpserviceaccount")
+
+
+def model_environments(source: Source, platform: Platform) -> Iterator[Diagnostic]:
+    """deployTo and environments name environments of the Platform."""
+    spec = source.document.data["spec"]
+    known = [e.name for e in platform.environments]
+    for index, name in enumerate(spec.get("deployTo", [])):
+        if name not in known:
+            yield source.document.locate(("spec", "deployTo", index)).diagnostic(
+                STEP, f"environment {name!r} is not in the Platform (known: "
+                + ", ".join(known) + ")", did_you_mean(name, known))
+    for name in spec.get("environments", {}):
+        if name not in known:
+            yield source.document.locate(("spec", "environments", name), at_key=True).diagnostic(
+                STEP, f"environment {name!r} is not in the Platform (known: "
+                + ", ".join(known) + ")", did_you_mean(name, known))
+        elif "deployTo" in spec and name not in spec["deployTo"]:
+            yield source.document.locate(("spec", "environments", name), at_key=True).diagnostic(
+                STEP, f"overrides for {name!r}, which deployTo leaves out",
+                "add it to deployTo or remove the overrides", "warning")
+
+
+def model_labels(source: Source) -> Iterator[Diagnostic]:
+    """User labels never take keys that Config Sync or infergen reserve."""
+    for key in source.document.data["metadata"].get("labels", {}):
+        if key.startswith(RESERVED_LABEL_PREFIXES):
+            yield source.document.locate(("metadata", "labels", key), at_key=True).diagnostic(
+                STEP, f"label {key!r} uses a reserved prefix",
+                "Config Sync rejects configsync.gke.io/ and configmanagement.gke.io/ labels; "
+                "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
+
+
+def unique_names(plans: Iterable[Plan]) -> Iterator[Diagnostic]:
+    """One model per (environment, namespace, name)."""
+    first: dict[tuple[str, str, str], Plan] = {}
+    for plan in plans:
+        key = (plan.environment.name, plan.namespace, plan.name)
+        if key in first and first[key].source is not plan.source:
+            yield plan.source.document.locate(("metadata", "name")).diagnostic(
+                STEP, f"{plan.namespace}/{plan.name} is also defined in "
+                f"{first[key].source.display} (environment {plan.environment.name})",
+                "rename one of them or put it in another namespace")
+        first.setdefault(key, plan)
+
+
+# ----------------------------------------------------------------- rules over one plan
+
+PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
+
+# Contract fields that a later release implements. Until then a spec using them is refused,
+# never silently rendered without them.
+def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Refuse contract fields infergen cannot render yet."""
+    spec = plan.spec
+    soon = "not supported yet by this version of infergen"
+    engine = spec["server"]["engine"]
+    if engine not in catalog.engines:
+        yield plan.locate("server", "engine").diagnostic(
+            STEP, f"engine {engine!r} is {soon}", "use vllm")
+    accelerator = spec["accelerator"].get("type")
+    if accelerator in catalog.tpus or accelerator == "none":
+        yield plan.locate("accelerator", "type").diagnostic(
+            STEP, f"accelerator {accelerator!r} is {soon}", "use an NVIDIA GPU")
+    for field in ("topology", "sharing"):
+        if field in spec["accelerator"]:
+            yield plan.locate("accelerator", field).diagnostic(
+                STEP, f"accelerator.{field} is {soon}")
+    if spec["capacity"]["provisioning"] != ["on-demand"] or "reservation" in spec["capacity"]:
+        yield plan.locate("capacity").diagnostic(
+            STEP, f"capacity other than on-demand is {soon}")
+    source = spec["model"].get("source", "")
+    if not source.startswith("hf://"):
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"model sources other than hf:// are {soon}")
+    if spec["model"].get("adapters"):
+        yield plan.locate("model", "adapters").diagnostic(STEP, f"model.adapters is {soon}")
+    if spec["routing"]["inferenceGateway"]:
+        yield plan.locate("routing", "inferenceGateway").diagnostic(
+            STEP, f"routing.inferenceGateway is {soon}")
+    if spec["monitoring"]["alerts"]:
+        yield plan.locate("monitoring", "alerts").diagnostic(STEP, f"monitoring.alerts is {soon}")
+    if spec["scaling"]["metric"] == "cpu":
+        yield plan.locate("scaling", "metric").diagnostic(
+            STEP, f"scaling.metric cpu is {soon}", "use queue-size")
+    if plan.environment.target != "gke":
+        yield plan.environment.location.diagnostic(
+            STEP, f"target {plan.environment.target!r} is {soon}")
+    if "clusters" in plan.source.document.data["spec"]:
+        yield plan.source.document.locate(("spec", "clusters")).diagnostic(
+            STEP, f"spec.clusters is {soon}")
+
+
+def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Every model says which accelerator it runs on."""
+    if "type" not in plan.spec["accelerator"]:
+        yield plan.locate("accelerator").diagnostic(
+            STEP, "accelerator.type is required", "for example `accelerator: {type: nvidia-l4}`")
+
+
+def gpu_count(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A GPU count is one a single GKE node of that type offers."""
+    gpu = catalog.gpus.get(plan.spec["accelerator"].get("type", ""))
+    count = plan.spec["accelerator"]["count"]
+    if gpu is not None and count not in gpu.counts:
+        yield plan.locate("accelerator", "count").diagnostic(
+            STEP, f"{count} is not one of {gpu.counts} for {gpu.name}",
+            "GKE nodes of this type carry only these GPU counts")
+
+
+def gpu_dtype(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """bfloat16 needs a GPU that computes in it."""
+    gpu = catalog.gpus.get(plan.spec["accelerator"].get("type", ""))
+    if gpu is not None and not gpu.bfloat16 and plan.spec["model"]["dtype"] == "bfloat16":
+        yield plan.locate("model", "dtype").diagnostic(
+            STEP, f"{gpu.name} does not support bfloat16", "use float16")
+
+
+def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """minReplicas <= maxReplicas, and no scale to zero with a plain HPA."""
+    scaling = plan.spec["scaling"]
+    if scaling["minReplicas"] > scaling["maxReplicas"]:
+        yield plan.locate("scaling", "minReplicas").diagnostic(
+            STEP, f"minReplicas {scaling['minReplicas']} is greater than maxReplicas "
+            f"{scaling['maxReplicas']} in environment {plan.environment.name}")
+    if scaling["minReplicas"] == 0:
+        yield plan.locate("scaling", "minReplicas").diagnostic(
+            STEP, "minReplicas 0 (scale to zero) is not possible with a "
+            "HorizontalPodAutoscaler on GKE", "use minReplicas: 1")
+
+
+def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The scaling metric is one the engine exports."""
+    engine = catalog.engines.get(plan.spec["server"]["engine"])
+    metric = plan.spec["scaling"]["metric"]
+    if engine is None or metric in ("none", "cpu"):
+        return
+    signals = engine.get("loadSignals", {})
+    if metric not in signals:
+        yield plan.locate("scaling", "metric").diagnostic(
+            STEP, f"engine {plan.spec['server']['engine']} has no {metric} metric",
+            "choose one of: " + ", ".join(sorted(signals)))
+
+
+PLAN_RULES: tuple[PlanRule, ...] = (
+    not_supported_yet, accelerator_given, gpu_count, gpu_dtype, replica_bounds, load_signal,
+)
+
+
+def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
+    return [d for rule in PLAN_RULES for d in rule(plan, catalog)]

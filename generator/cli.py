@@ -1,0 +1,120 @@
+"""Command line: parse flags, call the pipeline, print, choose the exit code.
+
+Exit codes: 0 success, 1 problems in the specs (or a stale tree with --check), 3 a bug in
+infergen (with a traceback, because then it is useful).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import catalog as catalog_data
+from generator.diagnostics import Diagnostic, format_all
+from generator.pipeline import Outcome, compile_specs
+from generator.schema_store import INPUT_KINDS, input_schema
+from generator.write import WriteError, compare, scan, write
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+    show_default=True, help="How diagnostics are printed.")
+
+
+def _report(diagnostics: list[Diagnostic], fmt: str) -> None:
+    if diagnostics:
+        click.echo(format_all(diagnostics, fmt), err=fmt == "text")
+
+
+def _exit_code(outcome: Outcome) -> int:
+    if outcome.bug:
+        return EXIT_BUG
+    return EXIT_PROBLEMS if outcome.failed else EXIT_OK
+
+
+def _guard(command: Callable[..., int]) -> Callable[..., None]:
+    """Turn a command's return value into the exit code; an unexpected exception is a bug."""
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - anything unexpected is infergen's fault
+            traceback.print_exc()
+            click.echo("infergen: internal error; this is a bug, please report it", err=True)
+            code = EXIT_BUG
+        sys.exit(code)
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="infergen")
+def main() -> None:
+    """Compile model-serving specs into Config Sync-ready GKE manifests."""
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Specs folder; its Platform is used for single files.")
+@format_option
+@_guard
+def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
+    """Check specs (files or folders; default: the specs folder)."""
+    outcome = compile_specs(list(paths) or [specs], "rendered", catalog_data.load(),
+                            platform_fallback=specs)
+    _report(outcome.diagnostics, fmt)
+    return _exit_code(outcome)
+
+
+@main.command("render")
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Folder of specs to compile.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("rendered"),
+              show_default=True, help="Folder of the rendered tree.")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 listing the files that differ from the specs.")
+@format_option
+@_guard
+def render_command(specs: Path, out: Path, check: bool, fmt: str) -> int:
+    """Validate the specs, then write the rendered tree atomically."""
+    outcome = compile_specs([specs], out.as_posix(), catalog_data.load())
+    _report(outcome.diagnostics, fmt)
+    if outcome.tree is None or outcome.failed:
+        if not outcome.bug:
+            click.echo(f"infergen: {out} left untouched", err=True)
+        return _exit_code(outcome)
+    if check:
+        changes = compare(outcome.tree, scan(out))
+        if changes.any or changes.blocked:
+            click.echo("\n".join(changes.lines(out.as_posix())))
+            click.echo(f"infergen: {out} is stale; run `make render` and commit it", err=True)
+            return EXIT_PROBLEMS
+        click.echo(f"infergen: {out} is up to date ({len(outcome.tree)} files)")
+        return EXIT_OK
+    try:
+        changes = write(out, outcome.tree)
+    except WriteError as exc:
+        click.echo(f"infergen: {exc}", err=True)
+        return EXIT_PROBLEMS
+    summary = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
+               f"{len(changes.removed)} removed")
+    click.echo(f"infergen: rendered {len(outcome.tree)} files into {out} ({summary})")
+    return EXIT_OK
+
+
+@main.command("schema")
+@click.argument("kind", required=False, type=click.Choice(sorted(INPUT_KINDS)))
+def schema_command(kind: str | None) -> None:
+    """Print the JSON Schema of a spec kind (default: all, keyed by kind)."""
+    if kind:
+        click.echo(json.dumps(input_schema(kind), indent=2))
+    else:
+        click.echo(json.dumps({k: input_schema(k) for k in sorted(INPUT_KINDS)}, indent=2))

@@ -1,0 +1,108 @@
+"""Step 1: find spec files and read them into positioned documents.
+
+A file that cannot be read or parsed becomes diagnostics, never an exception, so one bad
+file never hides the problems of the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic
+from generator.yamlio import Document, decode, parse
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+MAX_SPEC_FILES = 20_000
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input document: where it is shown (`display`), and its path inside the specs
+    folder (`rel`), which is what rendered headers name so output never depends on cwd."""
+
+    display: str
+    rel: str
+    document: Document
+
+    @property
+    def kind(self) -> object:
+        data = self.document.data
+        return data.get("kind") if isinstance(data, dict) else None
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
+    """(file, root) pairs for every spec file under the given files and folders."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[Diagnostic] = []
+    for given in paths:
+        if given.is_dir():
+            root = given.resolve()
+            for file in sorted(given.rglob("*")):
+                if file.suffix in SPEC_SUFFIXES and file.is_file():
+                    real = file.resolve()
+                    if not real.is_relative_to(root):
+                        problems.append(Diagnostic(
+                            _display(file), 0, 0, "",
+                            f"symbolic link points outside {_display(given)}", "load",
+                            "copy the spec into the folder instead"))
+                        continue
+                    found.append((file, given))
+        elif given.is_file():
+            found.append((given, given.parent))
+        else:
+            problems.append(Diagnostic(_display(given), 0, 0, "", "no such file or folder",
+                                       "load"))
+    if len(found) > MAX_SPEC_FILES:
+        problems.append(Diagnostic(_display(Path(".")), 0, 0, "",
+                                   f"{len(found)} spec files found, more than the "
+                                   f"{MAX_SPEC_FILES} allowed", "load"))
+        return [], problems
+    return found, problems
+
+
+def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:
+    display = _display(file)
+    rel = file.relative_to(root).as_posix()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        return [], [Diagnostic(display, 0, 0, "", f"cannot read: {exc.strerror}", "load")]
+    text, problems = decode(raw, display)
+    if text is None:
+        return [], problems
+    documents, problems = parse(text, display)
+    if problems:
+        return [], problems
+    if not documents:
+        return [], [Diagnostic(display, 1, 1, "", "file is empty", "load",
+                               "add a Platform or ModelDeployment, or delete the file")]
+    if len(documents) > 1:
+        second = documents[1].values.get((), (1, 1))
+        return [], [Diagnostic(display, second[0], second[1], "",
+                               "more than one YAML document in a spec file", "load",
+                               "put each ModelDeployment in a file of its own")]
+    document = documents[0]
+    if not isinstance(document.data, dict):
+        return [], [Diagnostic(display, 1, 1, "", "document is not a mapping", "load",
+                               "a spec starts with `apiVersion: infergen.dev/v1alpha1`")]
+    return [Source(display, rel, document)], []
+
+
+def load(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
+    files, problems = discover(paths)
+    sources: list[Source] = []
+    for file, root in files:
+        found, file_problems = read(file, root)
+        sources.extend(found)
+        problems.extend(file_problems)
+    return sources, problems

@@ -1,0 +1,96 @@
+"""The compiler from specs to a tree of manifests, step by step:
+load -> schema -> resolve -> check -> build -> verify -> (serialize).
+
+Pure: reads the spec files, returns diagnostics and the tree as text. Every problem of a
+step is collected; the pipeline stops between steps, never inside one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import checks, validate
+from generator.build import build
+from generator.catalog import Catalog
+from generator.diagnostics import Diagnostic, errors
+from generator.load import Source, load
+from generator.model import Plan, Platform
+from generator.resolve import platform_from, plans_for
+from generator.verify import verify
+from generator.write import serialize
+
+
+@dataclass
+class Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tree: dict[str, str] | None = None  # path inside the output folder -> text
+    bug: bool = False  # the generator, not the specs, is at fault
+
+    @property
+    def failed(self) -> bool:
+        return bool(errors(self.diagnostics)) or self.tree is None
+
+
+def _with_platform(sources: list[Source], fallback: Path | None) -> list[Source]:
+    """Validating single files still needs the Platform for cross-checks: take the one in
+    the specs folder when the files given hold none."""
+    if any(s.kind == "Platform" for s in sources) or fallback is None or not fallback.is_dir():
+        return sources
+    extra, _ = load([fallback])
+    return sources + [s for s in extra if s.kind == "Platform"]
+
+
+def _plans(platform: Platform, models: list[Source],
+           catalog: Catalog) -> tuple[list[Plan], list[Diagnostic]]:
+    problems = list(checks.environment_names(platform)) + list(checks.config_sync_auth(platform))
+    plans: list[Plan] = []
+    for source in models:
+        found = list(checks.model_environments(source, platform))
+        found += checks.model_labels(source)
+        problems += found
+        if not errors(found):
+            plans += plans_for(source, platform, catalog)
+    problems += checks.unique_names(plans)
+    for plan in plans:
+        problems += checks.check_plan(plan, catalog)
+    for env in platform.environments:
+        if not any(p.environment is env for p in plans):
+            problems.append(env.location.diagnostic(
+                checks.STEP, f"environment {env.name!r} has no models",
+                "Config Sync removes everything it synced from an empty root", "warning"))
+    return plans, problems
+
+
+def compile_specs(paths: list[Path], out: str, catalog: Catalog,
+                  platform_fallback: Path | None = None) -> Outcome:
+    outcome = Outcome()
+    sources, outcome.diagnostics = load(paths)
+    sources = _with_platform(sources, platform_fallback)
+
+    valid: list[Source] = []
+    for source in sources:
+        found = validate.check(source)
+        outcome.diagnostics += found
+        if not found:
+            valid.append(source)
+    platforms = [s for s in sources if s.kind == "Platform"]
+    models = [s for s in valid if s.kind == "ModelDeployment"]
+    outcome.diagnostics += checks.platform_count(platforms, models)
+    if len(platforms) != 1 or platforms[0] not in valid:
+        return outcome
+
+    platform = platform_from(platforms[0])
+    plans, problems = _plans(platform, models, catalog)
+    outcome.diagnostics += problems
+    if errors(outcome.diagnostics):
+        return outcome
+
+    rendered = build(plans, platform, catalog)
+    bugs = verify(rendered, platform.kubernetes_version, out)
+    outcome.diagnostics += bugs
+    if bugs:
+        outcome.bug = True
+        return outcome
+    outcome.tree = serialize(rendered)
+    return outcome

@@ -1,0 +1,93 @@
+"""Step 2: check each input document against its JSON Schema.
+
+Every error of every document is reported, pointed at the line of the offending key or
+value, with a "did you mean" hint for misspelled field names and enum values.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from generator.diagnostics import Diagnostic
+from generator.load import Source
+from generator.schema_store import INPUT_KINDS, input_validator
+
+STEP = "schema"
+
+
+def did_you_mean(word: str, choices: Iterable[object]) -> str:
+    options = [str(c) for c in choices]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _describe(schema: Any) -> str:
+    return schema.get("description", "") if isinstance(schema, dict) else ""
+
+
+def _most_relevant(error: ValidationError) -> ValidationError:
+    # oneOf/anyOf report "not valid under any"; the closest branch says what is wrong.
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return _most_relevant(best_match(error.context))
+    return error
+
+
+def _diagnostics(error: ValidationError, source: Source) -> list[Diagnostic]:
+    error = _most_relevant(error)
+    doc = source.document
+    path = tuple(error.absolute_path)
+    where = doc.locate(path)
+    value = error.instance
+    kind = error.validator
+
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extras = sorted(k for k in value if k not in allowed)
+        return [doc.locate((*path, key), at_key=True).diagnostic(
+            STEP, f"unknown field {key!r}", did_you_mean(key, allowed)) for key in extras]
+    if kind == "required":
+        missing = str(error.validator_value[0]) if len(error.validator_value) == 1 else ""
+        for name in error.validator_value:
+            if isinstance(value, dict) and name not in value:
+                missing = name
+                break
+        return [where.diagnostic(STEP, f"missing required field {missing!r}")]
+    if kind == "enum":
+        allowed_values = ", ".join(str(v) for v in error.validator_value)
+        return [where.diagnostic(STEP, f"{value!r} is not one of: {allowed_values}",
+                                 did_you_mean(str(value), error.validator_value))]
+    if kind == "const":
+        return [where.diagnostic(STEP, f"must be {error.validator_value!r}, not {value!r}")]
+    if kind == "type":
+        expected = error.validator_value
+        return [where.diagnostic(STEP, f"expected {expected}, got {type(value).__name__} "
+                                 f"{value!r}")]
+    if kind in ("pattern", "maxLength", "minLength") and isinstance(value, str):
+        rule = _describe(error.schema)
+        return [where.diagnostic(STEP, f"{value!r} is not valid" + (f": {rule}" if rule else
+                                 f" ({error.message})"))]
+    if kind == "propertyNames":
+        return [where.diagnostic(STEP, error.message)]
+    return [where.diagnostic(STEP, error.message)]
+
+
+def check(source: Source) -> list[Diagnostic]:
+    """Schema diagnostics for one input document (empty when it is valid)."""
+    data = source.document.data
+    kind = data.get("kind")
+    if kind not in INPUT_KINDS:
+        where = source.document.locate(("kind",))
+        shown = f"{kind!r}" if kind is not None else "missing"
+        return [where.diagnostic(STEP, f"kind is {shown}; expected one of: "
+                                 + ", ".join(INPUT_KINDS),
+                                 did_you_mean(str(kind), INPUT_KINDS))]
+    validator: jsonschema.Draft202012Validator = input_validator(kind)
+    problems: list[Diagnostic] = []
+    for error in validator.iter_errors(data):
+        problems.extend(_diagnostics(error, source))
+    return problems

@@ -1,0 +1,64 @@
+"""Step 6: check every rendered object before anything is written.
+
+Built-in kinds against the Kubernetes API (strict), custom resources against the schemas in
+schemas/crds/, synced roots against Config Sync's rules. The specs were valid by now, so
+any failure here is a bug in infergen and is reported as one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from generator.build import Rendered
+from generator.diagnostics import Diagnostic, dotted
+from generator.schema_store import crd_validator
+from generator.verify import configsync_rules, kubernetes_api
+
+STEP = "verify"
+BUG_HINT = "this is a bug in infergen: please report it with the spec that caused it"
+
+
+def _name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    name = meta.get("name", "?") if isinstance(meta, dict) else "?"
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    return f"{obj.get('kind')} {namespace}/{name}" if namespace else f"{obj.get('kind')} {name}"
+
+
+def _schema_errors(obj: dict[str, Any], version: str) -> list[tuple[str, str]]:
+    api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
+    validator = (kubernetes_api.validator(version, api_version, kind)
+                 or crd_validator(api_version, kind))
+    if validator is None:
+        return [("", f"has no schema to verify {api_version} {kind} against")]
+    errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    return [(dotted(e.absolute_path), e.message) for e in errors]
+
+
+def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[Diagnostic]:
+    version = kubernetes_api.schema_version(kubernetes_version)
+    problems: list[Diagnostic] = []
+    if version is None:
+        return [Diagnostic(out, 0, 0, "", f"no Kubernetes {kubernetes_version} API schemas "
+                           "installed", STEP, "upgrade kubernetes-validate")]
+
+    def report(item: Rendered, path: str, message: str) -> None:
+        problems.append(Diagnostic(f"{out}/{item.path}", 0, 0, path,
+                                   f"generated {_name(item.obj)} {message}", STEP, BUG_HINT))
+
+    roots: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for item in rendered:
+        for path, message in _schema_errors(item.obj, version):
+            report(item, path, message)
+        root = item.path.split("/", 1)[0]
+        if item.obj.get("kind") == "Kustomization":
+            continue
+        if root != "bootstrap":
+            for message in configsync_rules.check_object(item.obj):
+                report(item, "", message)
+            roots[root].append((item.path, item.obj))
+    for objects in roots.values():
+        for path, message in configsync_rules.duplicates(objects):
+            problems.append(Diagnostic(f"{out}/{path}", 0, 0, "", message, STEP, BUG_HINT))
+    return problems

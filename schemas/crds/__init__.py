@@ -1,0 +1,1 @@
+"""Schemas of the custom resources infergen renders (see README.md here)."""
