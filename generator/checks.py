@@ -7,6 +7,7 @@ Two registries of small rules, one function each: rules over the whole set of in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.load import Source

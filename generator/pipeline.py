@@ -16,7 +16,7 @@ from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, errors
 from generator.load import Source, load
 from generator.model import Plan, Platform
-from generator.resolve import platform_from, plans_for
+from generator.resolve import plans_for, platform_from
 from generator.verify import verify
 from generator.write import serialize
 

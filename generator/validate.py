@@ -44,6 +44,7 @@ def _diagnostics(error: ValidationError, source: Source) -> list[Diagnostic]:
     where = doc.locate(path)
     value = error.instance
     kind = error.validator
+    rule: Any = error.validator_value
 
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -51,21 +52,20 @@ def _diagnostics(error: ValidationError, source: Source) -> list[Diagnostic]:
         return [doc.locate((*path, key), at_key=True).diagnostic(
             STEP, f"unknown field {key!r}", did_you_mean(key, allowed)) for key in extras]
     if kind == "required":
-        missing = str(error.validator_value[0]) if len(error.validator_value) == 1 else ""
-        for name in error.validator_value:
+        missing = str(rule[0])
+        for name in rule:
             if isinstance(value, dict) and name not in value:
                 missing = name
                 break
         return [where.diagnostic(STEP, f"missing required field {missing!r}")]
     if kind == "enum":
-        allowed_values = ", ".join(str(v) for v in error.validator_value)
+        allowed_values = ", ".join(str(v) for v in rule)
         return [where.diagnostic(STEP, f"{value!r} is not one of: {allowed_values}",
-                                 did_you_mean(str(value), error.validator_value))]
+                                 did_you_mean(str(value), rule))]
     if kind == "const":
-        return [where.diagnostic(STEP, f"must be {error.validator_value!r}, not {value!r}")]
+        return [where.diagnostic(STEP, f"must be {rule!r}, not {value!r}")]
     if kind == "type":
-        expected = error.validator_value
-        return [where.diagnostic(STEP, f"expected {expected}, got {type(value).__name__} "
+        return [where.diagnostic(STEP, f"expected {rule}, got {type(value).__name__} "
                                  f"{value!r}")]
     if kind in ("pattern", "maxLength", "minLength") and isinstance(value, str):
         rule = _describe(error.schema)

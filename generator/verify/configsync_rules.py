@@ -69,7 +69,8 @@ def no_reserved_metadata(obj: dict[str, Any]) -> Iterator[str]:
             yield f"has reserved annotation {key!r} (KNV1010)"
     managed = annotations.get("configmanagement.gke.io/managed")
     if managed is not None and managed != "disabled":
-        yield f"configmanagement.gke.io/managed is {managed!r}, only 'disabled' is allowed (KNV1005)"
+        yield (f"configmanagement.gke.io/managed is {managed!r}, only 'disabled' is allowed "
+               "(KNV1005)")
 
 
 def scope(obj: dict[str, Any]) -> Iterator[str]:

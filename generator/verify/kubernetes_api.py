@@ -49,8 +49,9 @@ def _file_name(api_version: str, kind: str) -> str:
 def _registry(version: str) -> referencing.Registry:
     folder = _schema_root().joinpath(f"v{version}.0-local-strict")
     definitions = json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
-    return referencing.Registry().with_resource(
+    registry: referencing.Registry = referencing.Registry().with_resource(
         definitions["$id"], referencing.Resource.from_contents(definitions))
+    return registry
 
 
 @cache

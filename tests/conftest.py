@@ -1,0 +1,37 @@
+"""Shared test helpers: rendering a specs folder in memory and finding the real tools."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import catalog
+from generator.pipeline import Outcome, compile_specs
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+UPSTREAM_SCHEMAS = ROOT.parent / "shared" / "upstream-crd-schemas"
+
+
+def render_tree(specs: Path) -> Outcome:
+    return compile_specs([specs], "rendered", catalog.load())
+
+
+def read_tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def golden_cases() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if (p / "specs").is_dir())
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """The real kubectl: its absence fails the run rather than skipping the checks."""
+    path = shutil.which("kubectl")
+    if path is None:
+        pytest.fail("kubectl is required for the kustomize build tests (install kubectl)")
+    return path
