@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from generator import memory_fit
+from generator.accelerators import ShapeError, shape_of
+from generator.build import resources
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.load import Source
@@ -129,16 +132,9 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("server", "engine").diagnostic(
             STEP, f"engine {engine!r} is {soon}", "use vllm")
     accelerator = spec["accelerator"].get("type")
-    if accelerator in catalog.tpus or accelerator == "none":
-        yield plan.locate("accelerator", "type").diagnostic(
-            STEP, f"accelerator {accelerator!r} is {soon}", "use an NVIDIA GPU")
-    for field in ("topology", "sharing"):
-        if field in spec["accelerator"]:
-            yield plan.locate("accelerator", field).diagnostic(
-                STEP, f"accelerator.{field} is {soon}")
-    if spec["capacity"]["provisioning"] != ["on-demand"] or "reservation" in spec["capacity"]:
-        yield plan.locate("capacity").diagnostic(
-            STEP, f"capacity other than on-demand is {soon}")
+    if "topology" in spec["accelerator"] and accelerator not in catalog.tpus:
+        yield plan.locate("accelerator", "topology").diagnostic(
+            STEP, "accelerator.topology applies to TPUs only")
     source = spec["model"].get("source", "")
     if not source.startswith("hf://"):
         yield plan.locate("model", "source").diagnostic(
@@ -168,14 +164,106 @@ def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, "accelerator.type is required", "for example `accelerator: {type: nvidia-l4}`")
 
 
-def gpu_count(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """A GPU count is one a single GKE node of that type offers."""
-    gpu = catalog.gpus.get(plan.spec["accelerator"].get("type", ""))
-    count = plan.spec["accelerator"]["count"]
-    if gpu is not None and count not in gpu.counts:
+def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The engine runs on this kind of accelerator, and across hosts if the slice needs it."""
+    name = plan.spec["server"]["engine"]
+    if name not in catalog.engines or "type" not in plan.spec["accelerator"]:
+        return
+    kind = catalog.accelerator_kind(plan.spec["accelerator"]["type"])
+    supported = catalog.engines[name]["accelerators"]
+    if kind not in supported:
+        yield plan.locate("accelerator", "type").diagnostic(
+            STEP, f"engine {name} does not run on {'a CPU' if kind == 'none' else kind + 's'}",
+            "choose an accelerator of kind: " + ", ".join(supported))
+        return
+    try:
+        shape = shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError:
+        return
+    if shape.multi_host and kind not in catalog.engines[name].get("multiHostScript", {}):
+        yield plan.locate("accelerator").diagnostic(
+            STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes",
+            "choose an accelerator that fits one node")
+
+
+def accelerator_shape(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The accelerator is one GKE offers: GPU counts per node, sharing rules, TPU topology."""
+    if "type" not in plan.spec["accelerator"]:
+        return
+    try:
+        shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError as error:
+        yield plan.locate("accelerator", *error.field.split(".")).diagnostic(
+            STEP, error.message, error.hint)
+
+
+def memory_fits(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The weights plus a reserve fit the accelerator memory of one replica."""
+    found = memory_fit.problem(plan.spec, catalog)
+    if found is not None:
+        message, hint = found
+        yield plan.locate("model", "parameters").diagnostic(STEP, message, hint)
+
+
+def resources_fit(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Explicit CPU and memory fit a node that carries the accelerator."""
+    given = plan.spec["server"].get("resources")
+    if not given or "type" not in plan.spec["accelerator"]:
+        return
+    try:
+        shape = shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError:
+        return
+    if shape.machine is None:
+        return
+    wanted = resources.requests(plan.spec, shape, catalog)
+    if resources.machine_for(shape, wanted, catalog) is None:
+        largest = resources.derived(shape, catalog, max(
+            (m for m in catalog.gpus[shape.name].machines if m.gpus == shape.devices),
+            key=lambda m: (m.vcpus, m.memory_gb)) if shape.kind == "gpu" else shape.machine)
+        yield plan.locate("server", "resources").diagnostic(
+            STEP, f"cpu {wanted.get('cpu')} and memory {wanted.get('memory')} do not fit any "
+            f"node with {shape.devices}x {shape.name} (at most cpu {largest['cpu']}, memory "
+            f"{largest['memory']})", "lower them, or remove them to derive them")
+
+
+def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A reservation is named exactly when it is used; preemptible capacity has a spare."""
+    capacity = plan.spec["capacity"]
+    uses = "reservation" in capacity["provisioning"]
+    if uses and "reservation" not in capacity:
+        yield plan.locate("capacity", "provisioning").diagnostic(
+            STEP, "provisioning includes reservation but capacity.reservation is not set",
+            "name the Compute Engine reservation")
+    if not uses and "reservation" in capacity:
+        yield plan.locate("capacity", "reservation").diagnostic(
+            STEP, "capacity.reservation is set but provisioning does not include reservation")
+    risky = [c for c in ("spot", "flex-start") if c in capacity["provisioning"]]
+    if risky and plan.spec["scaling"]["maxReplicas"] == 1:
+        reasons = {"spot": "Spot VMs can be preempted at any time",
+                   "flex-start": "Flex Start VMs run at most 7 days"}
+        stable = {"on-demand", "reservation"} & set(capacity["provisioning"])
+        hint = ("allow maxReplicas of 2 or more: a replacement takes minutes to load the model"
+                if stable else "allow maxReplicas of 2 or more, or add on-demand as a fallback")
+        yield plan.locate("capacity", "provisioning").diagnostic(
+            STEP, f"a single replica on {' or '.join(risky)} capacity will go down: "
+            + "; ".join(reasons[c] for c in risky), hint, "warning")
+
+
+def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """vLLM splits attention heads across GPUs: sizes that are not powers of two rarely
+    divide them."""
+    if plan.spec["server"]["engine"] != "vllm" or "type" not in plan.spec["accelerator"]:
+        return
+    try:
+        shape = shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError:
+        return
+    if shape.devices > 1 and shape.devices & (shape.devices - 1):
         yield plan.locate("accelerator", "count").diagnostic(
-            STEP, f"{count} is not one of {gpu.counts} for {gpu.name}",
-            "GKE nodes of this type carry only these GPU counts")
+            STEP, f"tensor parallel size {shape.devices} is not a power of two; most models' "
+            "attention heads will not divide evenly", "use 1, 2, 4 or 8 devices per node",
+            "warning")
 
 
 def gpu_dtype(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -213,7 +301,8 @@ def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, accelerator_given, gpu_count, gpu_dtype, replica_bounds, load_signal,
+    not_supported_yet, accelerator_given, accelerator_shape, engine_accelerator, gpu_dtype, memory_fits,
+    resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds, load_signal,
 )
 
 

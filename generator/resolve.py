@@ -82,13 +82,16 @@ def target_environments(source: Source, platform: Platform) -> list[str]:
 
 def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """Defaults that depend on the chosen engine and accelerator."""
-    engine = catalog.engines.get(spec["server"]["engine"], {})
     accelerator = spec.get("accelerator", {}).get("type", "none")
+    engine = (catalog.engine(spec["server"]["engine"], catalog.accelerator_kind(accelerator))
+              if spec["server"]["engine"] in catalog.engines else {})
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
     signal = engine.get("loadSignals", {}).get(scaling["metric"], {})
     defaults: dict[str, Any] = {
         "server": {"image": engine.get("image")},
+        # a TPU's chip count follows from its topology (accelerators.shape_of)
+        "accelerator": {} if accelerator in catalog.tpus else {"count": 1},
         "model": {"dtype": "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16"},
         "scaling": {"maxReplicas": max(scaling["minReplicas"], 1),
                     "target": signal.get("target")},

@@ -48,6 +48,12 @@ class Catalog:
     autoscaling: dict[str, Any]
     dtype_bytes: dict[str, float]
 
+    def engine(self, name: str, accelerator_kind: str) -> dict[str, Any]:
+        """An engine's facts, with what differs on this kind of accelerator applied."""
+        base = self.engines[name]
+        variant = base.get("variants", {}).get(accelerator_kind, {})
+        return {**base, **variant}
+
     def accelerator_kind(self, name: str) -> str:
         """gpu, tpu or none."""
         if name in self.gpus:

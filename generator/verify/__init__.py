@@ -26,14 +26,34 @@ def _name(obj: dict[str, Any]) -> str:
     return f"{obj.get('kind')} {namespace}/{name}" if namespace else f"{obj.get('kind')} {name}"
 
 
+# Pod templates inside custom resources, checked against the Kubernetes API itself.
+EMBEDDED_POD_TEMPLATES = {
+    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): (
+        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
+        ("spec", "leaderWorkerTemplate", "workerTemplate")),
+}
+
+
+def _errors(validator: Any, instance: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return [(dotted((*prefix, *e.absolute_path)), e.message) for e in errors]
+
+
 def _schema_errors(obj: dict[str, Any], version: str) -> list[tuple[str, str]]:
     api_version, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
     validator = (kubernetes_api.validator(version, api_version, kind)
                  or crd_validator(api_version, kind))
     if validator is None:
         return [("", f"has no schema to verify {api_version} {kind} against")]
-    errors = sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
-    return [(dotted(e.absolute_path), e.message) for e in errors]
+    found = _errors(validator, obj)
+    for path in EMBEDDED_POD_TEMPLATES.get((api_version, kind), ()):
+        template: Any = obj
+        for part in path:
+            template = template.get(part, {}) if isinstance(template, dict) else {}
+        pod_template = kubernetes_api.definition_validator(
+            version, "io.k8s.api.core.v1.PodTemplateSpec")
+        found += _errors(pod_template, template, path)
+    return found
 
 
 def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[Diagnostic]:

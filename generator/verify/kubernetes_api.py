@@ -65,3 +65,13 @@ def validator(version: str, api_version: str, kind: str) -> jsonschema.Draft2020
     if api_enum and api_version not in api_enum:
         return None  # another group with the same short name (networking.gke.io/v1 ...)
     return jsonschema.Draft202012Validator(schema, registry=_registry(version))
+
+
+@cache
+def definition_validator(version: str, definition: str) -> jsonschema.Draft202012Validator:
+    """A validator for one API definition, e.g. io.k8s.api.core.v1.PodTemplateSpec: for pod
+    templates embedded in custom resources, whose CRD schemas infergen does not repeat."""
+    registry = _registry(version)
+    base = next(iter(registry))  # the one resource: the definitions file
+    return jsonschema.Draft202012Validator({"$ref": f"{base}#/$defs/{definition}"},
+                                           registry=registry)
