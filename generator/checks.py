@@ -301,8 +301,9 @@ def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, accelerator_given, accelerator_shape, engine_accelerator, gpu_dtype, memory_fits,
-    resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds, load_signal,
+    not_supported_yet, accelerator_given, accelerator_shape, engine_accelerator, gpu_dtype,
+    memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
+    load_signal,
 )
 
 

@@ -30,7 +30,7 @@ def needed_gb(spec: dict[str, Any], catalog: Catalog, dtype: str | None = None) 
     if size is None:
         return None
     per_parameter = catalog.dtype_bytes[dtype or spec["model"]["dtype"]]
-    return size * per_parameter * (1 + spec["model"]["memoryReserve"])
+    return float(size * per_parameter * (1 + spec["model"]["memoryReserve"]))
 
 
 def _tpu_alternatives(shape: Shape, needed: float, catalog: Catalog) -> list[str]:
