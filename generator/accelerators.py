@@ -120,7 +120,7 @@ def _tpu_shape(accelerator: dict[str, Any], catalog: Catalog) -> Shape:
     topology = accelerator.get("topology")
     if topology is None:
         examples = ", ".join(list(tpu["singleHost"])[:3])
-        raise ShapeError("topology", f"{name} needs accelerator.topology",
+        raise ShapeError("type", f"{name} needs accelerator.topology",
                          f"for example {examples}")
     dims = _dims(topology)
     if len(dims) != tpu["dimensions"]:

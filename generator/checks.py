@@ -24,12 +24,11 @@ RESERVED_LABEL_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/",
 # ----------------------------------------------------------------- rules over all inputs
 
 
-def platform_count(platforms: list[Source], models: list[Source]) -> Iterator[Diagnostic]:
+def platform_count(platforms: list[Source], folder: str) -> Iterator[Diagnostic]:
     """Exactly one Platform describes the environments."""
     if not platforms:
-        where = models[0].display if models else "specs"
-        yield Diagnostic(where, 0, 0, "", "no Platform found", STEP,
-                         "add specs/platform.yaml with `kind: Platform`")
+        yield Diagnostic(folder, 0, 0, "", "no Platform found", STEP,
+                         f"add {folder}/platform.yaml with `kind: Platform`")
     for extra in platforms[1:]:
         yield extra.document.locate(("kind",)).diagnostic(
             STEP, f"a second Platform (the first is {platforms[0].display})", "keep one")
@@ -78,6 +77,10 @@ def model_environments(source: Source, platform: Platform) -> Iterator[Diagnosti
     """deployTo and environments name environments of the Platform."""
     spec = source.document.data["spec"]
     known = [e.name for e in platform.environments]
+    if spec.get("deployTo") == []:
+        yield source.document.locate(("spec", "deployTo")).diagnostic(
+            STEP, "deployTo is empty: the model is rendered nowhere",
+            "remove deployTo to deploy everywhere, or delete the spec", "warning")
     for index, name in enumerate(spec.get("deployTo", [])):
         if name not in known:
             yield source.document.locate(("spec", "deployTo", index)).diagnostic(
@@ -150,7 +153,7 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("scaling", "metric").diagnostic(
             STEP, f"scaling.metric cpu is {soon}", "use queue-size")
     if plan.environment.target != "gke":
-        yield plan.environment.location.diagnostic(
+        yield plan.environment.target_location.diagnostic(
             STEP, f"target {plan.environment.target!r} is {soon}")
     if "clusters" in plan.source.document.data["spec"]:
         yield plan.source.document.locate(("spec", "clusters")).diagnostic(
@@ -278,9 +281,16 @@ def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """minReplicas <= maxReplicas, and no scale to zero with a plain HPA."""
     scaling = plan.spec["scaling"]
     if scaling["minReplicas"] > scaling["maxReplicas"]:
-        yield plan.locate("scaling", "minReplicas").diagnostic(
+        # point at the one written last: that is the line that broke the pair
+        field, other = sorted(("minReplicas", "maxReplicas"),
+                              key=lambda name: plan.layer_of("scaling", name), reverse=True)
+        where, elsewhere = plan.locate("scaling", field), plan.locate("scaling", other)
+        origin = (f" ({other} {scaling[other]} is set at {elsewhere.file}:{elsewhere.line})"
+                  if plan.layer_of("scaling", other) >= 0 and elsewhere.file != where.file
+                  else "")
+        yield where.diagnostic(
             STEP, f"minReplicas {scaling['minReplicas']} is greater than maxReplicas "
-            f"{scaling['maxReplicas']} in environment {plan.environment.name}")
+            f"{scaling['maxReplicas']} in environment {plan.environment.name}{origin}")
     if scaling["minReplicas"] == 0:
         yield plan.locate("scaling", "minReplicas").diagnostic(
             STEP, "minReplicas 0 (scale to zero) is not possible with a "

@@ -42,13 +42,18 @@ def _display(path: Path) -> str:
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
     """(file, root) pairs for every spec file under the given files and folders."""
+    paths = list(paths)
     found: list[tuple[Path, Path]] = []
     problems: list[Diagnostic] = []
     for given in paths:
         if given.is_dir():
             root = given.resolve()
             for file in sorted(given.rglob("*")):
-                if file.suffix in SPEC_SUFFIXES and file.is_file():
+                if file.suffix.lower() in SPEC_SUFFIXES and file.is_symlink() and not file.exists():
+                    problems.append(Diagnostic(_display(file), 0, 0, "",
+                                               "symbolic link points to a missing file", "load"))
+                    continue
+                if file.suffix.lower() in SPEC_SUFFIXES and file.is_file():
                     real = file.resolve()
                     if not real.is_relative_to(root):
                         problems.append(Diagnostic(
@@ -63,7 +68,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
             problems.append(Diagnostic(_display(given), 0, 0, "", "no such file or folder",
                                        "load"))
     if len(found) > MAX_SPEC_FILES:
-        problems.append(Diagnostic(_display(Path(".")), 0, 0, "",
+        problems.append(Diagnostic(", ".join(_display(p) for p in paths), 0, 0, "",
                                    f"{len(found)} spec files found, more than the "
                                    f"{MAX_SPEC_FILES} allowed", "load"))
         return [], problems
@@ -93,7 +98,8 @@ def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:
                                "put each ModelDeployment in a file of its own")]
     document = documents[0]
     if not isinstance(document.data, dict):
-        return [], [Diagnostic(display, 1, 1, "", "document is not a mapping", "load",
+        line, column = document.values.get((), (1, 1))
+        return [], [Diagnostic(display, line, column, "", "document is not a mapping", "load",
                                "a spec starts with `apiVersion: infergen.dev/v1alpha1`")]
     return [Source(display, rel, document)], []
 

@@ -29,6 +29,7 @@ class Environment:
     defaults: Layer | None
     gateway: dict[str, str] | None
     location: Location
+    target_location: Location
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class Plan:
     spec: dict[str, Any]  # merged, with every default filled in
     source: Source
     layers: tuple[Layer, ...]  # lowest precedence first
+
+    def layer_of(self, *path: str | int) -> int:
+        """Precedence of the layer that set spec.<path>: -1 for a default."""
+        return next((i for i in range(len(self.layers) - 1, -1, -1)
+                     if _has(self.layers[i].data, path)), -1)
 
     def locate(self, *path: str | int) -> Location:
         """Where the value at spec.<path> was written: the highest layer that sets it."""

@@ -7,6 +7,7 @@ step is collected; the pipeline stops between steps, never inside one.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,12 +55,14 @@ def _plans(platform: Platform, models: list[Source],
     problems += checks.unique_names(plans)
     for plan in plans:
         problems += checks.check_plan(plan, catalog)
-    for env in platform.environments:
-        if not any(p.environment is env for p in plans):
-            problems.append(env.location.diagnostic(
-                checks.STEP, f"environment {env.name!r} has no models",
-                "Config Sync removes everything it synced from an empty root", "warning"))
     return plans, problems
+
+
+def _empty_environments(platform: Platform, plans: list[Plan]) -> list[Diagnostic]:
+    return [env.location.diagnostic(
+        checks.STEP, f"environment {env.name!r} has no models",
+        "Config Sync removes everything it synced from an empty root", "warning")
+        for env in platform.environments if not any(p.environment is env for p in plans)]
 
 
 def compile_specs(paths: list[Path], out: str, catalog: Catalog,
@@ -74,9 +77,12 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
         outcome.diagnostics += found
         if not found:
             valid.append(source)
+    if errors(outcome.diagnostics) and not any(s.kind == "Platform" for s in valid):
+        return outcome  # a broken or missing file could be the Platform: no guessing
     platforms = [s for s in sources if s.kind == "Platform"]
     models = [s for s in valid if s.kind == "ModelDeployment"]
-    outcome.diagnostics += checks.platform_count(platforms, models)
+    outcome.diagnostics += checks.platform_count(platforms, ", ".join(
+        os.path.relpath(p) for p in paths))
     if len(platforms) != 1 or platforms[0] not in valid:
         return outcome
 
@@ -85,6 +91,7 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
     outcome.diagnostics += problems
     if errors(outcome.diagnostics):
         return outcome
+    outcome.diagnostics += _empty_environments(platform, plans)
 
     rendered = build(plans, platform, catalog)
     bugs = verify(rendered, platform.kubernetes_version, out)

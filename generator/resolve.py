@@ -67,7 +67,8 @@ def platform_from(source: Source) -> Platform:
                     if env.get("defaults") else None)
         environments.append(Environment(
             name=env["name"], target=env["target"], clusters=tuple(env["clusters"]),
-            defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix)))
+            defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
+            target_location=doc.locate((*prefix, "target"))))
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],
                     config_sync=spec["configSync"], environments=tuple(environments),

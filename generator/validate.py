@@ -30,15 +30,19 @@ def _describe(schema: Any) -> str:
     return schema.get("description", "") if isinstance(schema, dict) else ""
 
 
-def _most_relevant(error: ValidationError) -> ValidationError:
-    # oneOf/anyOf report "not valid under any"; the closest branch says what is wrong.
+def _most_relevant(error: ValidationError, described: str = "") -> tuple[ValidationError, str]:
+    """oneOf/anyOf report "not valid under any"; the closest branch says what is wrong.
+    Also returns the nearest description, for branches that have none of their own."""
+    described = _describe(error.schema) or described
     if error.validator in ("oneOf", "anyOf") and error.context:
-        return _most_relevant(best_match(error.context))
-    return error
+        # a branch of another type says nothing useful ("expected object" for a string)
+        meant = [e for e in error.context if e.validator != "type"] or error.context
+        return _most_relevant(best_match(meant), described)
+    return error, _describe(error.schema) or described
 
 
 def _diagnostics(error: ValidationError, source: Source) -> list[Diagnostic]:
-    error = _most_relevant(error)
+    error, description = _most_relevant(error)
     doc = source.document
     path = tuple(error.absolute_path)
     where = doc.locate(path)
@@ -68,12 +72,20 @@ def _diagnostics(error: ValidationError, source: Source) -> list[Diagnostic]:
         return [where.diagnostic(STEP, f"expected {rule}, got {type(value).__name__} "
                                  f"{value!r}")]
     if kind in ("pattern", "maxLength", "minLength") and isinstance(value, str):
-        rule = _describe(error.schema)
+        rule = description
         return [where.diagnostic(STEP, f"{value!r} is not valid" + (f": {rule}" if rule else
                                  f" ({error.message})"))]
-    if kind == "propertyNames":
-        return [where.diagnostic(STEP, error.message)]
     return [where.diagnostic(STEP, error.message)]
+
+
+def _key_error(error: ValidationError, source: Source) -> list[Diagnostic]:
+    """A mapping key breaking `propertyNames`: point at the key, say the rule."""
+    key = str(error.instance)
+    path: tuple[str | int, ...] = (*error.absolute_path, key)
+    rule = _describe(error.schema) or next(
+        (_describe(e.schema) for e in (error.context or []) if _describe(e.schema)), "")
+    message = f"{key!r} is not valid" + (f": {rule}" if rule else "")
+    return [source.document.locate(path, at_key=True).diagnostic(STEP, message)]
 
 
 def check(source: Source) -> list[Diagnostic]:
@@ -89,5 +101,8 @@ def check(source: Source) -> list[Diagnostic]:
     validator: jsonschema.Draft202012Validator = input_validator(kind)
     problems: list[Diagnostic] = []
     for error in validator.iter_errors(data):
-        problems.extend(_diagnostics(error, source))
+        if error.validator == "propertyNames" or "propertyNames" in error.relative_schema_path:
+            problems.extend(_key_error(error, source))
+        else:
+            problems.extend(_diagnostics(error, source))
     return problems

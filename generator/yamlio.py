@@ -42,19 +42,30 @@ class Document:
     data: Any
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    collections: set[Path] = field(default_factory=set)  # paths of mappings and lists
 
     def locate(self, path: Path, at_key: bool = False) -> Location:
         """Position of `path`, or of its nearest ancestor that was written."""
         probe = tuple(path)
-        while True:
-            table = self.keys if at_key and probe in self.keys else self.values
-            if probe in table:
-                line, column = table[probe]
+        # a value is shown where it is written, but a block mapping or list where its key
+        # declares it (its own position is its first child's line)
+        block = probe in self.collections and probe in self.keys and \
+            self.keys[probe][0] != self.values.get(probe, (0, 0))[0]
+        if not at_key and probe in self.values and not block:
+            line, column = self.values[probe]
+            return Location(self.file, line, column, dotted(path))
+        # the key of the value, or of the nearest ancestor that was written: for a mapping
+        # that is the line declaring it, not the line of its first child
+        while probe:
+            if probe in self.keys:
+                line, column = self.keys[probe]
                 return Location(self.file, line, column, dotted(path))
-            if not probe:
-                return Location(self.file, 1, 1, dotted(path))
+            if probe in self.values and not isinstance(probe[-1], str):
+                line, column = self.values[probe]  # a list item has no key
+                return Location(self.file, line, column, dotted(path))
             probe = probe[:-1]
-            at_key = False
+        line, column = self.values.get((), (1, 1))
+        return Location(self.file, line, column, dotted(path))
 
 
 class _Stop(Exception):
@@ -62,6 +73,10 @@ class _Stop(Exception):
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
+
+
+def _tag(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def _problem(file: str, mark: Any, message: str, hint: str = "", path: str = "") -> Diagnostic:
@@ -94,6 +109,8 @@ class _Converter:
                                  f"document is nested deeper than {MAX_DEPTH} levels",
                                  "", dotted(path)))
         doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.CollectionNode):
+            doc.collections.add(path)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth, doc)
         if isinstance(node, yaml.SequenceNode):
@@ -111,12 +128,18 @@ class _Converter:
                     self.file, key_node.start_mark, "YAML merge keys (<<) are not supported",
                     "write the fields out", dotted(path)))
                 continue
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            if not isinstance(key_node, yaml.ScalarNode):
+                shown = yaml.safe_dump(self.constructor.construct_object(key_node, deep=True),
+                                       default_flow_style=True, width=1_000).strip()
+                self.problems.append(_problem(
+                    self.file, key_node.start_mark, f"mapping key {shown} is not a string",
+                    "use a plain string as the key", dotted(path)))
+                continue
+            if key_node.tag != _STR:
                 self.problems.append(_problem(
                     self.file, key_node.start_mark,
-                    f"mapping key {shown!r} is not a string",
-                    f'quote it: "{shown}"', dotted(path)))
+                    f"mapping key {key_node.value!r} is not a string",
+                    f'quote it: "{key_node.value}"', dotted(path)))
                 continue
             key = key_node.value
             child = (*path, key)
@@ -136,7 +159,7 @@ class _Converter:
             return node.value  # dates stay strings: the schema decides what they mean
         if node.tag not in _SCALAR_TAGS:
             self.problems.append(_problem(self.file, node.start_mark,
-                                          f"unsupported YAML tag {node.tag!r}",
+                                          f"unsupported YAML tag {_tag(node.tag)}",
                                           "remove the tag", dotted(path)))
             return None
         value = self.constructor.construct_object(node)
@@ -150,7 +173,7 @@ class _Converter:
     def _expect_tag(self, node: yaml.Node, tag: str, path: Path) -> None:
         if node.tag != tag:
             self.problems.append(_problem(self.file, node.start_mark,
-                                          f"unsupported YAML tag {node.tag!r}",
+                                          f"unsupported YAML tag {_tag(node.tag)}",
                                           "remove the tag", dotted(path)))
 
 
@@ -176,20 +199,34 @@ def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     documents: list[Document] = []
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:
-                continue
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.value == ""
+                                and node.tag == "tag:yaml.org,2002:null"):
+                continue  # an empty document: a stray `---`
             documents.append(converter.document(node))
     except _Stop as stop:
         return [], [stop.diagnostic]
     except yaml.MarkedYAMLError as exc:
         message = exc.problem or str(exc)
+        context_mark, problem_mark = exc.context_mark, exc.problem_mark
+        if exc.context and context_mark is not None and problem_mark is not None and (
+                (context_mark.line, context_mark.column)
+                != (problem_mark.line, problem_mark.column)):
+            # where the unfinished construct began: an unclosed bracket or quote is only
+            # noticed at the end of the file
+            message += (f" ({exc.context} at line {context_mark.line + 1}, "
+                        f"column {context_mark.column + 1})")
         return [], [_problem(file, exc.problem_mark, f"invalid YAML: {message}")]
-    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
-        position = getattr(exc, "position", 0) or 0
-        before = text[:position]
+    except yaml.reader.ReaderError as exc:  # control characters: a position, no mark
+        before = text[: exc.position]
         line = before.count("\n") + 1
-        column = position - (before.rfind("\n") + 1) + 1
-        return [], [Diagnostic(file, line, column, "", f"invalid YAML: {exc}", "load")]
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        character = f"#x{code:04x}"
+        return [], [Diagnostic(file, line, column, "", f"invalid YAML: unacceptable character "
+                               f"{character}: {exc.reason}", "load")]
+    except yaml.YAMLError as exc:
+        return [], [Diagnostic(file, 1, 1, "", f"invalid YAML: {' '.join(str(exc).split())}",
+                               "load")]
     except RecursionError:
         return [], [Diagnostic(file, 1, 1, "", "document is nested too deeply", "load")]
     return documents, converter.problems

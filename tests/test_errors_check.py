@@ -83,7 +83,7 @@ def test_platform_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform
 
 def test_no_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL}, platform=None)
-    assert_fails(run, ["specs/m.yaml: error[check] no Platform found (hint: add "
+    assert_fails(run, ["specs: error[check] no Platform found (hint: add "
                        "specs/platform.yaml with `kind: Platform`)"])
 
 
@@ -145,7 +145,7 @@ MODEL_CASES = [
     pytest.param(
         _model("    source: hf://org/m\n", "    source: hf://org/m\n    adapters:\n"
                "      - {name: a, source: hf://org/a}\n"),
-        [f"specs/m.yaml:9:7: error[check] spec.model.adapters: model.adapters {SOON}"],
+        [f"specs/m.yaml:8:5: error[check] spec.model.adapters: model.adapters {SOON}"],
         id="adapters"),
     pytest.param(
         MODEL + "  routing:\n    inferenceGateway: true\n",
@@ -230,8 +230,10 @@ DEFAULTS_CASES = [
     pytest.param(
         _with_defaults("      clusters: [prod-1]\n", "        scaling: {minReplicas: 3}\n"),
         MODEL + "  scaling:\n    maxReplicas: 2\n",
-        ["specs/platform.yaml:14:32: error[check] spec.environments[1].defaults.scaling."
-         "minReplicas: minReplicas 3 is greater than maxReplicas 2 in environment prod"],
+        # the spec's line, which broke the pair, and where the Platform's default is set
+        ["specs/m.yaml:11:18: error[check] spec.scaling.maxReplicas: minReplicas 3 is greater "
+         "than maxReplicas 2 in environment prod (minReplicas 3 is set at "
+         "specs/platform.yaml:14)"],
         id="defaults-min-replicas"),
     pytest.param(
         _with_defaults("      clusters: [dev-1]\n", "        scaling:\n          minReplicas: 0\n"),
@@ -319,13 +321,9 @@ def test_target_kubernetes_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     assert_fails(run, run.errors)
 
 
-# ------------------------------------------------------------ known problems (xfail)
+# ------------------------------------------------------------ regressions: problems found and fixed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks.not_supported_yet reports target at the environment's list item "
-    "(Environment.location), not at its `target` value; store the target's location in "
-    "resolve.platform_from and use it"))
 def test_target_kubernetes_points_at_target(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     platform = _platform("      clusters: [prod-1]\n",
@@ -335,10 +333,6 @@ def test_target_kubernetes_points_at_target(tmp_path: Path,
                        f"target 'kubernetes' {SOON}"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks.replica_bounds always points at minReplicas; when an environment override "
-    "lowers maxReplicas, the line to fix is the override's maxReplicas, not the spec's "
-    "minReplicas (point at whichever of the two comes from the higher layer)"))
 def test_max_below_min_from_override_points_at_override(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL + (
@@ -349,10 +343,6 @@ def test_max_below_min_from_override_points_at_override(
         "minReplicas 2 is greater than maxReplicas 1 in environment prod"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "yamlio.Document.locate falls back to the nearest ancestor's VALUE position, which for "
-    "a block mapping is its first child key (here `model:`), an unrelated line; it should "
-    "fall back to the ancestor's KEY (`spec:` / `accelerator:`)"))
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param(
         _model("  accelerator:\n    type: nvidia-l4\n", ""),

@@ -65,7 +65,7 @@ MODEL_CASES = [
         ["specs/m.yaml:11:13: error[schema] spec.scaling.metric: 'qps' is not one of: "
          "queue-size, kv-cache-usage, batch-size, cpu, none"],
         id="enum-no-close-value"),
-    # --- required fields at the top level (nested ones: see the xfail below)
+    # --- required fields at the top level (nested ones: see the regressions below)
     pytest.param(
         _model("apiVersion: infergen.dev/v1alpha1\n", ""),
         ["specs/m.yaml:1:1: error[schema] missing required field 'apiVersion'"],
@@ -123,7 +123,7 @@ MODEL_CASES = [
     pytest.param(
         _model("  model:\n    source: hf://org/m\n  accelerator:\n    type: nvidia-l4\n",
                "  - nvidia-l4\n"),
-        ["specs/m.yaml:6:3: error[schema] spec: expected object, got list ['nvidia-l4']"],
+        ["specs/m.yaml:5:1: error[schema] spec: expected object, got list ['nvidia-l4']"],
         id="type-list-for-object"),
     pytest.param(
         _model("  name: m\n", "  name: m\n  labels: {team: 3}\n"),
@@ -199,7 +199,7 @@ def _platform(old: str, new: str) -> str:
 PLATFORM_CASES = [
     pytest.param(
         _platform('  configSync:\n    repo: https://example.com/config.git\n', ""),
-        ["specs/platform.yaml:6:3: error[schema] spec: missing required field 'configSync'"],
+        ["specs/platform.yaml:5:1: error[schema] spec: missing required field 'configSync'"],
         id="missing-configSync"),
     pytest.param(
         _platform("      clusters: [dev-1]\n", ""),
@@ -241,7 +241,7 @@ def test_platform_schema_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_platform_kind_typo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # exact list not asserted: a cascading "no Platform found" also appears (see the xfail
+    # exact list not asserted (see the regression
     # test_broken_platform_is_not_also_missing in test_errors_load.py)
     run = render(tmp_path, monkeypatch,
                  {"platform.yaml": _platform("kind: Platform", "kind: Platfrom")})
@@ -293,13 +293,9 @@ def test_a_broken_model_does_not_hide_another_models_errors(
     ])
 
 
-# ------------------------------------------------------------ known problems (xfail)
+# ------------------------------------------------------------ regressions: problems found and fixed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "validate._most_relevant takes best_match over all oneOf/anyOf branches, which picks a "
-    "type error from the branch the value is NOT meant for; it should prefer the branch "
-    "whose type matches the instance (drop `type` errors when another branch has others)"))
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param(
         _with_token("Bad_Name"),
@@ -313,7 +309,7 @@ def test_a_broken_model_does_not_hide_another_models_errors(
         id="tokenSecret-without-name-says-expected-string"),
     pytest.param(
         _with_token("{name: hf-secret, kee: hf_token}"),
-        "specs/m.yaml:8:34: error[schema] spec.model.tokenSecret.kee: unknown field 'kee' "
+        "specs/m.yaml:8:36: error[schema] spec.model.tokenSecret.kee: unknown field 'kee' "
         "(hint: did you mean 'key'?)",
         id="tokenSecret-typo-says-expected-string"),
     pytest.param(
@@ -328,10 +324,6 @@ def test_one_of_reports_the_intended_branch(tmp_path: Path, monkeypatch: pytest.
     assert_fails(run, [expected])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "validate._diagnostics locates a `required` error at the value of the mapping, i.e. its "
-    "FIRST CHILD key (an unrelated line); it should point at the mapping's own key "
-    "(doc.locate(path, at_key=True))"))
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param(
         _model("  model:\n    source: hf://org/m\n", ""),
@@ -353,9 +345,6 @@ def test_missing_field_points_at_its_parent_key(tmp_path: Path,
     assert_fails(run, [expected])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a propertyNames error is located at the mapping's first key, not the offending key: "
-    "validate._diagnostics should use doc.locate((*path, error.instance), at_key=True)"))
 @pytest.mark.parametrize(("text", "prefix"), [
     pytest.param(
         MODEL + "  environments:\n    dev: {}\n    Prod: {}\n",
@@ -374,10 +363,6 @@ def test_bad_key_points_at_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert run.errors[0].startswith(prefix), run.errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "$defs/environmentName's description ('Name of an environment of the Platform.') does "
-    "not state the rule, so the pattern message never says what is wrong with 'Dev'; "
-    "add the rule to the description in schemas/modeldeployment.schema.json"))
 def test_bad_environment_name_says_the_rule(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     run = render(tmp_path, monkeypatch, {"platform.yaml": _platform("name: dev", "name: Dev")})
@@ -388,9 +373,6 @@ def test_bad_environment_name_says_the_rule(tmp_path: Path,
     assert "lower-case" in run.errors[0], run.errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "$defs/labels propertyNames has no description, so the message is a raw regular "
-    "expression; add a description (what a label key may contain) to the schema"))
 def test_bad_label_key_says_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = render(tmp_path, monkeypatch, {
         "m.yaml": _model("  name: m\n", "  name: m\n  labels: {'bad key': x}\n")})
