@@ -73,14 +73,17 @@ def _shared_gpu_shape(name: str, count: int, sharing: dict[str, Any],
                          "only for models that fit one (shared) GPU")
     machine = gpu.smallest_machine(1)
     if strategy == "mig":
+        if not gpu.mig_profiles:
+            raise ShapeError("sharing.strategy", f"{gpu.name} has no MIG partitions",
+                             "use time-sharing or mps")
         profile = sharing.get("partitionSize")
         if profile is None:
             raise ShapeError("sharing", "strategy mig needs sharing.partitionSize",
                              "one of: " + ", ".join(gpu.mig_profiles))
         if profile not in gpu.mig_profiles:
-            valid = ", ".join(gpu.mig_profiles) or "none: it has no MIG"
             raise ShapeError("sharing.partitionSize",
-                             f"{profile} is not a MIG profile of {gpu.name} (valid: {valid})")
+                             f"{profile} is not a MIG profile of {gpu.name}",
+                             "one of: " + ", ".join(gpu.mig_profiles))
         if "maxSharedClients" in sharing:
             raise ShapeError("sharing.maxSharedClients",
                              "maxSharedClients applies to time-sharing and mps, not mig",
