@@ -1,0 +1,101 @@
+"""Step 5: turn plans into Kubernetes objects, each placed at its path in the tree.
+
+Layout of the tree (paths relative to the output folder):
+    <env>/kustomization.yaml                 lists every file of the root
+    <env>/namespaces/<namespace>.yaml
+    <env>/<namespace>/<model>/<kind>.yaml    one object per file
+    <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
+    bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from generator.build import configsync, monitoring, placement, scaling, workload
+from generator.catalog import Catalog
+from generator.model import Plan, Platform
+
+PLATFORM_SOURCE = "the Platform"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One object, the file it goes to, and the specs it was generated from."""
+
+    path: str
+    obj: dict[str, Any]
+    sources: tuple[str, ...]
+
+
+Builder = Callable[[Plan, Catalog], dict[str, Any] | None]
+
+# Everything a model renders to, in the order a reader meets it.
+MODEL_BUILDERS: tuple[Builder, ...] = (
+    workload.service_account,
+    workload.deployment,
+    workload.leader_worker_set,
+    workload.service,
+    scaling.horizontal_pod_autoscaler,
+    scaling.pod_disruption_budget,
+    monitoring.pod_monitoring,
+)
+
+
+def compute_class(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    return placement.compute_class(plan, workload.plan_shape(plan, catalog), catalog)
+
+
+# Cluster-scoped objects several models may ask for: written once per environment, naming
+# every spec that uses them.
+SHARED_BUILDERS: tuple[Builder, ...] = (compute_class,)
+
+
+def _shared_objects(plans: list[Plan], catalog: Catalog) -> list[Rendered]:
+    found: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    for plan in plans:
+        for build_shared in SHARED_BUILDERS:
+            obj = build_shared(plan, catalog)
+            if obj is None:
+                continue
+            path = (f"{plan.environment.name}/cluster/"
+                    f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml")
+            known, users = found.setdefault(path, (obj, set()))
+            if known != obj:
+                raise AssertionError(f"two different objects for {path}")
+            users.add(plan.rel)
+    return [Rendered(path, obj, tuple(sorted(users)))
+            for path, (obj, users) in sorted(found.items())]
+
+
+def _model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
+    folder = f"{plan.environment.name}/{plan.namespace}/{plan.name}"
+    objects = (build(plan, catalog) for build in MODEL_BUILDERS)
+    return [Rendered(f"{folder}/{obj['kind'].lower()}.yaml", obj, (plan.rel,))
+            for obj in objects if obj is not None]
+
+
+def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[Rendered]:
+    plans = sorted(plans, key=lambda p: (p.environment.name, p.namespace, p.name))
+    rendered: list[Rendered] = []
+    for plan in plans:
+        rendered.extend(_model_objects(plan, catalog))
+    rendered.extend(_shared_objects(plans, catalog))
+
+    platform_rel = platform.source.rel
+    for env in platform.environments:
+        in_env = [p for p in plans if p.environment.name == env.name]
+        for ns in sorted({p.namespace for p in in_env}):
+            users = tuple(sorted({p.rel for p in in_env if p.namespace == ns}))
+            rendered.append(Rendered(f"{env.name}/namespaces/{ns}.yaml",
+                                     configsync.namespace(ns, platform), users))
+        files = [r.path.removeprefix(f"{env.name}/") for r in rendered
+                 if r.path.startswith(f"{env.name}/")]
+        rendered.append(Rendered(f"{env.name}/kustomization.yaml",
+                                 configsync.kustomization(files), (platform_rel,)))
+        for cluster in env.clusters:
+            rendered.append(Rendered(f"bootstrap/{cluster}.yaml",
+                                     configsync.root_sync(platform, env), (platform_rel,)))
+    return rendered

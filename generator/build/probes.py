@@ -1,0 +1,30 @@
+"""Probes that let a model load for as long as its size needs, then watch it closely."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.memory_fit import billions
+
+
+def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
+    """Time a replica may take to download and load its model before it counts as failed."""
+    rules = catalog.probes["startup"]
+    size = billions(spec["model"].get("parameters"))
+    if size is None:
+        return int(rules["unknownSizeSeconds"])
+    return int(rules["baseSeconds"] + math.ceil(size * rules["secondsPerBillionParameters"]))
+
+
+def probes(spec: dict[str, Any], catalog: Catalog, port: str, path: str) -> dict[str, Any]:
+    check = {"httpGet": {"path": path, "port": port}}
+    startup = catalog.probes["startup"]
+    period = startup["periodSeconds"]
+    return {
+        "startupProbe": {**check, "periodSeconds": period,
+                         "failureThreshold": math.ceil(startup_seconds(spec, catalog) / period)},
+        "readinessProbe": {**check, **catalog.probes["readiness"]},
+        "livenessProbe": {**check, **catalog.probes["liveness"]},
+    }
