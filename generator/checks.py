@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from generator import memory_fit
+from generator import memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
 from generator.build import resources
 from generator.catalog import Catalog
@@ -138,12 +138,6 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if "topology" in spec["accelerator"] and accelerator not in catalog.tpus:
         yield plan.locate("accelerator", "topology").diagnostic(
             STEP, "accelerator.topology applies to TPUs only")
-    source = spec["model"].get("source", "")
-    if not source.startswith("hf://"):
-        yield plan.locate("model", "source").diagnostic(
-            STEP, f"model sources other than hf:// are {soon}")
-    if spec["model"].get("adapters"):
-        yield plan.locate("model", "adapters").diagnostic(STEP, f"model.adapters is {soon}")
     if spec["routing"]["inferenceGateway"]:
         yield plan.locate("routing", "inferenceGateway").diagnostic(
             STEP, f"routing.inferenceGateway is {soon}")
@@ -165,6 +159,48 @@ def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if "type" not in plan.spec["accelerator"]:
         yield plan.locate("accelerator").diagnostic(
             STEP, "accelerator.type is required", "for example `accelerator: {type: nvidia-l4}`")
+
+
+def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The model and adapter sources are well-formed, and the engine can load them."""
+    model = plan.spec["model"]
+    parsed = model_source.parse(model["source"])
+    if parsed is None:
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"{model['source']!r} is not a model source",
+            "one of: " + ", ".join(model_source.FORMS))
+    engine = catalog.engines.get(plan.spec["server"]["engine"])
+    if engine is None:
+        return
+    kind = model_source.kind(parsed) if parsed is not None else None
+    if kind is not None and kind not in engine["sources"]:
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"engine {plan.spec['server']['engine']} cannot load {kind}:// sources",
+            "use one of: " + ", ".join(f"{k}://" for k in engine["sources"]))
+    if kind == "oci" and plan.layer_of("server", "image") >= 0:
+        yield plan.locate("server", "image").diagnostic(
+            STEP, "server.image is set, but an oci:// source is the serving image itself",
+            "remove server.image, or load the weights from hf:// or gs://")
+    adapters = model.get("adapters", [])
+    if adapters and not engine.get("adapters"):
+        yield plan.locate("model", "adapters").diagnostic(
+            STEP, f"engine {plan.spec['server']['engine']} does not serve LoRA adapters",
+            "use vllm, or merge the adapter into the model")
+    names = [a["name"] for a in adapters]
+    for index, adapter in enumerate(adapters):
+        if model_source.parse(adapter["source"]) is None:
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, f"{adapter['source']!r} is not an adapter source",
+                "hf://ORG/NAME[@REVISION] or gs://BUCKET/PATH")
+        parsed_adapter = model_source.parse(adapter["source"])
+        if isinstance(parsed_adapter, model_source.HuggingFace) and parsed_adapter.revision:
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, "an adapter's Hugging Face revision cannot be pinned: the engine loads "
+                "the repository's default branch",
+                "remove @REVISION, or copy the adapter to Cloud Storage (gs://)")
+        if names.index(adapter["name"]) != index:
+            yield plan.locate("model", "adapters", index, "name").diagnostic(
+                STEP, f"adapter name {adapter['name']!r} is used twice")
 
 
 def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -311,7 +347,8 @@ def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, accelerator_given, accelerator_shape, engine_accelerator, gpu_dtype,
+    not_supported_yet, accelerator_given, model_source_form, accelerator_shape,
+    engine_accelerator, gpu_dtype,
     memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signal,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from generator import model_source
 from generator.catalog import Catalog
 from generator.load import Source
 from generator.model import Environment, Layer, Plan, Platform
@@ -89,8 +90,11 @@ def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
     signal = engine.get("loadSignals", {}).get(scaling["metric"], {})
+    source = model_source.parse(spec.get("model", {}).get("source", ""))
+    # weights baked into an image: that image is the server
+    image = source.reference if isinstance(source, model_source.Image) else engine.get("image")
     defaults: dict[str, Any] = {
-        "server": {"image": engine.get("image")},
+        "server": {"image": image},
         # a TPU's chip count follows from its topology (accelerators.shape_of)
         "accelerator": {} if accelerator in catalog.tpus else {"count": 1},
         "model": {"dtype": "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16"},

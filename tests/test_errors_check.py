@@ -133,20 +133,11 @@ MODEL_CASES = [
          "vllm)"],
         id="engine-tgi"),
     pytest.param(
-        _model("hf://org/m", "gs://bucket/m"),
-        ["specs/m.yaml:7:13: error[check] spec.model.source: model sources other than hf:// "
-         "are not supported yet by this version of infergen"],
-        id="source-gs"),
-    pytest.param(
         _model("hf://org/m", "oci://registry/m"),
-        ["specs/m.yaml:7:13: error[check] spec.model.source: model sources other than hf:// "
-         "are not supported yet by this version of infergen"],
-        id="source-oci"),
-    pytest.param(
-        _model("    source: hf://org/m\n", "    source: hf://org/m\n    adapters:\n"
-               "      - {name: a, source: hf://org/a}\n"),
-        [f"specs/m.yaml:8:5: error[check] spec.model.adapters: model.adapters {SOON}"],
-        id="adapters"),
+        ["specs/m.yaml:7:13: error[check] spec.model.source: 'oci://registry/m' is not a model "
+         "source (hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
+         "oci://REGISTRY/IMAGE:TAG)"],
+        id="source-oci-without-tag"),
     pytest.param(
         MODEL + "  routing:\n    inferenceGateway: true\n",
         [f"specs/m.yaml:11:23: error[check] spec.routing.inferenceGateway: "

@@ -18,13 +18,20 @@ def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
     return int(rules["baseSeconds"] + math.ceil(size * rules["secondsPerBillionParameters"]))
 
 
-def probes(spec: dict[str, Any], catalog: Catalog, port: str, path: str) -> dict[str, Any]:
-    check = {"httpGet": {"path": path, "port": port}}
+def probes(spec: dict[str, Any], catalog: Catalog, port: str,
+           engine: dict[str, Any]) -> dict[str, Any]:
+    """Startup and liveness on the engine's liveness path, readiness on its readiness path
+    (the same health path for most engines)."""
+    def check(path: str) -> dict[str, Any]:
+        return {"httpGet": {"path": path, "port": port}}
+
+    live = engine.get("livenessPath", engine["healthPath"])
+    ready = engine.get("readinessPath", engine["healthPath"])
     startup = catalog.probes["startup"]
     period = startup["periodSeconds"]
     return {
-        "startupProbe": {**check, "periodSeconds": period,
+        "startupProbe": {**check(live), "periodSeconds": period,
                          "failureThreshold": math.ceil(startup_seconds(spec, catalog) / period)},
-        "readinessProbe": {**check, **catalog.probes["readiness"]},
-        "livenessProbe": {**check, **catalog.probes["liveness"]},
+        "readinessProbe": {**check(ready), **catalog.probes["readiness"]},
+        "livenessProbe": {**check(live), **catalog.probes["liveness"]},
     }

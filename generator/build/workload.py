@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.accelerators import Shape, shape_of
-from generator.build import engines, labels, placement
+from generator.build import engines, labels, placement, storage
 from generator.build.probes import startup_seconds
 from generator.catalog import Catalog
 from generator.model import Plan
@@ -68,11 +68,11 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         "terminationGracePeriodSeconds": 60,
         "containers": [engines.container(plan.spec, shape, catalog, role)],
-        "volumes": engines.volumes(),
+        "volumes": storage.volumes(plan.spec, catalog),
     })
-    return {"metadata": {"labels": pod_labels,
-                         "annotations": dict(catalog.gke["annotations"]["safeToEvict"])},
-            "spec": spec}
+    annotations = {**catalog.gke["annotations"]["safeToEvict"],
+                   **storage.pod_annotations(plan.spec, catalog)}
+    return {"metadata": {"labels": pod_labels, "annotations": annotations}, "spec": spec}
 
 
 def _replicas(plan: Plan) -> dict[str, int]:
