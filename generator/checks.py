@@ -138,9 +138,6 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if "topology" in spec["accelerator"] and accelerator not in catalog.tpus:
         yield plan.locate("accelerator", "topology").diagnostic(
             STEP, "accelerator.topology applies to TPUs only")
-    if spec["routing"]["inferenceGateway"]:
-        yield plan.locate("routing", "inferenceGateway").diagnostic(
-            STEP, f"routing.inferenceGateway is {soon}")
     if spec["monitoring"]["alerts"]:
         yield plan.locate("monitoring", "alerts").diagnostic(STEP, f"monitoring.alerts is {soon}")
     if spec["scaling"]["metric"] == "cpu":

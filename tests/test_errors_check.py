@@ -139,11 +139,6 @@ MODEL_CASES = [
          "oci://REGISTRY/IMAGE:TAG)"],
         id="source-oci-without-tag"),
     pytest.param(
-        MODEL + "  routing:\n    inferenceGateway: true\n",
-        [f"specs/m.yaml:11:23: error[check] spec.routing.inferenceGateway: "
-         f"routing.inferenceGateway {SOON}"],
-        id="inferenceGateway"),
-    pytest.param(
         MODEL + "  monitoring:\n    alerts: true\n",
         [f"specs/m.yaml:11:13: error[check] spec.monitoring.alerts: monitoring.alerts {SOON}"],
         id="alerts"),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.build import configsync, monitoring, placement, scaling, workload
+from generator.build import configsync, monitoring, placement, routing, scaling, workload
 from generator.catalog import Catalog
 from generator.model import Plan, Platform
 
@@ -41,6 +41,10 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     scaling.horizontal_pod_autoscaler,
     scaling.pod_disruption_budget,
     monitoring.pod_monitoring,
+    routing.inference_pool,
+    routing.health_check_policy,
+    routing.gcp_backend_policy,
+    routing.http_route,
 )
 
 
