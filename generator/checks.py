@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from generator import memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
-from generator.build import resources
+from generator.build import resources, workload
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
+from generator.engine_facts import CUSTOM_FIELDS, engine_for
 from generator.load import Source
 from generator.model import Plan, Platform
 from generator.validate import did_you_mean
@@ -130,10 +131,6 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Refuse contract fields infergen cannot render yet."""
     spec = plan.spec
     soon = "not supported yet by this version of infergen"
-    engine = spec["server"]["engine"]
-    if engine not in catalog.engines:
-        yield plan.locate("server", "engine").diagnostic(
-            STEP, f"engine {engine!r} is {soon}", "use vllm")
     accelerator = spec["accelerator"].get("type")
     if "topology" in spec["accelerator"] and accelerator not in catalog.tpus:
         yield plan.locate("accelerator", "topology").diagnostic(
@@ -198,6 +195,45 @@ def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         if names.index(adapter["name"]) != index:
             yield plan.locate("model", "adapters", index, "name").diagnostic(
                 STEP, f"adapter name {adapter['name']!r} is used twice")
+
+
+def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The engine takes this dtype and this many devices; custom engines say what they
+    are, and other engines take no custom fields."""
+    name = plan.spec["server"]["engine"]
+    server = plan.spec["server"]
+    engine = engine_for(plan.spec, catalog)
+    dtype = plan.spec["model"]["dtype"]
+    if dtype not in engine["dtypeArgs"]:
+        yield plan.locate("model", "dtype").diagnostic(
+            STEP, f"engine {name} does not serve {dtype} models",
+            "use one of: " + ", ".join(engine["dtypeArgs"]))
+    if name == "custom":
+        if not server.get("image"):
+            yield plan.locate("server").diagnostic(
+                STEP, "a custom engine needs server.image", "the image of your server")
+        scaling = plan.spec["scaling"]
+        if (workload.autoscaled(plan) and scaling["metric"] in engine["loadSignals"]
+                and "target" not in scaling):
+            yield plan.locate("scaling", "metric").diagnostic(
+                STEP, f"scaling on a custom engine's {scaling['metric']} needs scaling.target",
+                "the per-pod value of the metric at which to add a replica")
+    else:
+        for field in CUSTOM_FIELDS:
+            if field in server:
+                yield plan.locate("server", field).diagnostic(
+                    STEP, f"server.{field} applies to custom engines only",
+                    f"engine {name} sets its own")
+    if "type" not in plan.spec["accelerator"]:
+        return
+    try:
+        shape = shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError:
+        return
+    if not engine["tensorParallel"] and shape.devices > 1:
+        yield plan.locate("accelerator", "count").diagnostic(
+            STEP, f"engine {name} does not split a model across {shape.devices} devices",
+            "use count 1 and more replicas")
 
 
 def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -332,20 +368,21 @@ def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """The scaling metric is one the engine exports."""
-    engine = catalog.engines.get(plan.spec["server"]["engine"])
     metric = plan.spec["scaling"]["metric"]
-    if engine is None or metric in ("none", "cpu"):
+    if metric in ("none", "cpu") or not workload.autoscaled(plan):
         return
-    signals = engine.get("loadSignals", {})
+    name = plan.spec["server"]["engine"]
+    signals = engine_for(plan.spec, catalog)["loadSignals"]
     if metric not in signals:
+        hint = ("name the metric in server.metrics" if name == "custom" else
+                "choose one of: " + ", ".join([*sorted(signals), "none"]))
         yield plan.locate("scaling", "metric").diagnostic(
-            STEP, f"engine {plan.spec['server']['engine']} has no {metric} metric",
-            "choose one of: " + ", ".join(sorted(signals)))
+            STEP, f"engine {name} has no {metric} metric", hint)
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
     not_supported_yet, accelerator_given, model_source_form, accelerator_shape,
-    engine_accelerator, gpu_dtype,
+    engine_accelerator, engine_settings, gpu_dtype,
     memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signal,
 )

@@ -85,7 +85,7 @@ def target_environments(source: Source, platform: Platform) -> list[str]:
 def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """Defaults that depend on the chosen engine and accelerator."""
     accelerator = spec.get("accelerator", {}).get("type", "none")
-    engine = (catalog.engine(spec["server"]["engine"], catalog.accelerator_kind(accelerator))
+    engine = (catalog.engine(spec["server"]["engine"], accelerator)
               if spec["server"]["engine"] in catalog.engines else {})
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
@@ -97,7 +97,8 @@ def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         "server": {"image": image},
         # a TPU's chip count follows from its topology (accelerators.shape_of)
         "accelerator": {} if accelerator in catalog.tpus else {"count": 1},
-        "model": {"dtype": "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16"},
+        "model": {"dtype": engine.get("defaultDtype") or (
+            "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16")},
         "scaling": {"maxReplicas": max(scaling["minReplicas"], 1),
                     "target": signal.get("target")},
     }

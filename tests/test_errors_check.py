@@ -128,10 +128,10 @@ MODEL_CASES = [
         id="reserved-label-prefixes"),
     # --- contract fields this version refuses
     pytest.param(
-        MODEL + "  server:\n    engine: tgi\n",
-        [f"specs/m.yaml:11:13: error[check] spec.server.engine: engine 'tgi' {SOON} (hint: use "
-         "vllm)"],
-        id="engine-tgi"),
+        MODEL + "  server:\n    engine: jetstream\n",
+        ["specs/m.yaml:9:11: error[check] spec.accelerator.type: engine jetstream does not run "
+         "on gpus (hint: choose an accelerator of kind: tpu)"],
+        id="engine-jetstream-on-gpu"),
     pytest.param(
         _model("hf://org/m", "oci://registry/m"),
         ["specs/m.yaml:7:13: error[check] spec.model.source: 'oci://registry/m' is not a model "
@@ -229,11 +229,12 @@ DEFAULTS_CASES = [
          "HorizontalPodAutoscaler on GKE (hint: use minReplicas: 1)"],
         id="defaults-min-replicas-zero"),
     pytest.param(
-        _with_defaults("      clusters: [prod-1]\n", "        server: {engine: tgi}\n"),
-        MODEL,
-        [f"specs/platform.yaml:14:26: error[check] spec.environments[1].defaults.server.engine: "
-         f"engine 'tgi' {SOON} (hint: use vllm)"],
-        id="defaults-engine"),
+        _with_defaults("      clusters: [prod-1]\n", "        model: {dtype: float32}\n"),
+        MODEL + "  server:\n    engine: tgi\n",
+        ["specs/platform.yaml:14:24: error[check] spec.environments[1].defaults.model.dtype: "
+         "engine tgi does not serve float32 models (hint: use one of: bfloat16, float16, fp8, "
+         "int8, int4)"],
+        id="defaults-dtype-for-engine"),
 ]
 
 

@@ -16,8 +16,9 @@ from generator import model_source
 from generator.accelerators import Shape
 from generator.build import storage
 from generator.build.probes import probes
-from generator.build.resources import requests
+from generator.build.resources import quantity, requests
 from generator.catalog import Catalog
+from generator.engine_facts import engine_for
 
 PORT_NAME = "http"
 CONTAINER_NAME = "inference-server"
@@ -88,17 +89,107 @@ def vllm(ctx: Context) -> Launch:
     return Launch(args)
 
 
+def _model_id(ctx: Context) -> tuple[str, str | None]:
+    """What the engine is told to load (a Hugging Face repo or a local path), and the
+    revision to pin."""
+    source = ctx.source
+    if isinstance(source, model_source.HuggingFace):
+        return source.repo, source.revision
+    path = ctx.model_path
+    assert path is not None
+    return path, None
+
+
+def _env_pairs(options: list[str]) -> dict[str, str]:
+    return dict(option.split("=", 1) for option in options)
+
+
+def tgi(ctx: Context) -> Launch:
+    """TGI reads its settings from the environment."""
+    model_id, revision = _model_id(ctx)
+    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine["port"])}
+    if revision:
+        env["REVISION"] = revision
+    length = ctx.spec["model"].get("maxModelLength")
+    if length:
+        env["MAX_TOTAL_TOKENS"] = str(length)
+        env["MAX_INPUT_TOKENS"] = str(max(length - 1, 1))
+    env.update(_env_pairs(ctx.dtype_options()))
+    return Launch(env=env)
+
+
+def triton(ctx: Context) -> Launch:
+    """Triton serves a model repository: the mounted bucket, or the image's own."""
+    ports = {**ctx.engine["extraPorts"], "http": ctx.engine["port"]}
+    return Launch([f"--model-repository={ctx.model_path}", f"--http-port={ports['http']}",
+                   f"--grpc-port={ports['grpc']}", f"--metrics-port={ports['metrics']}"])
+
+
+def jetstream(ctx: Context) -> Launch:
+    model_id, _ = _model_id(ctx)
+    args = [f"--model_id={model_id}",
+            f"--prometheus_port={ctx.engine['metrics']['port']}"]
+    length = ctx.spec["model"].get("maxModelLength")
+    if length:
+        args += [f"--max_input_length={max(length // 2, 1)}",
+                 f"--max_output_length={max(length - length // 2, 1)}"]
+    return Launch(args + ctx.dtype_options())
+
+
+def sglang(ctx: Context) -> Launch:
+    model_id, revision = _model_id(ctx)
+    args = [f"--model-path={model_id}"]
+    if revision:
+        args.append(f"--revision={revision}")
+    if not isinstance(ctx.source, model_source.HuggingFace):
+        args.append(f"--served-model-name={ctx.source.name}")
+    args += [f"--tp={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
+             "--enable-metrics"]
+    if "maxModelLength" in ctx.spec["model"]:
+        args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
+    return Launch(args + ctx.dtype_options())
+
+
+def tei(ctx: Context) -> Launch:
+    model_id, revision = _model_id(ctx)
+    args = [f"--model-id={model_id}"]
+    if revision:
+        args.append(f"--revision={revision}")
+    args += [f"--port={ctx.engine['port']}",
+             f"--prometheus-port={ctx.engine['metrics']['port']}"]
+    return Launch(args + ctx.dtype_options())
+
+
+def custom(ctx: Context) -> Launch:
+    """A custom image learns its model from the environment; its arguments are its own."""
+    model_id, revision = _model_id(ctx)
+    env = {"MODEL_ID": model_id, "MODEL_DTYPE": ctx.spec["model"]["dtype"],
+           "PORT": str(ctx.engine["port"])}
+    if revision:
+        env["MODEL_REVISION"] = revision
+    return Launch(env=env)
+
+
 LAUNCHERS: dict[str, Callable[[Context], Launch]] = {
-    "vllm": vllm,
+    "vllm": vllm, "tgi": tgi, "triton": triton, "jetstream": jetstream, "sglang": sglang,
+    "tei": tei, "custom": custom,
 }
 
 
-def _token_env(spec: dict[str, Any], engine: dict[str, Any]) -> list[dict[str, Any]]:
+def token_secret(spec: dict[str, Any]) -> dict[str, str] | None:
+    """The Hugging Face token's Secret as {name, key}."""
     secret = spec["model"].get("tokenSecret")
     if secret is None:
+        return None
+    if isinstance(secret, str):
+        return {"name": secret, "key": "token"}
+    return {"name": secret["name"], "key": secret.get("key", "token")}
+
+
+def _token_env(spec: dict[str, Any], engine: dict[str, Any]) -> list[dict[str, Any]]:
+    ref = token_secret(spec)
+    if ref is None or "tokenEnv" not in engine:
         return []
-    ref = {"name": secret, "key": "token"} if isinstance(secret, str) else \
-        {"name": secret["name"], "key": secret.get("key", "token")}
     return [{"name": engine["tokenEnv"], "valueFrom": {"secretKeyRef": ref}}]
 
 
@@ -122,11 +213,33 @@ def _ports(engine: dict[str, Any]) -> list[dict[str, Any]]:
     return ports
 
 
+def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
+               role: str | None = None) -> list[dict[str, Any]]:
+    """The engine container, and its HTTP front end for engines that have one."""
+    engine = engine_for(spec, catalog)
+    main = container(spec, shape, catalog, role)
+    frontend = engine.get("frontend")
+    if frontend is None:
+        return [main]
+    # the front end takes the HTTP port and the probes; the engine keeps its own ports
+    served: dict[str, Any] = {k: main.pop(k) for k in ("startupProbe", "readinessProbe",
+                                                       "livenessProbe") if k in main}
+    main["ports"] = [p for p in main.get("ports", []) if p["name"] != PORT_NAME]
+    size = {k: quantity(v) for k, v in frontend["resources"].items()}
+    return [main, {
+        "name": frontend["name"], "image": frontend["image"],
+        "ports": [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}],
+        "resources": {"requests": dict(size), "limits": dict(size)},
+        **served,
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }]
+
+
 def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
     name = spec["server"]["engine"]
-    engine = catalog.engine(name, shape.kind)
+    engine = engine_for(spec, catalog)
     ctx = Context(spec, shape, engine, catalog)
     launch = LAUNCHERS[name](ctx)
     env = [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
@@ -134,7 +247,8 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
     env += [{"name": k, "value": v} for k, v in sorted(spec["server"].get("env", {}).items())]
-    resources: dict[str, str | int] = dict(requests(spec, shape, catalog))
+    resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
+                                                    engine.get("cpuResources", {})))
     if shape.kind in ("gpu", "tpu"):
         resources[catalog.gke["resources"][shape.kind]] = shape.devices
     args = launch.args + list(spec["server"].get("args", []))
@@ -154,6 +268,6 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         # Guaranteed QoS: requests equal limits, so the kubelet evicts these pods last.
         "resources": {"requests": dict(resources), "limits": dict(resources)},
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
-        "volumeMounts": storage.mounts(spec, catalog, engine["cacheDir"]),
+        "volumeMounts": storage.mounts(spec, catalog, engine),
         "securityContext": {"allowPrivilegeEscalation": False},
     }

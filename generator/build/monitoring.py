@@ -7,6 +7,7 @@ from typing import Any
 from generator.build import engines, labels
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
+from generator.engine_facts import engine_for
 from generator.model import Plan
 
 
@@ -14,10 +15,12 @@ def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     monitoring = plan.spec["monitoring"]
     if not monitoring["enabled"]:
         return None
-    engine = catalog.engines[plan.spec["server"]["engine"]]
+    engine = engine_for(plan.spec, catalog)
     metrics = engine["metrics"]
-    # a named port fills the `container` target label; a separate metrics port is numeric
-    port: str | int = engines.PORT_NAME if metrics["port"] == engine["port"] else metrics["port"]
+    # a named port fills the `container` target label
+    names = {number: name for name, number in engine.get("extraPorts", {}).items()}
+    names[engine["port"]] = engines.PORT_NAME
+    port: str | int = names.get(metrics["port"], metrics["port"])
     return {
         "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
         "metadata": labels.metadata(plan),

@@ -87,10 +87,13 @@ def derived(shape: Shape, catalog: Catalog, machine: Machine | None = None) -> d
     return {"cpu": cpu_quantity(cpu), "memory": memory_quantity(mib)}
 
 
-def requests(spec: dict[str, Any], shape: Shape, catalog: Catalog) -> dict[str, str]:
-    """cpu and memory for the engine container: the spec's, else derived from the node."""
+def requests(spec: dict[str, Any], shape: Shape, catalog: Catalog,
+             fallback: dict[str, str] | None = None) -> dict[str, str]:
+    """cpu and memory for the engine container: the spec's, else derived from the node,
+    else the engine's own defaults (on a CPU node)."""
     given = {k: quantity(v) for k, v in spec["server"].get("resources", {}).items()}
-    return {**derived(shape, catalog), **given}
+    base = derived(shape, catalog) or {k: quantity(v) for k, v in (fallback or {}).items()}
+    return {**base, **given}
 
 
 def _fits(offered: dict[str, str], wanted: dict[str, str]) -> bool:

@@ -9,6 +9,7 @@ from generator import model_source
 from generator.build import labels
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
+from generator.engine_facts import engine_for
 from generator.model import Plan
 
 
@@ -32,7 +33,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     gateway = catalog.gke["inferenceGateway"]
-    port = catalog.engines[plan.spec["server"]["engine"]]["port"]
+    port = engine_for(plan.spec, catalog)["port"]
     return {
         "apiVersion": gateway["poolApiVersion"], "kind": "InferencePool",
         "metadata": labels.metadata(plan),
@@ -49,7 +50,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    engine = catalog.engines[plan.spec["server"]["engine"]]
+    engine = engine_for(plan.spec, catalog)
     path = engine.get("readinessPath", engine["healthPath"])
     return {"apiVersion": "networking.gke.io/v1", "kind": "HealthCheckPolicy",
             "metadata": labels.metadata(plan),

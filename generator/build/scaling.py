@@ -7,6 +7,7 @@ from typing import Any
 from generator.build import labels
 from generator.build.workload import autoscaled, scale_target
 from generator.catalog import Catalog
+from generator.engine_facts import engine_for
 from generator.model import Plan
 
 
@@ -27,7 +28,7 @@ def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | 
     if not autoscaled(plan):
         return None
     scaling = plan.spec["scaling"]
-    signal = catalog.engines[plan.spec["server"]["engine"]]["loadSignals"][scaling["metric"]]
+    signal = engine_for(plan.spec, catalog)["loadSignals"][scaling["metric"]]
     up, down = catalog.autoscaling["scaleUp"], catalog.autoscaling["scaleDown"]
     return {
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",

@@ -12,6 +12,7 @@ from generator.catalog import Catalog
 SHM_VOLUME = "dshm"
 CACHE_VOLUME = "model-cache"
 WEIGHTS_VOLUME = "model-weights"
+TOKEN_VOLUME = "hf-token"
 ADAPTERS_ROOT = "/adapters"
 
 
@@ -74,9 +75,21 @@ def volumes(spec: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
     return found
 
 
-def mounts(spec: dict[str, Any], catalog: Catalog, cache_dir: str) -> list[dict[str, Any]]:
+def mounts(spec: dict[str, Any], catalog: Catalog,
+           engine: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"},
-                                   {"name": CACHE_VOLUME, "mountPath": cache_dir}]
+                                   {"name": CACHE_VOLUME, "mountPath": engine["cacheDir"]}]
     found += [{"name": name, "mountPath": path, "readOnly": True}
               for name, path, _ in _buckets(spec, catalog)]
+    if "tokenFile" in engine and spec["model"].get("tokenSecret") is not None:
+        found.append({"name": TOKEN_VOLUME, "mountPath": engine["tokenFile"], "readOnly": True})
     return found
+
+
+def token_volume(secret: dict[str, str], engine: dict[str, Any]) -> list[dict[str, Any]]:
+    """For engines that read the Hugging Face token from a file rather than the env."""
+    if "tokenFile" not in engine:
+        return []
+    return [{"name": TOKEN_VOLUME, "secret": {
+        "secretName": secret["name"], "defaultMode": 0o400,
+        "items": [{"key": secret["key"], "path": engine["tokenFileName"]}]}}]

@@ -10,6 +10,7 @@ from generator.accelerators import Shape, shape_of
 from generator.build import engines, labels, placement, storage
 from generator.build.probes import startup_seconds
 from generator.catalog import Catalog
+from generator.engine_facts import engine_for
 from generator.model import Plan
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
@@ -51,7 +52,7 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
 
 def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[str, Any]:
     shape = plan_shape(plan, catalog)
-    engine = catalog.engine(plan.spec["server"]["engine"], shape.kind)
+    engine = engine_for(plan.spec, catalog)
     pod_labels = {**labels.common(plan), "ai.gke.io/model": plan.name,
                   "ai.gke.io/inference-server": engine["gkeServerLabel"]}
     if role is not None:
@@ -67,12 +68,20 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     spec.update({
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         "terminationGracePeriodSeconds": 60,
-        "containers": [engines.container(plan.spec, shape, catalog, role)],
-        "volumes": storage.volumes(plan.spec, catalog),
+        "containers": engines.containers(plan.spec, shape, catalog, role),
+        "volumes": _volumes(plan, catalog),
     })
     annotations = {**catalog.gke["annotations"]["safeToEvict"],
                    **storage.pod_annotations(plan.spec, catalog)}
     return {"metadata": {"labels": pod_labels, "annotations": annotations}, "spec": spec}
+
+
+def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
+    found = storage.volumes(plan.spec, catalog)
+    secret = engines.token_secret(plan.spec)
+    if secret is not None:
+        found += storage.token_volume(secret, engine_for(plan.spec, catalog))
+    return found
 
 
 def _replicas(plan: Plan) -> dict[str, int]:
@@ -123,7 +132,7 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 
 def service(plan: Plan, catalog: Catalog) -> dict[str, Any]:
-    engine = catalog.engines[plan.spec["server"]["engine"]]
+    engine = engine_for(plan.spec, catalog)
     return {"apiVersion": "v1", "kind": "Service", "metadata": labels.metadata(plan),
             "spec": {"type": "ClusterIP", "selector": serving_selector(plan, catalog),
                      "ports": [{"name": engines.PORT_NAME, "port": engine["port"],

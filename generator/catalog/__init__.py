@@ -48,11 +48,13 @@ class Catalog:
     autoscaling: dict[str, Any]
     dtype_bytes: dict[str, float]
 
-    def engine(self, name: str, accelerator_kind: str) -> dict[str, Any]:
-        """An engine's facts, with what differs on this kind of accelerator applied."""
+    def engine(self, name: str, accelerator: str) -> dict[str, Any]:
+        """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
+        none), then on this accelerator itself, applied."""
         base = self.engines[name]
-        variant = base.get("variants", {}).get(accelerator_kind, {})
-        return {**base, **variant}
+        variants = base.get("variants", {})
+        return {**base, **variants.get(self.accelerator_kind(accelerator), {}),
+                **variants.get(accelerator, {})}
 
     def accelerator_kind(self, name: str) -> str:
         """gpu, tpu or none."""
