@@ -67,8 +67,8 @@ CASES = [
           accelerator: {type: nvidia-l4}
           scaling: {minReplicas: 1, maxReplicas: 3}
         """),
-        ["specs/m.yaml:10:3: error[check] spec.scaling.metric: engine custom has no queue-size metric "
-         "(hint: name the metric in server.metrics)"],
+        ["specs/m.yaml:10:3: error[check] spec.scaling.metric: engine custom has no "
+         "queue-size metric (hint: name the metric in server.metrics)"],
         id="custom-without-metrics"),
     pytest.param(
         model("""
@@ -76,9 +76,9 @@ CASES = [
           accelerator: {type: nvidia-l4}
           scaling: {minReplicas: 1, maxReplicas: 3}
         """),
-        ["specs/m.yaml:10:3: error[check] spec.scaling.metric: scaling on a custom engine's queue-size "
-         "needs scaling.target (hint: the per-pod value of the metric at which to add a "
-         "replica)"],
+        ["specs/m.yaml:10:3: error[check] spec.scaling.metric: scaling on a custom engine's "
+         "queue-size needs scaling.target (hint: the per-pod value of the metric at which to "
+         "add a replica)"],
         id="custom-metric-without-target"),
     pytest.param(
         model("""
