@@ -208,6 +208,11 @@ def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("model", "dtype").diagnostic(
             STEP, f"engine {name} does not serve {dtype} models",
             "use one of: " + ", ".join(engine["dtypeArgs"]))
+    if plan.spec["routing"]["inferenceGateway"] and "endpointPickerMetrics" not in engine:
+        pickable = [n for n, e in catalog.engines.items() if "endpointPickerMetrics" in e]
+        yield plan.locate("routing", "inferenceGateway").diagnostic(
+            STEP, f"GKE Inference Gateway's endpoint picker cannot read engine {name}'s load",
+            "use one of: " + ", ".join(pickable))
     if name == "custom":
         if not server.get("image"):
             yield plan.locate("server").diagnostic(

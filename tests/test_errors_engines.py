@@ -126,6 +126,16 @@ CASES = [
         id="oci-with-server-image"),
     pytest.param(
         model("""
+          server: {engine: tgi}
+          accelerator: {type: nvidia-l4}
+          routing: {inferenceGateway: true}
+        """),
+        ["specs/m.yaml:10:31: error[check] spec.routing.inferenceGateway: GKE Inference "
+         "Gateway's endpoint picker cannot read engine tgi's load (hint: use one of: vllm, "
+         "sglang)"],
+        id="gateway-for-tgi"),
+    pytest.param(
+        model("""
           model: {source: "gs://A"}
           accelerator: {type: nvidia-l4}
         """),

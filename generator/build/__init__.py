@@ -45,6 +45,12 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     routing.health_check_policy,
     routing.gcp_backend_policy,
     routing.http_route,
+    routing.endpoint_picker_service_account,
+    routing.endpoint_picker_role,
+    routing.endpoint_picker_role_binding,
+    routing.endpoint_picker_config,
+    routing.endpoint_picker_deployment,
+    routing.endpoint_picker_service,
 )
 
 
@@ -76,9 +82,17 @@ def _shared_objects(plans: list[Plan], catalog: Catalog) -> list[Rendered]:
 
 def _model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
     folder = f"{plan.environment.name}/{plan.namespace}/{plan.name}"
-    objects = (build(plan, catalog) for build in MODEL_BUILDERS)
-    return [Rendered(f"{folder}/{obj['kind'].lower()}.yaml", obj, (plan.rel,))
-            for obj in objects if obj is not None]
+    rendered = []
+    for build_object in MODEL_BUILDERS:
+        obj = build_object(plan, catalog)
+        if obj is None:
+            continue
+        # <kind>.yaml for the model's own objects, <kind>-<name>.yaml for helpers beside it
+        name = obj["metadata"]["name"]
+        suffix = "" if name == plan.name else f"-{name.removeprefix(plan.name + '-')}"
+        rendered.append(Rendered(f"{folder}/{obj['kind'].lower()}{suffix}.yaml", obj,
+                                 (plan.rel,)))
+    return rendered
 
 
 def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[Rendered]:

@@ -1,5 +1,6 @@
-"""GKE Inference Gateway: an InferencePool over the model's serving pods, GKE's health
-check and backend policies for it, and an HTTPRoute from the environment's Gateway."""
+"""GKE Inference Gateway: an InferencePool over the model's serving pods, the endpoint
+picker (EPP) that chooses a pod for each request, GKE's health check and backend policies
+for the pool, and an HTTPRoute from the environment's Gateway."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 from generator import model_source
 from generator.build import labels
+from generator.build.resources import quantity
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 from generator.model import Plan
+from generator.yamlio import dump
 
 
 def _enabled(plan: Plan) -> bool:
@@ -90,3 +93,124 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
             }],
         },
     }
+
+
+# ------------------------------------------------------------ the endpoint picker
+
+def _picker_name(plan: Plan, catalog: Catalog) -> str:
+    return f"{plan.name}{catalog.gke['inferenceGateway']['endpointPickerSuffix']}"
+
+
+def _picker_meta(plan: Plan, catalog: Catalog) -> dict[str, Any]:
+    return {**labels.metadata(plan), "name": _picker_name(plan, catalog),
+            "labels": {**labels.common(plan), "app.kubernetes.io/component": "endpoint-picker"}}
+
+
+def _picker_selector(plan: Plan) -> dict[str, str]:
+    return {"app.kubernetes.io/instance": plan.name,
+            "app.kubernetes.io/component": "endpoint-picker"}
+
+
+def endpoint_picker_service_account(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not _enabled(plan):
+        return None
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _picker_meta(plan, catalog)}
+
+
+def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    """The picker watches the model's pods and its pool."""
+    if not _enabled(plan):
+        return None
+    read = ["get", "list", "watch"]
+    pool_group = catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0]
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": _picker_meta(plan, catalog),
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": read},
+                      {"apiGroups": [pool_group], "resources": ["inferencepools"], "verbs": read},
+                      {"apiGroups": ["inference.networking.x-k8s.io"],
+                       "resources": ["inferenceobjectives", "inferencemodelrewrites"],
+                       "verbs": read}]}
+
+
+def endpoint_picker_role_binding(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not _enabled(plan):
+        return None
+    name = _picker_name(plan, catalog)
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": _picker_meta(plan, catalog),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": plan.namespace}]}
+
+
+PLUGINS_FILE = "default-plugins.yaml"
+
+
+def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not _enabled(plan):
+        return None
+    weights = catalog.gke["inferenceGateway"]["endpointPicker"]["plugins"]
+    config = {
+        "apiVersion": "inference.networking.x-k8s.io/v1alpha1", "kind": "EndpointPickerConfig",
+        "plugins": [{"type": name} for name in weights],
+        "schedulingProfiles": [{"name": "default", "plugins": [
+            {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],
+    }
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _picker_meta(plan, catalog),
+            "data": {PLUGINS_FILE: dump(config)}}
+
+
+def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not _enabled(plan):
+        return None
+    gateway = catalog.gke["inferenceGateway"]
+    picker = gateway["endpointPicker"]
+    name = _picker_name(plan, catalog)
+    metrics = engine_for(plan.spec, catalog).get("endpointPickerMetrics", {})
+    health = {"grpc": {"port": picker["healthPort"], "service": "inference-extension"},
+              "initialDelaySeconds": 5, "periodSeconds": 10}
+    size = {k: quantity(v) for k, v in picker["resources"].items()}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _picker_meta(plan, catalog),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": _picker_selector(plan)},
+            "template": {
+                "metadata": {"labels": {**labels.common(plan), **_picker_selector(plan)}},
+                "spec": {
+                    "serviceAccountName": name,
+                    # gives in-flight requests time to drain, as the chart does
+                    "terminationGracePeriodSeconds": 130,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": "epp", "image": picker["image"],
+                        "args": [f"--pool-name={plan.name}",
+                                 f"--pool-namespace={plan.namespace}",
+                                 f"--config-file=/config/{PLUGINS_FILE}",
+                                 *[f"--{flag}={value}" for flag, value in sorted(metrics.items())]],
+                        "env": [{"name": "NAMESPACE", "valueFrom": {
+                            "fieldRef": {"fieldPath": "metadata.namespace"}}}],
+                        "ports": [{"name": "grpc", "containerPort": gateway["endpointPickerPort"]},
+                                  {"name": "grpc-health", "containerPort": picker["healthPort"]},
+                                  {"name": "metrics", "containerPort": picker["metricsPort"]}],
+                        "livenessProbe": health, "readinessProbe": health,
+                        "resources": {"requests": dict(size), "limits": dict(size)},
+                        "securityContext": {"allowPrivilegeEscalation": False},
+                        "volumeMounts": [{"name": "plugins-config", "mountPath": "/config"}],
+                    }],
+                    "volumes": [{"name": "plugins-config", "configMap": {"name": name}}],
+                },
+            },
+        },
+    }
+
+
+def endpoint_picker_service(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not _enabled(plan):
+        return None
+    gateway = catalog.gke["inferenceGateway"]
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _picker_meta(plan, catalog),
+            "spec": {"type": "ClusterIP", "selector": _picker_selector(plan), "ports": [
+                {"name": "grpc-ext-proc", "port": gateway["endpointPickerPort"],
+                 "targetPort": "grpc", "protocol": "TCP", "appProtocol": "http2"},
+                {"name": "http-metrics", "port": gateway["endpointPicker"]["metricsPort"],
+                 "targetPort": "metrics", "protocol": "TCP"}]}}
