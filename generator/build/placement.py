@@ -99,6 +99,8 @@ def _accelerator_rule(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, A
     elif shape.kind == "tpu":
         rule["tpu"] = {"type": catalog.tpus[shape.name]["label"], "count": shape.devices,
                        "topology": accelerator["topology"]}
+    else:
+        rule["machineFamily"] = catalog.gke["computeClass"]["cpuMachineFamily"]
     return rule
 
 
@@ -134,7 +136,8 @@ def compute_class_name(plan: Plan, shape: Shape, catalog: Catalog) -> str:
     node label value)."""
     digest = hashlib.sha256(json.dumps(_class_spec(plan, shape, catalog),
                                        sort_keys=True).encode()).hexdigest()[:8]
-    prefix = f"{plan.environment.name}-{shape.name}-{shape.devices}"[: 63 - len(digest) - 1]
+    what = f"{shape.name}-{shape.devices}" if shape.kind != "none" else "cpu"
+    prefix = f"{plan.environment.name}-{what}"[: 63 - len(digest) - 1]
     return f"{prefix.rstrip('-')}-{digest}"
 
 
