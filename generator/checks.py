@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from generator import memory_fit, model_source
+from generator import autoscaling, memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
-from generator.build import resources, workload
+from generator.build import resources
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.engine_facts import CUSTOM_FIELDS, engine_for
@@ -137,15 +137,9 @@ def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, "accelerator.topology applies to TPUs only")
     if spec["monitoring"]["alerts"]:
         yield plan.locate("monitoring", "alerts").diagnostic(STEP, f"monitoring.alerts is {soon}")
-    if spec["scaling"]["metric"] == "cpu":
-        yield plan.locate("scaling", "metric").diagnostic(
-            STEP, f"scaling.metric cpu is {soon}", "use queue-size")
     if plan.environment.target != "gke":
         yield plan.environment.target_location.diagnostic(
             STEP, f"target {plan.environment.target!r} is {soon}")
-    if "clusters" in plan.source.document.data["spec"]:
-        yield plan.source.document.locate(("spec", "clusters")).diagnostic(
-            STEP, f"spec.clusters is {soon}")
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -217,12 +211,6 @@ def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         if not server.get("image"):
             yield plan.locate("server").diagnostic(
                 STEP, "a custom engine needs server.image", "the image of your server")
-        scaling = plan.spec["scaling"]
-        if (workload.autoscaled(plan) and scaling["metric"] in engine["loadSignals"]
-                and "target" not in scaling):
-            yield plan.locate("scaling", "metric").diagnostic(
-                STEP, f"scaling on a custom engine's {scaling['metric']} needs scaling.target",
-                "the per-pod value of the metric at which to add a replica")
     else:
         for field in CUSTOM_FIELDS:
             if field in server:
@@ -365,31 +353,66 @@ def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield where.diagnostic(
             STEP, f"minReplicas {scaling['minReplicas']} is greater than maxReplicas "
             f"{scaling['maxReplicas']} in environment {plan.environment.name}{origin}")
-    if scaling["minReplicas"] == 0:
+    if scaling["minReplicas"] == 0 and plan.environment.autoscaler != "keda":
         yield plan.locate("scaling", "minReplicas").diagnostic(
             STEP, "minReplicas 0 (scale to zero) is not possible with a "
-            "HorizontalPodAutoscaler on GKE", "use minReplicas: 1")
+            "HorizontalPodAutoscaler on GKE",
+            "use minReplicas: 1, or `autoscaler: keda` on the Platform's environment")
+    elif scaling["minReplicas"] == 0 and autoscaling.autoscaled(plan.spec):
+        yield plan.locate("scaling", "minReplicas").diagnostic(
+            STEP, "at zero replicas the engine's own metrics are gone, so they cannot wake "
+            "the model up again", "add a trigger on requests queued outside the pods (for "
+            "example the KEDA HTTP add-on), or keep minReplicas: 1", "warning")
 
 
-def load_signal(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """The scaling metric is one the engine exports."""
-    metric = plan.spec["scaling"]["metric"]
-    if metric in ("none", "cpu") or not workload.autoscaled(plan):
+def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Every scaling signal is one the engine and accelerator provide, with a target."""
+    if not autoscaling.autoscaled(plan.spec):
         return
     name = plan.spec["server"]["engine"]
-    signals = engine_for(plan.spec, catalog)["loadSignals"]
-    if metric not in signals:
-        hint = ("name the metric in server.metrics" if name == "custom" else
-                "choose one of: " + ", ".join([*sorted(signals), "none"]))
-        yield plan.locate("scaling", "metric").diagnostic(
-            STEP, f"engine {name} has no {metric} metric", hint)
+    engine = engine_for(plan.spec, catalog)
+    signals = autoscaling.signals(plan.spec)
+    where = plan.locate("scaling", "metric")
+    for signal in signals:
+        if signal == autoscaling.CPU:
+            yield where.diagnostic(
+                STEP, "cpu is a poor load signal for an accelerator-bound server: it is busy "
+                "while the model loads and idle while the accelerator works",
+                "scale on queue-size", "warning")
+        elif signal == autoscaling.GPU:
+            if catalog.accelerator_kind(plan.spec["accelerator"].get("type", "none")) != "gpu":
+                yield where.diagnostic(STEP, "gpu-utilization needs a GPU accelerator")
+            elif plan.spec["accelerator"].get("sharing"):
+                yield where.diagnostic(
+                    STEP, "gpu-utilization measures the whole GPU, which sharing splits "
+                    "between models", "scale on queue-size")
+        elif signal not in engine["loadSignals"]:
+            hint = ("name the metric in server.metrics" if name == "custom" else
+                    "choose one of: " + ", ".join([*sorted(engine["loadSignals"]), "none"]))
+            yield where.diagnostic(STEP, f"engine {name} has no {signal} metric", hint)
+    given = plan.spec["scaling"].get("target")
+    if isinstance(given, (int, float)) and len(signals) > 1:
+        yield plan.locate("scaling", "target").diagnostic(
+            STEP, f"one target for {len(signals)} metrics",
+            "give one per metric, for example `target: {" + ", ".join(
+                f"{s}: ..." for s in signals) + "}`")
+    if isinstance(given, dict):
+        for signal in given:
+            if signal not in signals:
+                yield plan.locate("scaling", "target", signal).diagnostic(
+                    STEP, f"a target for {signal}, which scaling.metric does not use")
+    for signal, target in autoscaling.targets(plan.spec, engine, catalog).items():
+        if target is None and (signal in engine["loadSignals"]):
+            yield plan.locate("scaling", "target").diagnostic(
+                STEP, f"scaling on engine {name}'s {signal} needs scaling.target",
+                "the per-pod value of the metric at which to add a replica")
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
     not_supported_yet, accelerator_given, model_source_form, accelerator_shape,
     engine_accelerator, engine_settings, gpu_dtype,
     memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
-    load_signal,
+    load_signals,
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from generator import catalog as catalog_data
+from generator import explain
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
 from generator.schema_store import INPUT_KINDS, input_schema
@@ -118,3 +119,18 @@ def schema_command(kind: str | None) -> None:
         click.echo(json.dumps(input_schema(kind), indent=2))
     else:
         click.echo(json.dumps({k: input_schema(k) for k in sorted(INPUT_KINDS)}, indent=2))
+
+
+@main.command("explain")
+@click.argument("field_path", metavar="FIELD.PATH")
+@format_option
+@_guard
+def explain_command(field_path: str, fmt: str) -> int:
+    """Describe a spec field, like `kubectl explain` (e.g. spec.accelerator.sharing,
+    metadata.name, Platform.spec.environments)."""
+    field, problems = explain.find(field_path)
+    _report(problems, fmt)
+    if field is None:
+        return EXIT_PROBLEMS
+    click.echo(explain.render(field), nl=False)
+    return EXIT_OK

@@ -30,6 +30,8 @@ class Environment:
     gateway: dict[str, str] | None
     location: Location
     target_location: Location
+    autoscaler: str = "hpa"
+    keda: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ step is collected; the pipeline stops between steps, never inside one.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, validate
+from generator import checks, fleet, validate
 from generator.build import build
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, errors
@@ -55,21 +56,25 @@ def _plans(platform: Platform, models: list[Source],
     problems += checks.unique_names(plans)
     for plan in plans:
         problems += checks.check_plan(plan, catalog)
+        problems += fleet.cluster_selection(plan)
     return plans, problems
 
 
-def _empty_environments(platform: Platform, plans: list[Plan]) -> list[Diagnostic]:
-    return [env.location.diagnostic(
-        checks.STEP, f"environment {env.name!r} has no models",
-        "Config Sync removes everything it synced from an empty root", "warning")
-        for env in platform.environments if not any(p.environment is env for p in plans)]
-
-
 def compile_specs(paths: list[Path], out: str, catalog: Catalog,
-                  platform_fallback: Path | None = None) -> Outcome:
+                  platform_fallback: Path | None = None, *,
+                  allow_empty: Collection[str] | None = None,
+                  extra: Sequence[Source] = (),
+                  progress: Callable[[str], None] | None = None) -> Outcome:
+    """`allow_empty` None validates (an empty root is a warning); a collection renders
+    (an empty root is an error unless its environment is in it). `extra` are documents not
+    on disk yet (`infergen new`); `progress` hears the name of each step as it starts."""
     outcome = Outcome()
+    step = progress or (lambda name: None)
+    step("load")
     sources, outcome.diagnostics = load(paths)
-    sources = _with_platform(sources, platform_fallback)
+    sources = _with_platform(sources, platform_fallback) + list(extra)
+
+    step("validate")
 
     valid: list[Source] = []
     for source in sources:
@@ -86,14 +91,23 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
     if len(platforms) != 1 or platforms[0] not in valid:
         return outcome
 
+    step("check")
     platform = platform_from(platforms[0])
     plans, problems = _plans(platform, models, catalog)
     outcome.diagnostics += problems
+    outcome.diagnostics += fleet.allow_empty_names(platform, allow_empty or ())
     if errors(outcome.diagnostics):
         return outcome
-    outcome.diagnostics += _empty_environments(platform, plans)
+    outcome.diagnostics += fleet.empty_roots(platform, plans, out, allow_empty)
+    if errors(outcome.diagnostics):
+        return outcome
 
+    step("build")
     rendered = build(plans, platform, catalog)
+    outcome.diagnostics += fleet.object_counts(rendered, platform, catalog)
+    if errors(outcome.diagnostics):
+        return outcome
+    step("verify")
     bugs = verify(rendered, platform.kubernetes_version, out)
     outcome.diagnostics += bugs
     if bugs:

@@ -69,7 +69,8 @@ def platform_from(source: Source) -> Platform:
         environments.append(Environment(
             name=env["name"], target=env["target"], clusters=tuple(env["clusters"]),
             defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
-            target_location=doc.locate((*prefix, "target"))))
+            target_location=doc.locate((*prefix, "target")),
+            autoscaler=env["autoscaler"], keda=env.get("keda")))
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],
                     config_sync=spec["configSync"], environments=tuple(environments),
@@ -89,7 +90,6 @@ def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
               if spec["server"]["engine"] in catalog.engines else {})
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
-    signal = engine.get("loadSignals", {}).get(scaling["metric"], {})
     source = model_source.parse(spec.get("model", {}).get("source", ""))
     # weights baked into an image: that image is the server
     image = source.reference if isinstance(source, model_source.Image) else engine.get("image")
@@ -99,8 +99,7 @@ def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         "accelerator": {} if accelerator in catalog.tpus else {"count": 1},
         "model": {"dtype": engine.get("defaultDtype") or (
             "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16")},
-        "scaling": {"maxReplicas": max(scaling["minReplicas"], 1),
-                    "target": signal.get("target")},
+        "scaling": {"maxReplicas": max(scaling["minReplicas"], 1)},
     }
     filled = deep_merge(defaults, spec)
     # drop defaults the catalog has no value for (an engine without that signal, ...)

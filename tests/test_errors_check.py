@@ -143,11 +143,6 @@ MODEL_CASES = [
         [f"specs/m.yaml:11:13: error[check] spec.monitoring.alerts: monitoring.alerts {SOON}"],
         id="alerts"),
     pytest.param(
-        MODEL + "  scaling:\n    metric: cpu\n",
-        [f"specs/m.yaml:11:13: error[check] spec.scaling.metric: scaling.metric cpu {SOON} "
-         "(hint: use queue-size)"],
-        id="scaling-metric-cpu"),
-    pytest.param(
         MODEL + "  clusters: [dev-1]\n",
         [f"specs/m.yaml:10:13: error[check] spec.clusters: spec.clusters {SOON}"],
         id="spec-clusters"),
@@ -192,7 +187,7 @@ MODEL_CASES = [
         MODEL + "  scaling:\n    minReplicas: 0\n    maxReplicas: 2\n",
         ["specs/m.yaml:11:18: error[check] spec.scaling.minReplicas: minReplicas 0 (scale to "
          "zero) is not possible with a HorizontalPodAutoscaler on GKE (hint: use minReplicas: "
-         "1)"],
+         "1, or `autoscaler: keda` on the Platform's environment)"],
         id="min-replicas-zero"),
 ]
 
@@ -226,7 +221,8 @@ DEFAULTS_CASES = [
         MODEL,
         ["specs/platform.yaml:13:24: error[check] spec.environments[0].defaults.scaling."
          "minReplicas: minReplicas 0 (scale to zero) is not possible with a "
-         "HorizontalPodAutoscaler on GKE (hint: use minReplicas: 1)"],
+         "HorizontalPodAutoscaler on GKE (hint: use minReplicas: 1, or `autoscaler: keda` on "
+         "the Platform's environment)"],
         id="defaults-min-replicas-zero"),
     pytest.param(
         _with_defaults("      clusters: [prod-1]\n", "        model: {dtype: float32}\n"),

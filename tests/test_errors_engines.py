@@ -76,7 +76,7 @@ CASES = [
           accelerator: {type: nvidia-l4}
           scaling: {minReplicas: 1, maxReplicas: 3}
         """),
-        ["specs/m.yaml:10:3: error[check] spec.scaling.metric: scaling on a custom engine's "
+        ["specs/m.yaml:10:3: error[check] spec.scaling.target: scaling on engine custom's "
          "queue-size needs scaling.target (hint: the per-pod value of the metric at which to "
          "add a replica)"],
         id="custom-metric-without-target"),

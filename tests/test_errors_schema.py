@@ -63,7 +63,7 @@ MODEL_CASES = [
     pytest.param(
         MODEL + "  scaling:\n    metric: qps\n",
         ["specs/m.yaml:11:13: error[schema] spec.scaling.metric: 'qps' is not one of: "
-         "queue-size, kv-cache-usage, batch-size, cpu, none"],
+         "queue-size, kv-cache-usage, batch-size, cpu, gpu-utilization, none"],
         id="enum-no-close-value"),
     # --- required fields at the top level (nested ones: see the regressions below)
     pytest.param(

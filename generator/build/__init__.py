@@ -5,6 +5,7 @@ Layout of the tree (paths relative to the output folder):
     <env>/namespaces/<namespace>.yaml
     <env>/<namespace>/<model>/<kind>.yaml    one object per file
     <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
+    <env>/<namespace>/_shared/<kind>-<name>.yaml   namespaced objects models share
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.build import configsync, monitoring, placement, routing, scaling, workload
+from generator.build import configsync, fleet, monitoring, placement, routing, scaling, workload
 from generator.catalog import Catalog
 from generator.model import Plan, Platform
 
@@ -39,6 +40,7 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     workload.leader_worker_set,
     workload.service,
     scaling.horizontal_pod_autoscaler,
+    scaling.scaled_object,
     scaling.pod_disruption_budget,
     monitoring.pod_monitoring,
     routing.inference_pool,
@@ -60,7 +62,7 @@ def compute_class(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 # Cluster-scoped objects several models may ask for: written once per environment, naming
 # every spec that uses them.
-SHARED_BUILDERS: tuple[Builder, ...] = (compute_class,)
+SHARED_BUILDERS: tuple[Builder, ...] = (compute_class, monitoring.dcgm_pod_monitoring)
 
 
 def _shared_objects(plans: list[Plan], catalog: Catalog) -> list[Rendered]:
@@ -70,7 +72,9 @@ def _shared_objects(plans: list[Plan], catalog: Catalog) -> list[Rendered]:
             obj = build_shared(plan, catalog)
             if obj is None:
                 continue
-            path = (f"{plan.environment.name}/cluster/"
+            namespace = obj["metadata"].get("namespace")
+            folder = f"{namespace}/_shared" if namespace else "cluster"
+            path = (f"{plan.environment.name}/{folder}/"
                     f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml")
             known, users = found.setdefault(path, (obj, set()))
             if known != obj:
@@ -87,6 +91,7 @@ def _model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
         obj = build_object(plan, catalog)
         if obj is None:
             continue
+        obj = fleet.select(obj, plan, catalog)
         # <kind>.yaml for the model's own objects, <kind>-<name>.yaml for helpers beside it
         name = obj["metadata"]["name"]
         suffix = "" if name == plan.name else f"-{name.removeprefix(plan.name + '-')}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import autoscaling
 from generator.build import engines, labels
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
@@ -33,5 +34,32 @@ def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
                 {"from": "app.kubernetes.io/name", "to": "engine"},
                 {"from": "infergen.dev/environment", "to": "environment"},
             ]},
+        },
+    }
+
+
+def dcgm_pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    """Scrape NVIDIA's DCGM exporter for models scaling on GPU utilisation, renaming the
+    metric to lower case, which is the only form the HPA's External metrics can name."""
+    if autoscaling.GPU not in autoscaling.signals(plan.spec) or not autoscaling.autoscaled(
+            plan.spec):
+        return None
+    dcgm = catalog.gke["dcgm"]
+    exporter = dcgm["exporter"]
+    return {
+        "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
+        "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter["namespace"],
+                     "labels": {"app.kubernetes.io/managed-by": labels.MANAGED_BY,
+                                "app.kubernetes.io/part-of": plan.platform.name}},
+        "spec": {
+            "selector": {"matchLabels": dict(exporter["selector"])},
+            "endpoints": [{
+                "port": exporter["port"], "path": exporter["path"],
+                "interval": dcgm["interval"],
+                "metricRelabeling": [
+                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dcgm["metric"]},
+                    {"action": "replace", "sourceLabels": ["__name__"], "regex": dcgm["metric"],
+                     "targetLabel": "__name__", "replacement": dcgm["renamed"]}],
+            }],
         },
     }

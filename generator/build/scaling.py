@@ -1,11 +1,14 @@
-"""HorizontalPodAutoscaler on the engine's own load signal, and the disruption budget."""
+"""Autoscaling on the engine's own load signals: a HorizontalPodAutoscaler reading Managed
+Service for Prometheus metrics through the Custom Metrics Stackdriver Adapter, or, where
+the environment chooses KEDA, a ScaledObject; and the disruption budget."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from generator.build import labels
-from generator.build.workload import autoscaled, scale_target
+from generator import autoscaling
+from generator.build import engines, labels
+from generator.build.workload import autoscaled, plan_shape, scale_target
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 from generator.model import Plan
@@ -17,19 +20,50 @@ def managed_prometheus_metric(metric: str, metric_type: str) -> str:
     return f"prometheus.googleapis.com|{metric}|{metric_type}"
 
 
-def average_value(target: float) -> str:
-    """A per-pod target as a Kubernetes quantity: 5 -> "5", 0.8 -> "800m"."""
+def quantity(target: float) -> str:
+    """A target as a Kubernetes quantity: 5 -> "5", 0.8 -> "800m"."""
     if float(target).is_integer():
         return str(int(target))
     return f"{round(target * 1000)}m"
 
 
+def _gpu_total(plan: Plan, catalog: Catalog, target: float) -> float:
+    # DCGM reports each GPU; a replica's share of the External metric is all its GPUs
+    return target * max(plan_shape(plan, catalog).devices, 1)
+
+
+def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dict[str, Any]:
+    if signal == autoscaling.CPU:
+        return {"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": round(target)}}}
+    if signal == autoscaling.GPU:
+        dcgm = catalog.gke["dcgm"]
+        selector = {f"metric.labels.{dcgm['podLabels']['namespace']}": plan.namespace,
+                    f"metric.labels.{dcgm['podLabels']['container']}": engines.CONTAINER_NAME}
+        return {"type": "External", "external": {
+            "metric": {"name": managed_prometheus_metric(dcgm["renamed"], dcgm["type"]),
+                       "selector": {"matchLabels": selector}},
+            "target": {"type": "AverageValue",
+                       "averageValue": quantity(_gpu_total(plan, catalog, target))}}}
+    found = engine_for(plan.spec, catalog)["loadSignals"][signal]
+    return {"type": "Pods", "pods": {
+        "metric": {"name": managed_prometheus_metric(found["metric"], found["type"])},
+        "target": {"type": "AverageValue", "averageValue": quantity(target)}}}
+
+
+def _targets(plan: Plan, catalog: Catalog) -> dict[str, float]:
+    found = autoscaling.targets(plan.spec, engine_for(plan.spec, catalog), catalog)
+    return {signal: target for signal, target in found.items() if target is not None}
+
+
+def uses_keda(plan: Plan) -> bool:
+    return plan.environment.autoscaler == "keda"
+
+
 def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    if not autoscaled(plan):
+    if not autoscaled(plan) or uses_keda(plan):
         return None
     scaling = plan.spec["scaling"]
-    signal = engine_for(plan.spec, catalog)["loadSignals"][scaling["metric"]]
-    up, down = catalog.autoscaling["scaleUp"], catalog.autoscaling["scaleDown"]
     return {
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": labels.metadata(plan),
@@ -37,18 +71,58 @@ def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | 
             "scaleTargetRef": scale_target(plan, catalog),
             "minReplicas": scaling["minReplicas"],
             "maxReplicas": scaling["maxReplicas"],
-            "metrics": [{"type": "Pods", "pods": {
-                "metric": {"name": managed_prometheus_metric(signal["metric"], signal["type"])},
-                "target": {"type": "AverageValue",
-                           "averageValue": average_value(scaling["target"])}}}],
-            "behavior": {
-                "scaleUp": {"stabilizationWindowSeconds": up["stabilizationWindowSeconds"],
-                            "policies": [{"type": "Pods", "value": up["podsPerMinute"],
-                                          "periodSeconds": 60}]},
-                "scaleDown": {"stabilizationWindowSeconds": down["stabilizationWindowSeconds"],
-                              "policies": [{"type": "Pods", "value": down["podsPerFiveMinutes"],
-                                            "periodSeconds": 300}]},
-            },
+            # several metrics: the HPA follows whichever asks for the most replicas
+            "metrics": [_hpa_metric(plan, catalog, signal, target)
+                        for signal, target in _targets(plan, catalog).items()],
+            "behavior": autoscaling.behavior(plan.spec, catalog),
+        },
+    }
+
+
+def _promql_selector(plan: Plan) -> str:
+    # the PodMonitoring's target labels: the model's series in its namespace
+    return f'namespace="{plan.namespace}",model="{plan.name}"'
+
+
+def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> dict[str, Any]:
+    if signal == autoscaling.CPU:
+        return {"type": "cpu", "metricType": "Utilization",
+                "metadata": {"value": str(round(target))}}
+    address = plan.environment.keda["prometheusAddress"] if plan.environment.keda else ""
+    if signal == autoscaling.GPU:
+        dcgm = catalog.gke["dcgm"]
+        names = dcgm["podLabels"]
+        query = (f'sum({dcgm["renamed"]}{{{names["namespace"]}="{plan.namespace}",'
+                 f'{names["container"]}="{engines.CONTAINER_NAME}"}})')
+        threshold = _gpu_total(plan, catalog, target)
+    else:
+        metric = engine_for(plan.spec, catalog)["loadSignals"][signal]["metric"]
+        query = f"sum({metric}{{{_promql_selector(plan)}}})"
+        threshold = target
+    # KEDA divides the query's value by the threshold: a sum over pods behaves like the
+    # HPA's per-pod average
+    return {"type": "prometheus", "metricType": "AverageValue",
+            "metadata": {"serverAddress": address, "query": query,
+                         "threshold": quantity(threshold)}}
+
+
+def scaled_object(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    if not autoscaled(plan) or not uses_keda(plan):
+        return None
+    scaling = plan.spec["scaling"]
+    behavior = autoscaling.behavior(plan.spec, catalog)
+    return {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": labels.metadata(plan),
+        "spec": {
+            "scaleTargetRef": scale_target(plan, catalog),
+            "minReplicaCount": scaling["minReplicas"],
+            "maxReplicaCount": scaling["maxReplicas"],
+            # after the last request, wait as long as a scale-down would before going to 0
+            "cooldownPeriod": behavior["scaleDown"]["stabilizationWindowSeconds"],
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": behavior}},
+            "triggers": [_keda_trigger(plan, catalog, signal, target)
+                         for signal, target in _targets(plan, catalog).items()],
         },
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator import autoscaling
 from generator.accelerators import Shape, shape_of
 from generator.build import engines, labels, placement, storage
 from generator.build.probes import startup_seconds
@@ -22,8 +23,7 @@ def plan_shape(plan: Plan, catalog: Catalog) -> Shape:
 
 
 def autoscaled(plan: Plan) -> bool:
-    scaling = plan.spec["scaling"]
-    return bool(scaling["metric"] != "none" and scaling["minReplicas"] < scaling["maxReplicas"])
+    return autoscaling.autoscaled(plan.spec)
 
 
 def scale_target(plan: Plan, catalog: Catalog) -> dict[str, str]:

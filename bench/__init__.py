@@ -1,0 +1,1 @@
+"""Benchmarks of infergen at fleet scale (`make bench`); not part of the package."""

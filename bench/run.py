@@ -1,0 +1,210 @@
+"""`make bench`: infergen at fleet scale against the YAML floor.
+
+For each fleet size it writes a synthetic fleet (bench.fleet) to a temporary folder, checks
+it renders without a single diagnostic, then times each scenario in a fresh process
+(`python -m generator ...`), with its peak RSS from wait4:
+
+    cold      render into a fresh output folder (and a fresh cache)
+    noop      render again, nothing changed
+    check     render --check
+    one       render after one spec changed
+    validate  validate only
+
+Each time is also given as a ratio to the YAML floor (bench.floor) measured in the same run,
+so results compare across machines. Prints a table; writes bench/results.json.
+
+    python -m bench.run [--sizes 100,1000] [--repeat 1] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.fleet import write_fleet
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+SCENARIOS = ("cold", "noop", "check", "one", "validate")
+TARGETS = {"cold_s": 10.0, "cold_ratio": 2.5, "noop_s": 1.5, "check_s": 1.5, "one_s": 1.5,
+           "peak_rss_mib": 1024.0, "growth": 11.0}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def timed(args: list[str], cwd: Path) -> dict[str, Any]:
+    """Run one command in a fresh process: wall seconds, peak RSS (MiB), exit code, output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": wall, "peak_rss_mib": usage.ru_maxrss / 1024,
+            "code": process.returncode, "output": output.decode(errors="replace").strip()}
+
+
+def infergen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "generator", *args]
+
+
+def read_tree(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def change_one_spec(specs: Path) -> Path:
+    """Raise one model's maxReplicas: a typical one-line pull request."""
+    target = sorted(p for p in specs.rglob("*.yaml") if p.name != "platform.yaml")[0]
+    text = target.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    old = doc["spec"]["scaling"]["maxReplicas"]
+    target.write_text(text.replace(f"maxReplicas: {old}", f"maxReplicas: {old + 10}", 1),
+                      encoding="utf-8")
+    return target
+
+
+def bench_size(count: int, work: Path, repeat: int) -> dict[str, Any]:
+    specs, out = work / "specs", work / "rendered"
+    write_fleet(specs, count)
+    # a fleet must be valid: render it once with the real pipeline, every diagnostic fatal
+    probe = timed(infergen("render", "--specs", str(specs), "--out", str(work / "probe")), work)
+    if probe["code"] != 0 or "warning" in probe["output"] or "error" in probe["output"]:
+        raise SystemExit(f"the synthetic fleet of {count} does not render cleanly:\n"
+                         + probe["output"][-4000:])
+    tree = read_tree(work / "probe")
+    objects = [yaml.load(text, Loader=yaml.CSafeLoader) for text in tree.values()]
+    objects_file = work / "objects.json"
+    objects_file.write_text(json.dumps(objects))
+    shutil.rmtree(work / "probe")
+    for leftover in work.glob(".probe*"):
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+    shutil.rmtree(work / ".infergen-cache", ignore_errors=True)
+
+    def floor_once() -> float:
+        run = timed([sys.executable, "-m", "bench.floor", str(specs), str(objects_file)], ROOT)
+        if run["code"] != 0:
+            raise SystemExit(run["output"])
+        seconds: float = json.loads(run["output"].splitlines()[-1])["seconds"]
+        return seconds
+
+    floor = min(floor_once() for _ in range(max(repeat, 1)))
+    rows: dict[str, dict[str, Any]] = {}
+
+    def record(name: str, args: list[str], expect: int = 0) -> None:
+        best: dict[str, Any] | None = None
+        for _ in range(max(repeat, 1)):
+            if name == "cold":  # fresh output folder and cache every time
+                shutil.rmtree(out, ignore_errors=True)
+                for cache in work.glob(".*cache*"):
+                    shutil.rmtree(cache, ignore_errors=True)
+            run = timed(args, work)
+            if run["code"] != expect:
+                raise SystemExit(f"{name}: exit {run['code']}\n{run['output'][-4000:]}")
+            if best is None or run["seconds"] < best["seconds"]:
+                best = run
+        assert best is not None
+        best["objects"] = len(tree)
+        best["objects_per_s"] = len(tree) / best["seconds"]
+        best["floor_ratio"] = best["seconds"] / floor
+        best["summary"] = best.pop("output").splitlines()[-1] if best.get("output") else ""
+        rows[name] = best
+
+    render = infergen("render", "--specs", str(specs), "--out", str(out))
+    record("cold", render)
+    if read_tree(out) != tree:
+        raise SystemExit("the cold render differs from the probe render")
+    record("noop", render)
+    record("check", [*render, "--check"])
+    changed = change_one_spec(specs)
+    record("one", render)
+    if repeat > 1:  # later repeats saw nothing changed: measure the change once more
+        changed.write_text(changed.read_text().replace("maxReplicas:", "maxReplicas: ", 1))
+        rows.pop("one")
+        record("one", render)
+    record("validate", infergen("validate", str(specs), "--specs", str(specs)))
+    return {"specs": count, "environments": 3, "objects": len(tree), "floor_s": floor,
+            "scenarios": rows}
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'specs':>6} {'scenario':<9} {'objects':>7} {'wall s':>7} {'obj/s':>8} "
+             f"{'x floor':>7} {'peak MiB':>8}  output"]
+    for size in results["sizes"]:
+        lines.append(f"{size['specs']:>6} {'floor':<9} {size['objects']:>7} "
+                     f"{size['floor_s']:>7.2f} {size['objects'] / size['floor_s']:>8.0f} "
+                     f"{1:>7.2f} {'':>8}  load specs + dump objects, C PyYAML only")
+        for name in SCENARIOS:
+            row = size["scenarios"][name]
+            lines.append(f"{size['specs']:>6} {name:<9} {row['objects']:>7} "
+                         f"{row['seconds']:>7.2f} {row['objects_per_s']:>8.0f} "
+                         f"{row['floor_ratio']:>7.2f} {row['peak_rss_mib']:>8.0f}  "
+                         f"{row['summary'][:70]}")
+    return "\n".join(lines)
+
+
+def verdicts(results: dict[str, Any]) -> list[str]:
+    by_size = {s["specs"]: s for s in results["sizes"]}
+    if 1000 not in by_size:
+        return []
+    big = by_size[1000]["scenarios"]
+    found = [
+        ("cold <= 10 s", big["cold"]["seconds"] <= TARGETS["cold_s"]),
+        ("cold <= 2.5x floor", big["cold"]["floor_ratio"] <= TARGETS["cold_ratio"]),
+        ("noop render <= 1.5 s", big["noop"]["seconds"] <= TARGETS["noop_s"]),
+        ("render --check <= 1.5 s", big["check"]["seconds"] <= TARGETS["check_s"]),
+        ("one spec changed <= 1.5 s", big["one"]["seconds"] <= TARGETS["one_s"]),
+        ("peak RSS <= 1 GiB", max(r["peak_rss_mib"] for r in big.values())
+         <= TARGETS["peak_rss_mib"]),
+    ]
+    if 100 in by_size:
+        growth = big["cold"]["seconds"] / by_size[100]["scenarios"]["cold"]["seconds"]
+        found.append((f"100 -> 1000 cold is {growth:.1f}x (<= 11x)",
+                      growth <= TARGETS["growth"]))
+    return [f"{'ok  ' if ok else 'MISS'} {name}" for name, ok in found]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per scenario")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "libyaml": yaml.__with_libyaml__},
+        "sizes": []}
+    for count in (int(s) for s in args.sizes.split(",")):
+        work = Path(tempfile.mkdtemp(prefix=f"infergen-bench-{count}-"))
+        try:
+            print(f"bench: {count} specs in {work} ...", file=sys.stderr, flush=True)
+            results["sizes"].append(bench_size(count, work, args.repeat))
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    results["verdicts"] = verdicts(results)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print("\n".join(results["verdicts"]))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
