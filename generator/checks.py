@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from generator import autoscaling, memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
 from generator.build import resources
+from generator.build.monitoring import seconds
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.engine_facts import CUSTOM_FIELDS, engine_for
@@ -129,17 +130,32 @@ PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
 # never silently rendered without them.
 def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Refuse contract fields infergen cannot render yet."""
-    spec = plan.spec
     soon = "not supported yet by this version of infergen"
-    accelerator = spec["accelerator"].get("type")
-    if "topology" in spec["accelerator"] and accelerator not in catalog.tpus:
-        yield plan.locate("accelerator", "topology").diagnostic(
-            STEP, "accelerator.topology applies to TPUs only")
-    if spec["monitoring"]["alerts"]:
-        yield plan.locate("monitoring", "alerts").diagnostic(STEP, f"monitoring.alerts is {soon}")
     if plan.environment.target != "gke":
         yield plan.environment.target_location.diagnostic(
             STEP, f"target {plan.environment.target!r} is {soon}")
+
+
+def topology_for_tpus(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Only TPUs have a topology."""
+    accelerator = plan.spec["accelerator"]
+    if "topology" in accelerator and accelerator.get("type") not in catalog.tpus:
+        yield plan.locate("accelerator", "topology").diagnostic(
+            STEP, "accelerator.topology applies to TPUs only")
+
+
+def monitoring_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Scrapes end before the next begins; alerts have metrics to read."""
+    monitoring = plan.spec["monitoring"]
+    timeout = monitoring.get("timeout")
+    if timeout is not None and seconds(timeout) > seconds(monitoring["interval"]):
+        yield plan.locate("monitoring", "timeout").diagnostic(
+            STEP, f"scrape timeout {timeout} is longer than the interval "
+            f"{monitoring['interval']}", "the scraper requires timeout <= interval")
+    if monitoring["alerts"] and not monitoring["enabled"]:
+        yield plan.locate("monitoring", "alerts").diagnostic(
+            STEP, "alerts read the metrics that monitoring.enabled: false stops collecting",
+            "enable monitoring, or turn alerts off")
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -409,7 +425,7 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, accelerator_given, model_source_form, accelerator_shape,
+    not_supported_yet, topology_for_tpus, monitoring_settings, accelerator_given, model_source_form, accelerator_shape,
     engine_accelerator, engine_settings, gpu_dtype,
     memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals,

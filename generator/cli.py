@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from generator import catalog as catalog_data
-from generator import explain
+from generator import diff as difference
+from generator import explain, gitref, scaffold
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
 from generator.schema_store import INPUT_KINDS, input_schema
@@ -33,6 +34,13 @@ format_option = click.option(
 def _report(diagnostics: list[Diagnostic], fmt: str) -> None:
     if diagnostics:
         click.echo(format_all(diagnostics, fmt), err=fmt == "text")
+
+
+def _progress() -> Callable[[str], None] | None:
+    """Step names on a terminal, so a long render shows it is alive; nothing in CI."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda step: click.echo(f"infergen: {step}...", err=True)
 
 
 def _exit_code(outcome: Outcome) -> int:
@@ -82,11 +90,16 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
               show_default=True, help="Folder of the rendered tree.")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that differ from the specs.")
+@click.option("--allow-empty", "allow_empty", multiple=True, metavar="ENV",
+              help="Let environment ENV's root become empty (Config Sync then deletes what it "
+              "synced there). Repeatable.")
 @format_option
 @_guard
-def render_command(specs: Path, out: Path, check: bool, fmt: str) -> int:
+def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
+                   fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
-    outcome = compile_specs([specs], out.as_posix(), catalog_data.load())
+    outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
+                            allow_empty=set(allow_empty), progress=_progress())
     _report(outcome.diagnostics, fmt)
     if outcome.tree is None or outcome.failed:
         if not outcome.bug:
@@ -133,4 +146,78 @@ def explain_command(field_path: str, fmt: str) -> int:
     if field is None:
         return EXIT_PROBLEMS
     click.echo(explain.render(field), nl=False)
+    return EXIT_OK
+
+
+@main.command("new")
+@click.argument("name")
+@click.option("--engine", default="vllm", show_default=True, help="Serving engine.")
+@click.option("--model", "source", required=True,
+              help="Model source: hf://ORG/NAME[@REVISION], gs://BUCKET/PATH or oci://IMAGE.")
+@click.option("--accelerator", required=True, metavar="TYPE[:COUNT]",
+              help="e.g. nvidia-l4, nvidia-h100-80gb:8, tpu-v6e:2x4 (a TPU topology), none.")
+@click.option("--parameters", help="Model size such as 8B: enables the memory-fit check.")
+@click.option("--namespace", help="Namespace of the model (default: inference).")
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Specs folder; the spec goes to SPECS/NAMESPACE/NAME.yaml.")
+@format_option
+@_guard
+def new_command(name: str, engine: str, source: str, accelerator: str, parameters: str | None,
+                namespace: str | None, specs: Path, fmt: str) -> int:
+    """Write a minimal, validated spec for a new model (never overwrites one)."""
+    request = scaffold.Request(name, engine, source, accelerator, parameters, namespace, specs)
+    made, problems = scaffold.draft(request)
+    if made is None:
+        _report(problems, fmt)
+        return EXIT_PROBLEMS
+    outcome = compile_specs([specs], "rendered", catalog_data.load(), extra=[made.source])
+    # the rest of the folder's warnings are not news; its errors block the new spec too
+    shown = [d for d in outcome.diagnostics
+             if d.file == made.source.display or d.severity == "error"]
+    _report(shown, fmt)
+    if outcome.bug:
+        return EXIT_BUG
+    if outcome.failed:
+        click.echo(f"infergen: {made.source.display} not written", err=True)
+        return EXIT_PROBLEMS
+    failed = scaffold.write(made.path, made.text)
+    if failed is not None:
+        _report([failed], fmt)
+        return EXIT_PROBLEMS
+    click.echo(f"infergen: wrote {made.source.display}; `make render` renders it")
+    return EXIT_OK
+
+
+@main.command("diff")
+@click.option("--base", metavar="REF",
+              help="Git revision to compare with (default: the merge base with origin/main, "
+              "else HEAD).")
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Folder of specs, in the working tree and at REF.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="Markdown for a PR comment, or JSON; problems are "
+              "printed as text or JSON to match.")
+@_guard
+def diff_command(base: str | None, specs: Path, fmt: str) -> int:
+    """What the change to the specs does to the rendered tree (rendered/ is not read)."""
+    catalog = catalog_data.load()
+    problems_format = "json" if fmt == "json" else "text"
+    try:
+        ref = base or gitref.default_base(specs)
+        before = gitref.compile_at(ref, specs, catalog)
+    except gitref.GitError as exc:
+        _report([Diagnostic(base or str(specs), 0, 0, "", str(exc), "diff")], problems_format)
+        return EXIT_PROBLEMS
+    after = compile_specs([specs], "rendered", catalog)
+    _report([d for d in after.diagnostics if d.severity == "error"] + before.diagnostics,
+            problems_format)
+    for label, outcome in ((ref, before), ("the working tree", after)):
+        if outcome.tree is None or outcome.failed:
+            if not outcome.bug:
+                click.echo(f"infergen: the specs at {label} do not compile", err=True)
+            return _exit_code(outcome)
+    assert before.tree is not None and after.tree is not None
+    report = difference.compare(before.tree, after.tree, catalog, ref)
+    click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),
+               nl=fmt == "json")
     return EXIT_OK

@@ -98,14 +98,21 @@ def spec_text(request: Request, accelerator_spec: dict[str, Any]) -> str:
             + dump(document))
 
 
-def draft(request: Request) -> tuple[Source | None, list[Diagnostic]]:
-    """The new spec as a Source not on disk yet, or the reasons it cannot be made."""
+@dataclass(frozen=True)
+class Draft:
+    path: Path
+    text: str
+    source: Source  # the same text as a document, for validation before it is written
+
+
+def draft(request: Request) -> tuple[Draft | None, list[Diagnostic]]:
+    """The new spec, not on disk yet, or the reasons it cannot be made."""
     problems = names_problems(request)
     if problems:
         return None, problems
     path = target(request)
     display = _display(path)
-    if path.exists():
+    if path.exists() or path.is_symlink():
         return None, [Diagnostic(display, 0, 0, "", "already exists; infergen new never "
                                  "overwrites a spec", STEP,
                                  "choose another name, or edit the file")]
@@ -117,7 +124,7 @@ def draft(request: Request) -> tuple[Source | None, list[Diagnostic]]:
     if problems:
         return None, problems
     rel = path.relative_to(request.specs).as_posix()
-    return Source(display, rel, documents[0]), []
+    return Draft(path, text, Source(display, rel, documents[0])), []
 
 
 def write(path: Path, text: str) -> Diagnostic | None:

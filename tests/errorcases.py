@@ -76,7 +76,8 @@ class Run:
 
 
 def render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           files: dict[str, str | bytes], platform: str | None = PLATFORM) -> Run:
+           files: dict[str, str | bytes], platform: str | None = PLATFORM,
+           args: tuple[str, ...] = ()) -> Run:
     """Write `files` (and a minimal platform.yaml unless None) under tmp_path/specs, put a
     previous render in tmp_path/rendered, then run `infergen render` from tmp_path."""
     specs = tmp_path / "specs"
@@ -95,7 +96,8 @@ def render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     (out / "dev" / "old.yaml").write_text(SENTINEL, encoding="utf-8")
     before = _snapshot(out)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["render", "--specs", "specs", "--out", "rendered"])
+    result = CliRunner().invoke(main, ["render", "--specs", "specs", "--out", "rendered",
+                                       *args])
     return Run(result.exit_code, result.stdout, result.stderr, before, _snapshot(out))
 
 

@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.build import configsync, fleet, monitoring, placement, routing, scaling, workload
+from generator.build import (
+    alerts,
+    configsync,
+    fleet,
+    monitoring,
+    placement,
+    routing,
+    scaling,
+    workload,
+)
 from generator.catalog import Catalog
 from generator.model import Plan, Platform
 
@@ -43,6 +52,8 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     scaling.scaled_object,
     scaling.pod_disruption_budget,
     monitoring.pod_monitoring,
+    alerts.managed_rules,
+    alerts.prometheus_rule,
     routing.inference_pool,
     routing.health_check_policy,
     routing.gcp_backend_policy,

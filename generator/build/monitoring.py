@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator import autoscaling
@@ -10,6 +11,22 @@ from generator.build.workload import serving_selector
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 from generator.model import Plan
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+DEFAULT_TIMEOUT = "10s"
+
+
+def seconds(duration: str) -> float:
+    """A Prometheus duration ("1m30s") in seconds."""
+    return sum(float(n) * _UNITS[unit] for n, unit in re.findall(r"(\d+)(ms|s|m|h)", duration))
+
+
+def scrape_timeout(monitoring: dict[str, Any]) -> str:
+    """The spec's timeout, else 10s, never longer than the interval."""
+    if "timeout" in monitoring:
+        return str(monitoring["timeout"])
+    interval = monitoring["interval"]
+    return interval if seconds(interval) < seconds(DEFAULT_TIMEOUT) else DEFAULT_TIMEOUT
 
 
 def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -28,7 +45,8 @@ def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
             "endpoints": [{"port": port, "path": metrics["path"],
-                           "interval": monitoring["interval"]}],
+                           "interval": monitoring["interval"],
+                           "timeout": scrape_timeout(monitoring)}],
             "targetLabels": {"fromPod": [
                 {"from": "app.kubernetes.io/instance", "to": "model"},
                 {"from": "app.kubernetes.io/name", "to": "engine"},

@@ -47,6 +47,7 @@ class Catalog:
     probes: dict[str, Any]
     autoscaling: dict[str, Any]
     dtype_bytes: dict[str, float]
+    alerting: dict[str, Any]
 
     def engine(self, name: str, accelerator: str) -> dict[str, Any]:
         """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
@@ -89,4 +90,5 @@ def load() -> Catalog:
         probes=engines["probes"],
         autoscaling=engines["autoscaling"],
         dtype_bytes=engines["dtypeBytes"],
+        alerting=engines["alerting"],
     )
