@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: render check test lint typecheck clean
+.PHONY: render check test lint typecheck docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ check: $(STAMP)  ## fail when rendered/ is not what specs/ produce
 
 test: $(STAMP)  ## unit, golden and end-to-end tests (needs kubectl)
 	$(BIN)/python -m pytest
+
+docs: $(STAMP)  ## regenerate docs/spec-reference.md from the schemas (a test checks it)
+	$(BIN)/python -m generator.docs --specs specs --out docs/spec-reference.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests

@@ -425,10 +425,10 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, topology_for_tpus, monitoring_settings, accelerator_given, model_source_form, accelerator_shape,
-    engine_accelerator, engine_settings, gpu_dtype,
-    memory_fits, resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
-    load_signals,
+    not_supported_yet, accelerator_given, model_source_form, topology_for_tpus,
+    accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
+    resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
+    load_signals, monitoring_settings,
 )
 
 
