@@ -128,12 +128,36 @@ PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
 
 # Contract fields that a later release implements. Until then a spec using them is refused,
 # never silently rendered without them.
-def not_supported_yet(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """Refuse contract fields infergen cannot render yet."""
-    soon = "not supported yet by this version of infergen"
-    if plan.environment.target != "gke":
-        yield plan.environment.target_location.diagnostic(
-            STEP, f"target {plan.environment.target!r} is {soon}")
+def portable_target(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A portable environment (target: kubernetes) uses nothing only GKE has."""
+    if plan.environment.target != "kubernetes":
+        return
+    spec = plan.spec
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    provisioning = spec["capacity"]["provisioning"]
+    if provisioning != ["on-demand"]:
+        found.append((("capacity", "provisioning"),
+                      f"capacity {', '.join(provisioning)} (Spot, Flex Start, reservations and "
+                      "ComputeClasses)"))
+    kind = catalog.accelerator_kind(spec["accelerator"].get("type", "none"))
+    if kind == "tpu":
+        found.append((("accelerator", "type"), "Cloud TPUs"))
+    if spec["accelerator"].get("sharing"):
+        found.append((("accelerator", "sharing"), "GKE's GPU sharing"))
+    sources = [spec["model"]["source"], *(a["source"] for a in spec["model"].get("adapters", []))]
+    if any(isinstance(model_source.parse(s), model_source.CloudStorage) for s in sources):
+        found.append((("model", "source"), "gs:// sources (the Cloud Storage FUSE CSI driver)"))
+    if spec.get("identity", {}).get("gcpServiceAccount"):
+        found.append((("identity", "gcpServiceAccount"), "Workload Identity"))
+    if spec["routing"]["inferenceGateway"]:
+        found.append((("routing", "inferenceGateway"), "GKE Inference Gateway"))
+    if autoscaling.GPU in autoscaling.signals(spec):
+        found.append((("scaling", "metric"), "gpu-utilization (GKE's DCGM metrics)"))
+    for path, feature in found:
+        yield plan.locate(*path).diagnostic(
+            STEP, f"{feature} is GKE-only, but environment {plan.environment.name} targets "
+            "plain Kubernetes", "override it in spec.environments for that environment, or "
+            "leave the environment out of deployTo")
 
 
 def topology_for_tpus(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -425,7 +449,7 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 PLAN_RULES: tuple[PlanRule, ...] = (
-    not_supported_yet, accelerator_given, model_source_form, topology_for_tpus,
+    portable_target, accelerator_given, model_source_form, topology_for_tpus,
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings,

@@ -29,7 +29,6 @@ class Environment:
     defaults: Layer | None
     gateway: dict[str, str] | None
     location: Location
-    target_location: Location
     autoscaler: str = "hpa"
     keda: dict[str, str] | None = None
 

@@ -69,7 +69,6 @@ def platform_from(source: Source) -> Platform:
         environments.append(Environment(
             name=env["name"], target=env["target"], clusters=tuple(env["clusters"]),
             defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
-            target_location=doc.locate((*prefix, "target")),
             autoscaler=env["autoscaler"], keda=env.get("keda")))
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],

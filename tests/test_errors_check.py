@@ -293,26 +293,30 @@ def test_accelerator_without_a_rendering_is_refused(
     assert_fails(run, run.errors)
 
 
-def test_target_kubernetes_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("extra", "expected"), [
+    pytest.param(
+        "  capacity: {provisioning: [spot, on-demand]}\n",
+        "specs/m.yaml:10:28: error[check] spec.capacity.provisioning: capacity spot, on-demand "
+        "(Spot, Flex Start, reservations and ComputeClasses) is GKE-only, but environment prod "
+        "targets plain Kubernetes (hint: override it in spec.environments for that environment, "
+        "or leave the environment out of deployTo)",
+        id="spot"),
+    pytest.param(
+        "  identity: {gcpServiceAccount: reader@acme.iam.gserviceaccount.com}\n",
+        "specs/m.yaml:10:33: error[check] spec.identity.gcpServiceAccount: Workload Identity is "
+        "GKE-only, but environment prod targets plain Kubernetes (hint: override it in "
+        "spec.environments for that environment, or leave the environment out of deployTo)",
+        id="workload-identity"),
+])
+def test_portable_environment_refuses_gke_only_features(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, expected: str) -> None:
     platform = _platform("      clusters: [prod-1]\n",
                          "      target: kubernetes\n      clusters: [prod-1]\n")
-    run = render(tmp_path, monkeypatch, {"platform.yaml": platform, "m.yaml": MODEL})
-    assert len(run.errors) == 1, run.stderr
-    assert run.errors[0].startswith("specs/platform.yaml:"), run.errors
-    assert run.errors[0].endswith(f"target 'kubernetes' {SOON}"), run.errors
-    assert_fails(run, run.errors)
+    run = render(tmp_path, monkeypatch, {"platform.yaml": platform, "m.yaml": MODEL + extra})
+    assert_fails(run, [expected])
 
 
 # ------------------------------------------------------------ regressions: problems found and fixed
-
-
-def test_target_kubernetes_points_at_target(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    platform = _platform("      clusters: [prod-1]\n",
-                         "      target: kubernetes\n      clusters: [prod-1]\n")
-    run = render(tmp_path, monkeypatch, {"platform.yaml": platform, "m.yaml": MODEL})
-    assert_fails(run, [f"specs/platform.yaml:12:15: error[check] spec.environments[1].target: "
-                       f"target 'kubernetes' {SOON}"])
 
 
 def test_max_below_min_from_override_points_at_override(

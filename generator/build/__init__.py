@@ -52,6 +52,7 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     scaling.scaled_object,
     scaling.pod_disruption_budget,
     monitoring.pod_monitoring,
+    monitoring.pod_monitor,
     alerts.managed_rules,
     alerts.prometheus_rule,
     routing.inference_pool,

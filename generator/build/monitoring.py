@@ -7,6 +7,7 @@ from typing import Any
 
 from generator import autoscaling
 from generator.build import engines, labels
+from generator.build.placement import portable
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -29,29 +30,54 @@ def scrape_timeout(monitoring: dict[str, Any]) -> str:
     return interval if seconds(interval) < seconds(DEFAULT_TIMEOUT) else DEFAULT_TIMEOUT
 
 
-def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    monitoring = plan.spec["monitoring"]
-    if not monitoring["enabled"]:
-        return None
+# Series labels that identify a model on dashboards and in alerts, from pod labels.
+TARGET_LABELS = (("app.kubernetes.io/instance", "model"), ("app.kubernetes.io/name", "engine"),
+                 ("infergen.dev/environment", "environment"))
+
+
+def _endpoint(plan: Plan, catalog: Catalog) -> tuple[str | int, str]:
+    """The metrics port (named when it can be: the `container` label needs a name) and path."""
     engine = engine_for(plan.spec, catalog)
     metrics = engine["metrics"]
-    # a named port fills the `container` target label
     names = {number: name for name, number in engine.get("extraPorts", {}).items()}
     names[engine["port"]] = engines.PORT_NAME
-    port: str | int = names.get(metrics["port"], metrics["port"])
+    return names.get(metrics["port"], metrics["port"]), metrics["path"]
+
+
+def pod_monitor(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    """prometheus-operator's PodMonitor, for the portable target."""
+    monitoring = plan.spec["monitoring"]
+    if not monitoring["enabled"] or not portable(plan):
+        return None
+    port, path = _endpoint(plan, catalog)
+    relabel = [{"sourceLabels": ["__meta_kubernetes_pod_label_" + re.sub(r"[^a-zA-Z0-9]", "_",
+                                                                        source)],
+                "targetLabel": target} for source, target in TARGET_LABELS]
+    endpoint: dict[str, Any] = {"path": path, "interval": monitoring["interval"],
+                                "scrapeTimeout": scrape_timeout(monitoring),
+                                "relabelings": relabel}
+    endpoint["port" if isinstance(port, str) else "portNumber"] = port
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+            "metadata": labels.metadata(plan),
+            "spec": {"selector": {"matchLabels": serving_selector(plan, catalog)},
+                     "podMetricsEndpoints": [endpoint]}}
+
+
+def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    monitoring = plan.spec["monitoring"]
+    if not monitoring["enabled"] or portable(plan):
+        return None
+    port, path = _endpoint(plan, catalog)
     return {
         "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
         "metadata": labels.metadata(plan),
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
-            "endpoints": [{"port": port, "path": metrics["path"],
+            "endpoints": [{"port": port, "path": path,
                            "interval": monitoring["interval"],
                            "timeout": scrape_timeout(monitoring)}],
-            "targetLabels": {"fromPod": [
-                {"from": "app.kubernetes.io/instance", "to": "model"},
-                {"from": "app.kubernetes.io/name", "to": "engine"},
-                {"from": "infergen.dev/environment", "to": "environment"},
-            ]},
+            "targetLabels": {"fromPod": [{"from": source, "to": target}
+                                         for source, target in TARGET_LABELS]},
         },
     }
 

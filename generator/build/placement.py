@@ -50,8 +50,23 @@ def _accelerator_tolerations(shape: Shape, catalog: Catalog) -> list[dict[str, A
     return []
 
 
+def portable(plan: Plan) -> bool:
+    """A plain Kubernetes cluster: no GKE labels, classes or CRDs."""
+    return plan.environment.target == "kubernetes"
+
+
+def _portable_placement(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
+    if shape.kind != "gpu":
+        return {}
+    product = catalog.gpus[shape.name].gfd_product
+    return {"nodeSelector": {catalog.gke["labels"]["gpuProduct"]: product},
+            "tolerations": _accelerator_tolerations(shape, catalog)}
+
+
 def pod_placement(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
     """nodeSelector and tolerations of the model's pods."""
+    if portable(plan):
+        return _portable_placement(plan, shape, catalog)
     provisioning = plan.spec["capacity"]["provisioning"]
     tolerations = _accelerator_tolerations(shape, catalog)
     if uses_compute_class(plan):
@@ -142,7 +157,7 @@ def compute_class_name(plan: Plan, shape: Shape, catalog: Catalog) -> str:
 
 
 def compute_class(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any] | None:
-    if not uses_compute_class(plan):
+    if not uses_compute_class(plan) or portable(plan):
         return None
     return {"apiVersion": "cloud.google.com/v1", "kind": "ComputeClass",
             "metadata": {"name": compute_class_name(plan, shape, catalog),

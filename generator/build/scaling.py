@@ -46,8 +46,11 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
             "target": {"type": "AverageValue",
                        "averageValue": quantity(_gpu_total(plan, catalog, target))}}}
     found = engine_for(plan.spec, catalog)["loadSignals"][signal]
+    # prometheus-adapter (portable target) serves a series under its Prometheus name
+    name = (found["metric"] if plan.environment.target == "kubernetes"
+            else managed_prometheus_metric(found["metric"], found["type"]))
     return {"type": "Pods", "pods": {
-        "metric": {"name": managed_prometheus_metric(found["metric"], found["type"])},
+        "metric": {"name": name},
         "target": {"type": "AverageValue", "averageValue": quantity(target)}}}
 
 

@@ -53,8 +53,10 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
 def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[str, Any]:
     shape = plan_shape(plan, catalog)
     engine = engine_for(plan.spec, catalog)
-    pod_labels = {**labels.common(plan), "ai.gke.io/model": plan.name,
-                  "ai.gke.io/inference-server": engine["gkeServerLabel"]}
+    pod_labels = labels.common(plan)
+    if not placement.portable(plan):  # how Google's samples and GKE dashboards find servers
+        pod_labels.update({"ai.gke.io/model": plan.name,
+                           "ai.gke.io/inference-server": engine["gkeServerLabel"]})
     if role is not None:
         pod_labels[ROLE_LABEL] = role
     spec: dict[str, Any] = {

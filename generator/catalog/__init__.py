@@ -24,6 +24,7 @@ class Gpu:
     name: str
     description: str
     memory_gb: float
+    gfd_product: str
     bfloat16: bool
     machines: tuple[Machine, ...]
     mig_profiles: dict[str, int]
@@ -74,8 +75,8 @@ def _read(name: str) -> Any:
 def _gpu(name: str, row: dict[str, Any]) -> Gpu:
     machines = tuple(Machine(m["type"], m["gpus"], m["vcpus"], m["memoryGB"])
                      for m in row["machines"])
-    return Gpu(name, row["description"], row["memoryGB"], row["bfloat16"], machines,
-               dict(row.get("migProfiles") or {}))
+    return Gpu(name, row["description"], row["memoryGB"], row["gfdProduct"], row["bfloat16"],
+               machines, dict(row.get("migProfiles") or {}))
 
 
 @cache
