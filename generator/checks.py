@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from generator import autoscaling, memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
-from generator.build import resources
+from generator.build import RESERVED_FOLDERS, resources
 from generator.build.monitoring import seconds
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
@@ -45,11 +45,12 @@ def environment_names(platform: Platform) -> Iterator[Diagnostic]:
             yield platform.source.document.locate(
                 ("spec", "environments", index, "name")).diagnostic(
                 STEP, f"environment {env.name!r} is defined twice")
-        if env.name == "bootstrap":
+        if env.name in RESERVED_FOLDERS:
             yield platform.source.document.locate(
                 ("spec", "environments", index, "name")).diagnostic(
-                STEP, "environment name 'bootstrap' is reserved",
-                "rendered/bootstrap holds the clusters' RootSyncs")
+                STEP, f"environment name {env.name!r} is reserved",
+                "rendered/bootstrap holds the clusters' RootSyncs and rendered/dashboards "
+                "their dashboards")
         seen[env.name] = env.name
         for c_index, cluster in enumerate(env.clusters):
             if cluster in owner and owner[cluster] != env.name:

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from generator.build import BOOTSTRAP, DASHBOARDS, RESERVED_FOLDERS
 from generator.catalog import Catalog
 from generator.yamlio import load_plain
 
-BOOTSTRAP = "bootstrap"
+HEADINGS = {BOOTSTRAP: "bootstrap (RootSyncs, applied by hand)",
+            DASHBOARDS: "dashboards (Cloud Monitoring, applied by hand)"}
 COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65536 characters
 REPLICA_FIELDS = ("replicas", "minReplicas", "maxReplicas", "size")
 
@@ -128,7 +130,7 @@ def _unified(path: str, old: str, new: str) -> str:
 
 def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog) -> list[str]:
     risks = []
-    envs = sorted({_environment(p) for p in base} - {BOOTSTRAP})
+    envs = sorted({_environment(p) for p in base} - set(RESERVED_FOLDERS))
     for env in envs:
         had = any(_is_model_object(p) and _environment(p) == env for p in base)
         has = any(_is_model_object(p) and _environment(p) == env for p in head)
@@ -167,7 +169,8 @@ def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
             change = ObjectChange(path, title(new), "changed", important_changes(old, new),
                                   _unified(path, base[path], head[path]))
         environments.setdefault(_environment(path), []).append(change)
-    ordered = dict(sorted(environments.items(), key=lambda kv: (kv[0] == BOOTSTRAP, kv[0])))
+    ordered = dict(sorted(environments.items(),
+                          key=lambda kv: (kv[0] in RESERVED_FOLDERS, kv[0])))
     return Report(base_name, ordered, _risks(base, head, catalog))
 
 
@@ -195,7 +198,7 @@ def _summary(report: Report) -> str:
 
 def _environment_section(env: str, changes: list[ObjectChange], full: bool) -> list[str]:
     counts = {s: sum(c.status == s for c in changes) for s in ("added", "removed", "changed")}
-    heading = "bootstrap (RootSyncs, applied by hand)" if env == BOOTSTRAP else env
+    heading = HEADINGS.get(env, env)
     lines = [f"### {heading}: {counts['added']} added, {counts['removed']} removed, "
              f"{counts['changed']} changed", "", "| change | object | file |", "|---|---|---|"]
     lines += [f"| {c.status} | `{c.object}` | `{c.path}` |" for c in changes]

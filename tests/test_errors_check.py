@@ -44,7 +44,8 @@ PLATFORM_CASES = [
     pytest.param(
         _platform("name: prod", "name: bootstrap"),
         ["specs/platform.yaml:11:13: error[check] spec.environments[1].name: environment name "
-         "'bootstrap' is reserved (hint: rendered/bootstrap holds the clusters' RootSyncs)"],
+         "'bootstrap' is reserved (hint: rendered/bootstrap holds the clusters' RootSyncs and "
+         "rendered/dashboards their dashboards)"],
         id="environment-named-bootstrap"),
     pytest.param(
         _platform("[prod-1]", "[prod-1, dev-1]"),

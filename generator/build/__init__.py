@@ -7,6 +7,7 @@ Layout of the tree (paths relative to the output folder):
     <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
     <env>/<namespace>/_shared/<kind>-<name>.yaml   namespaced objects models share
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
+    dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from generator.build import (
     alerts,
     configsync,
+    dashboards,
     fleet,
     monitoring,
     placement,
@@ -29,6 +31,9 @@ from generator.catalog import Catalog
 from generator.model import Plan, Platform
 
 PLATFORM_SOURCE = "the Platform"
+# Folders beside the environment roots, never synced by Config Sync.
+BOOTSTRAP, DASHBOARDS = "bootstrap", "dashboards"
+RESERVED_FOLDERS = (BOOTSTRAP, DASHBOARDS)
 
 
 @dataclass(frozen=True)
@@ -133,4 +138,8 @@ def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[R
         for cluster in env.clusters:
             rendered.append(Rendered(f"bootstrap/{cluster}.yaml",
                                      configsync.root_sync(platform, env), (platform_rel,)))
+        board = dashboards.dashboard(env, in_env, catalog)
+        if board is not None:
+            rendered.append(Rendered(f"{DASHBOARDS}/{env.name}.yaml", board,
+                                     tuple(sorted({p.rel for p in in_env}))))
     return rendered

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from generator.build import Rendered
+from generator.build import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.diagnostics import Diagnostic, dotted
 from generator.schema_store import crd_validator
-from generator.verify import configsync_rules, kubernetes_api
+from generator.verify import configsync_rules, fast, kubernetes_api
 
 STEP = "verify"
+DASHBOARD = ("monitoring.googleapis.com/v1", "Dashboard")  # infergen's schema of its subset
 BUG_HINT = "this is a bug in infergen: please report it with the spec that caused it"
 
 
@@ -35,6 +36,8 @@ EMBEDDED_POD_TEMPLATES = {
 
 
 def _errors(validator: Any, instance: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    if fast.surely_valid(validator, instance):
+        return []
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     return [(dotted((*prefix, *e.absolute_path)), e.message) for e in errors]
 
@@ -69,12 +72,16 @@ def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[
 
     roots: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for item in rendered:
+        root = item.path.split("/", 1)[0]
+        if root == DASHBOARDS:  # Cloud Monitoring's own format, not a Kubernetes object
+            for path, message in _errors(crd_validator(*DASHBOARD), item.obj):
+                report(item, path, message)
+            continue
         for path, message in _schema_errors(item.obj, version):
             report(item, path, message)
-        root = item.path.split("/", 1)[0]
         if item.obj.get("kind") == "Kustomization":
             continue
-        if root != "bootstrap":
+        if root != BOOTSTRAP:
             for message in configsync_rules.check_object(item.obj):
                 report(item, "", message)
             roots[root].append((item.path, item.obj))

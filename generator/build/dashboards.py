@@ -1,0 +1,58 @@
+"""A Cloud Monitoring dashboard per GKE environment, for the models it contains.
+
+It is written beside the synced roots (rendered/dashboards/<env>.yaml), not synced: apply
+it with `gcloud monitoring dashboards create --config-from-file=...` (YAML or JSON).
+Every chart is a PromQL query on what the model's PodMonitoring collects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.build.alerts import series
+from generator.catalog import Catalog
+from generator.engine_facts import engine_for
+from generator.model import Environment, Plan
+
+COLUMNS, WIDTH, HEIGHT = 48, 12, 16
+
+
+def _chart(title: str, query: str, label: str) -> dict[str, Any]:
+    return {"title": title, "xyChart": {
+        "dataSets": [{"plotType": "LINE", "targetAxis": "Y1",
+                      "timeSeriesQuery": {"prometheusQuery": query}}],
+        "yAxis": {"label": label, "scale": "LINEAR"}}}
+
+
+def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
+    engine = engine_for(plan.spec, catalog)
+    name = f"{plan.namespace}/{plan.name}"
+    charts = [_chart(f"{name}: replicas up", f"sum({series('up', plan)})", "replicas")]
+    signals = engine.get("loadSignals", {})
+    for signal, label in (("queue-size", "requests waiting"), ("batch-size", "requests running"),
+                          ("kv-cache-usage", "KV cache used")):
+        if signal in signals:
+            charts.append(_chart(f"{name}: {label}",
+                                 f"sum({series(signals[signal]['metric'], plan)})", label))
+    latency = engine.get("alerts", {}).get("latency")
+    if latency:
+        bucket = series(f"{latency['histogram']}_bucket", plan)
+        charts.append(_chart(f"{name}: p95 {latency['measures']}",
+                             f"histogram_quantile(0.95, sum by (le) (rate({bucket}[5m])))",
+                             "seconds"))
+    return charts
+
+
+def dashboard(environment: Environment, plans: list[Plan],
+              catalog: Catalog) -> dict[str, Any] | None:
+    shown = [p for p in plans if p.spec["monitoring"]["enabled"]]
+    if environment.target != "gke" or not shown:
+        return None
+    tiles = []
+    for row, plan in enumerate(sorted(shown, key=lambda p: (p.namespace, p.name))):
+        for column, chart in enumerate(_charts(plan, catalog)):
+            tiles.append({"xPos": (column * WIDTH) % COLUMNS,
+                          "yPos": (row * 2 + column * WIDTH // COLUMNS) * HEIGHT,
+                          "width": WIDTH, "height": HEIGHT, "widget": chart})
+    return {"displayName": f"infergen: {plans[0].platform.name} {environment.name}",
+            "mosaicLayout": {"columns": COLUMNS, "tiles": tiles}}

@@ -1,0 +1,116 @@
+"""`infergen new`: the spec it writes (golden), and what it refuses: overwriting, a model
+that does not fit its accelerator, a bad name or accelerator. Nothing is written then."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+from tests.conftest import ROOT
+from tests.errorcases import PLATFORM
+
+GOLDEN = """\
+# yaml-language-server: $schema=../../schemas/modeldeployment.schema.json
+apiVersion: infergen.dev/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: qwen3-8b
+  namespace: llm
+spec:
+  accelerator:
+    count: 2
+    type: nvidia-l4
+  model:
+    parameters: 8B
+    source: hf://Qwen/Qwen3-8B
+  server:
+    engine: vllm
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder: specs/ with a Platform, schemas/ beside it."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "platform.yaml").write_text(PLATFORM, encoding="utf-8")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _new(*args: str) -> Result:
+    return CliRunner().invoke(main, ["new", *args])
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
+
+
+def test_writes_a_minimal_valid_spec(repo: Path) -> None:
+    result = _new("qwen3-8b", "--engine", "vllm", "--model", "hf://Qwen/Qwen3-8B",
+                  "--accelerator", "nvidia-l4:2", "--parameters", "8B", "--namespace", "llm")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "infergen: wrote specs/llm/qwen3-8b.yaml; `make render` renders it\n"
+    assert (repo / "specs/llm/qwen3-8b.yaml").read_text(encoding="utf-8") == GOLDEN
+    check = CliRunner().invoke(main, ["validate"])
+    assert check.exit_code == 0 and "error" not in check.stderr, check.stderr
+
+
+def test_tpu_topology_and_default_namespace(repo: Path) -> None:
+    result = _new("gemma", "--engine", "jetstream", "--model", "hf://google/gemma-7b",
+                  "--accelerator", "tpu-v6e:2x4")
+    assert result.exit_code == 0, result.output
+    text = (repo / "specs/inference/gemma.yaml").read_text(encoding="utf-8")
+    assert "    topology: 2x4\n    type: tpu-v6e\n" in text
+    assert "  namespace: inference\n" in text
+
+
+def test_refuses_to_overwrite(repo: Path) -> None:
+    (repo / "specs/llm").mkdir()
+    (repo / "specs/llm/m.yaml").write_text("# mine\n", encoding="utf-8")
+    result = _new("m", "--model", "hf://org/m", "--accelerator", "nvidia-l4", "--namespace",
+                  "llm")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "specs/llm/m.yaml: error[new] already exists; infergen new never overwrites a spec "
+        "(hint: choose another name, or edit the file)"]
+    assert (repo / "specs/llm/m.yaml").read_text(encoding="utf-8") == "# mine\n"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    pytest.param(
+        ["big", "--model", "hf://org/big", "--accelerator", "nvidia-l4", "--parameters", "70B"],
+        ["specs/inference/big.yaml:11:17: error[check] spec.model.parameters: 70B parameters "
+         "in bfloat16 need about 168 GB of accelerator memory; 1x nvidia-l4 has 24 GB (hint: "
+         "try 2x nvidia-rtx-pro-6000, 8x nvidia-l4 or 4x nvidia-a100-80gb)",
+         "infergen: specs/inference/big.yaml not written"],
+        id="memory-fit"),
+    pytest.param(
+        ["m", "--engine", "vlm", "--model", "hf://org/m", "--accelerator", "nvidia-l4"],
+        ["specs/inference/m.yaml:13:13: error[schema] spec.server.engine: 'vlm' is not one of: "
+         "vllm, tgi, triton, jetstream, sglang, tei, custom (hint: did you mean 'vllm'?)",
+         "infergen: specs/inference/m.yaml not written"],
+        id="unknown-engine"),
+    pytest.param(
+        ["m", "--model", "hf://org/m", "--accelerator", "nvidia-l4:two"],
+        ["specs/inference/m.yaml: error[new] spec.accelerator: --accelerator 'nvidia-l4:two': "
+         "COUNT must be a number of devices, or a TPU topology such as 2x4 (hint: for example "
+         "nvidia-l4:2)"],
+        id="bad-count"),
+    pytest.param(
+        ["../m", "--model", "hf://org/m", "--accelerator", "nvidia-l4"],
+        ["specs: error[new] metadata.name: '../m' is not valid: A DNS-1123 label - lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63 "
+         "characters."],
+        id="name-is-not-a-path"),
+])
+def test_refused(repo: Path, args: list[str], expected: list[str]) -> None:
+    result = _new(*args)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == expected
+    assert _files(repo / "specs") == ["platform.yaml"]
