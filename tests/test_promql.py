@@ -1,0 +1,81 @@
+"""Every PromQL expression infergen writes (alerts, KEDA queries, dashboards) parses with a
+real PromQL parser, and every metric it reads is one the catalog knows."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import promql_parser
+import pytest
+
+from generator import catalog
+from generator.yamlio import load_plain
+from tests.conftest import CASES, ROOT, golden_cases
+
+TREES = [ROOT / "rendered", *(CASES / case / "expected" for case in golden_cases())]
+# Series read from outside the engines: the scrape's own, and GKE's kube-state-metrics.
+PLATFORM_SERIES = {"up", "kube_pod_container_status_restarts_total"}
+
+
+@cache
+def _custom_metrics() -> frozenset[str]:
+    """Metrics custom engines name in their specs (server.metrics)."""
+    found = set()
+    for specs in [ROOT / "specs", *(CASES / case / "specs" for case in golden_cases())]:
+        for path in specs.rglob("*.yaml"):
+            server = (load_plain(path.read_text()).get("spec") or {}).get("server") or {}
+            found |= {v for k, v in server.get("metrics", {}).items() if k not in ("port", "path")}
+    return frozenset(found)
+
+
+@cache
+def _known_metrics() -> frozenset[str]:
+    data = catalog.load()
+    known = set(PLATFORM_SERIES) | {data.gke["dcgm"]["renamed"]} | set(_custom_metrics())
+    for engine in data.engines.values():
+        known |= {s["metric"] for s in engine.get("loadSignals", {}).values()}
+        alerts = engine.get("alerts", {})
+        if "latency" in alerts:
+            known.add(alerts["latency"]["histogram"] + "_bucket")
+        if "errors" in alerts:
+            known |= {alerts["errors"]["failed"], alerts["errors"]["total"]}
+    return frozenset(known)
+
+
+def _queries(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("kind")
+    if kind in ("Rules", "PrometheusRule"):
+        return [r["expr"] for g in obj["spec"]["groups"] for r in g["rules"]]
+    if kind == "ScaledObject":
+        return [t["metadata"]["query"] for t in obj["spec"]["triggers"]
+                if t["type"] == "prometheus"]
+    if "mosaicLayout" in obj:
+        return [d["timeSeriesQuery"]["prometheusQuery"] for t in obj["mosaicLayout"]["tiles"]
+                for d in t["widget"]["xyChart"]["dataSets"]]
+    return []
+
+
+QUERIES = [(f"{tree.parent.name}/{path.relative_to(tree)}#{i}", query)
+           for tree in TREES for path in sorted(tree.rglob("*.yaml"))
+           for i, query in enumerate(_queries(load_plain(path.read_text())))]
+
+
+def test_there_are_queries_to_check() -> None:
+    kinds = {name.split("#")[0].rsplit("/", 1)[-1] for name, _ in QUERIES}
+    assert {"rules.yaml", "prometheusrule.yaml", "scaledobject.yaml"} <= kinds
+
+
+@pytest.mark.parametrize(("where", "query"), QUERIES, ids=[w for w, _ in QUERIES])
+def test_query_parses_and_reads_known_metrics(where: str, query: str) -> None:
+    promql_parser.parse(query)  # raises on any syntax error
+    metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", query))
+    assert metrics, "every query selects the model's series by label"
+    assert metrics <= _known_metrics(), metrics - _known_metrics()
+    assert 'namespace="' in query
+
+
+def test_the_parser_rejects_a_broken_query() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - the binding raises a bare exception type
+        promql_parser.parse("sum(rate(up{model=\"x\"}[5m])")
