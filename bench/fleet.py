@@ -20,6 +20,8 @@ import yaml
 # its roots: dev-NN, staging-NN and prod-NN for every SHARD models. Each model still deploys
 # to three environments, its shard's dev, staging and prod.
 SHARD = 100
+# the region's proxy-only subnet, so GKE Gateway's proxies reach the models
+PROXY_SUBNET = {"allowFrom": [{"cidr": "10.129.0.0/23"}]}
 
 
 def platform(count: int) -> dict[str, Any]:
@@ -28,12 +30,14 @@ def platform(count: int) -> dict[str, Any]:
         environments += [
             {"name": f"dev-{shard:02d}", "clusters": [f"dev-{shard:02d}-us-central1"],
              "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
-                          "monitoring": {"interval": "60s"}}},
+                          "monitoring": {"interval": "60s"}, "networkPolicy": PROXY_SUBNET}},
             {"name": f"staging-{shard:02d}", "clusters": [f"staging-{shard:02d}-us-central1"],
-             "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]}}},
+             "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
+                          "networkPolicy": PROXY_SUBNET}},
             {"name": f"prod-{shard:02d}",
              "clusters": [f"prod-{shard:02d}-us-central1", f"prod-{shard:02d}-europe-west4"],
-             "gateway": {"name": "inference-gateway", "namespace": "gateway-system"}},
+             "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+             "defaults": {"networkPolicy": PROXY_SUBNET}},
         ]
     return {
         "apiVersion": "infergen.dev/v1alpha1",

@@ -128,7 +128,8 @@ def bench_size(count: int, work: Path, repeat: int) -> dict[str, Any]:
     render = infergen("render", "--specs", str(specs), "--out", str(out))
     record("cold", render)
     if read_tree(out) != tree:
-        raise SystemExit("the cold render differs from the probe render")
+        differ = sorted(set(read_tree(out).items()) ^ set(tree.items()))[:3]
+        raise SystemExit(f"the cold render differs from the probe render: {differ}")
     record("noop", render)
     record("check", [*render, "--check"])
     changed = change_one_spec(specs)

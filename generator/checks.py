@@ -6,7 +6,9 @@ Two registries of small rules, one function each: rules over the whole set of in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from generator import autoscaling, memory_fit, model_source
 from generator.accelerators import ShapeError, shape_of
@@ -110,6 +112,47 @@ def model_labels(source: Source) -> Iterator[Diagnostic]:
                 "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
 
 
+_HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+# a long run of base64 with upper case, lower case and digits, that is not plain hex (a
+# revision or digest)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+
+
+def _looks_secret(value: str, free_text: bool) -> bool:
+    if _HF_TOKEN.search(value):
+        return True
+    if not free_text:
+        return False
+    for run in _BASE64.findall(value):
+        if (re.search(r"[A-Z]", run) and re.search(r"[a-z]", run) and re.search(r"\d", run)
+                and not re.fullmatch(r"[0-9a-fA-F]+", run)):
+            return True
+    return False
+
+
+def _strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[
+        tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def no_inline_secrets(source: Source) -> Iterator[Diagnostic]:
+    """Secrets come by reference: a value that looks like a token is refused."""
+    for path, value in _strings(source.document.data):
+        # env values and args are where a pasted secret would land
+        free_text = any(part in ("env", "args") for part in path)
+        if _looks_secret(value, free_text):
+            yield source.document.locate(path).diagnostic(
+                STEP, "this looks like a secret token; specs are committed to Git",
+                "put it in a Kubernetes Secret and name it in model.tokenSecret")
+
+
 def unique_names(plans: Iterable[Plan]) -> Iterator[Diagnostic]:
     """One model per (environment, namespace, name)."""
     first: dict[tuple[str, str, str], Plan] = {}
@@ -181,6 +224,31 @@ def monitoring_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("monitoring", "alerts").diagnostic(
             STEP, "alerts read the metrics that monitoring.enabled: false stops collecting",
             "enable monitoring, or turn alerts off")
+
+
+def image_pinned(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """An image names a version (a tag other than latest) or, better, a digest."""
+    image = plan.spec["server"].get("image")
+    if not image or "@sha256:" in image or plan.layer_of("server", "image") < 0:
+        return  # the catalog's images are pinned deliberately
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else None
+    if tag in (None, "latest"):
+        yield plan.locate("server", "image").diagnostic(
+            STEP, f"image {image} is not pinned to a version: every node may run another build",
+            "use a version tag, or image@sha256:<digest>", "warning")
+
+
+def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Behind GKE Inference Gateway, the network policy lets the Gateway's proxies in."""
+    policy = plan.spec["networkPolicy"]
+    if (plan.spec["routing"]["inferenceGateway"] and policy["enabled"]
+            and not any("cidr" in source for source in policy.get("allowFrom", []))):
+        yield plan.locate("routing", "inferenceGateway").diagnostic(
+            STEP, "GKE Gateway's proxies connect from the region's proxy-only subnet, which "
+            "the network policy does not allow yet",
+            "add it: `networkPolicy: {allowFrom: [{cidr: <proxy-only subnet>}]}` (in the "
+            "Platform's environment defaults for every model)", "warning")
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -453,7 +521,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     portable_target, accelerator_given, model_source_form, topology_for_tpus,
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
-    load_signals, monitoring_settings,
+    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
 )
 
 

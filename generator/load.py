@@ -49,6 +49,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
         if given.is_dir():
             root = given.resolve()
             for file in sorted(given.rglob("*")):
+                if file.is_symlink() and file.is_dir() and \
+                        not file.resolve().is_relative_to(root):  # rglob would skip it silently
+                    problems.append(Diagnostic(
+                        _display(file), 0, 0, "",
+                        f"symbolic link to a folder outside {_display(given)}", "load",
+                        "copy the specs into the folder instead"))
+                    continue
                 if file.suffix.lower() in SPEC_SUFFIXES and file.is_symlink() and not file.exists():
                     problems.append(Diagnostic(_display(file), 0, 0, "",
                                                "symbolic link points to a missing file", "load"))
@@ -67,12 +74,42 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
         else:
             problems.append(Diagnostic(_display(given), 0, 0, "", "no such file or folder",
                                        "load"))
+    found, clashes = _case_collisions(found)
+    problems += clashes
     if len(found) > MAX_SPEC_FILES:
         problems.append(Diagnostic(", ".join(_display(p) for p in paths), 0, 0, "",
                                    f"{len(found)} spec files found, more than the "
                                    f"{MAX_SPEC_FILES} allowed", "load"))
         return [], problems
     return found, problems
+
+
+def _case_collisions(
+        found: list[tuple[Path, Path]]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
+    """Refuse paths that differ only in case (`Llama.yaml` and `llama.yaml`, `LLM/` and
+    `llm/`): on macOS and Windows they are one file or folder, so a checkout there loses
+    one of them. The first spelling (in sorted order) is kept; the others are reported."""
+    first: dict[tuple[Path, str], tuple[tuple[str, ...], Path]] = {}
+    kept: list[tuple[Path, Path]] = []
+    problems: list[Diagnostic] = []
+    for file, root in found:
+        parts = file.relative_to(root).parts
+        for depth in range(1, len(parts) + 1):
+            spelled = parts[:depth]
+            seen, seen_file = first.setdefault((root, "/".join(spelled).casefold()),
+                                               (spelled, file))
+            if seen != spelled:
+                what, files = ("file", "") if depth == len(parts) else \
+                    ("folder", f" ({_display(seen_file)}, {_display(file)})")
+                problems.append(Diagnostic(
+                    _display(file), 0, 0, "",
+                    f"{what} names {_display(root.joinpath(*seen))} and "
+                    f"{_display(root.joinpath(*spelled))} differ only in case{files}: they "
+                    f"are one {what} on macOS and Windows", "load", "rename one of them"))
+                break
+        else:
+            kept.append((file, root))
+    return kept, problems
 
 
 def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:

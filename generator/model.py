@@ -30,6 +30,7 @@ class Environment:
     gateway: dict[str, str] | None
     location: Location
     autoscaler: str = "hpa"
+    prometheus_namespace: str = "monitoring"
     keda: dict[str, str] | None = None
 
 

@@ -46,10 +46,12 @@ def _with_platform(sources: list[Source], fallback: Path | None) -> list[Source]
 def _plans(platform: Platform, models: list[Source],
            catalog: Catalog) -> tuple[list[Plan], list[Diagnostic]]:
     problems = list(checks.environment_names(platform)) + list(checks.config_sync_auth(platform))
+    problems += checks.no_inline_secrets(platform.source)
     plans: list[Plan] = []
     for source in models:
         found = list(checks.model_environments(source, platform))
         found += checks.model_labels(source)
+        found += checks.no_inline_secrets(source)
         problems += found
         if not errors(found):
             plans += plans_for(source, platform, catalog)

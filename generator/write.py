@@ -5,6 +5,14 @@ rename (Linux renameat2 RENAME_EXCHANGE), so a failure or a kill at any moment l
 either the old tree or the new one, never a mix. Files infergen did not generate (they lack
 its header) are carried over untouched; files it generated earlier and no longer produces
 are pruned.
+
+Only what changed costs a write. The new tree is not written from scratch: files whose text
+is unchanged are hard links to the live ones, and the tree the last swap replaced is kept as
+a spare (`.<out>.infergen-spare`) and brought up to date instead of being deleted and
+rebuilt, so a one-spec change touches a handful of files. Files of the spare and the live
+tree share inodes, so nothing here ever writes into an existing file: a path is unlinked,
+then created anew. The spare is only trusted where it shares the live file's inode and the
+live text is the desired one; anything else in it is replaced. Deleting it is always safe.
 """
 
 from __future__ import annotations
@@ -51,20 +59,42 @@ def is_generated(path: Path) -> bool:
 class Existing:
     generated: dict[str, str] = field(default_factory=dict)  # path -> text
     foreign: list[str] = field(default_factory=list)
+    inodes: dict[str, int] = field(default_factory=dict)  # path -> inode, every file
+
+
+def _files(folder: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(relative path, entry) of every file and symbolic link under `folder`."""
+    stack = [("", os.fspath(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", entry.path))
+                else:
+                    yield rel, entry
+
+
+_HEADER = HEADER_MARK.encode()
 
 
 def scan(out: Path) -> Existing:
     existing = Existing()
     if not out.is_dir():
         return existing
-    for path in sorted(out.rglob("*")):
-        if path.is_dir() and not path.is_symlink():
-            continue
-        rel = path.relative_to(out).as_posix()
-        if not path.is_symlink() and is_generated(path):
-            existing.generated[rel] = path.read_text(encoding="utf-8")
-        else:
-            existing.foreign.append(rel)
+    for rel, entry in sorted(_files(out), key=lambda item: item[0]):
+        existing.inodes[rel] = entry.inode()
+        if not entry.is_symlink() and entry.is_file():
+            try:
+                with open(entry.path, "rb") as handle:
+                    raw = handle.read()
+            except OSError:
+                raw = b""
+            if raw.startswith(_HEADER):
+                existing.generated[rel] = raw.decode("utf-8")
+                continue
+        existing.foreign.append(rel)
     return existing
 
 
@@ -123,6 +153,11 @@ def _siblings(out: Path) -> tuple[Path, Path, Path]:
     return Path(f"{prefix}-new"), Path(f"{prefix}-old"), Path(f"{prefix}-lock")
 
 
+def spare_of(out: Path) -> Path:
+    """The tree the last swap replaced, kept to be brought up to date by the next write."""
+    return out.parent / f".{out.name}.infergen-spare"
+
+
 def recover(out: Path) -> None:
     """Finish or undo a swap a killed run left behind: the old tree comes back whole."""
     staging, backup, _ = _siblings(out)
@@ -147,16 +182,89 @@ def locked(out: Path) -> Iterator[None]:
         yield
 
 
-def _stage(staging: Path, out: Path, desired: dict[str, str], foreign: list[str]) -> None:
-    staging.mkdir(parents=True)
+def _remove(path: Path) -> None:
+    """Whatever sits at `path` goes: unlinked, never truncated (it may share an inode with
+    a live file)."""
+    try:
+        path.unlink()
+    except IsADirectoryError:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # a directory, on systems that say so
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            raise
+
+
+def _parent(target: Path, made: set[Path]) -> None:
+    parent = target.parent
+    if parent in made:
+        return
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file where a folder must be
+        for ancestor in reversed(parent.parents):
+            if ancestor.exists() and not ancestor.is_dir():
+                _remove(ancestor)
+        if parent.exists() and not parent.is_dir():
+            _remove(parent)
+        parent.mkdir(parents=True, exist_ok=True)
+    made.add(parent)
+
+
+def _place(staging: Path, out: Path, rel: str, text: str | None, made: set[Path]) -> None:
+    """Create staging/rel: a hard link to the live file when `text` is None (unchanged),
+    else a new file with `text`."""
+    target = staging / rel
+    _parent(target, made)
+    if text is None:
+        try:
+            os.link(out / rel, target, follow_symlinks=False)
+            return
+        except OSError:  # no hard links here (another file system, a limit): copy
+            shutil.copy2(out / rel, target, follow_symlinks=False)
+            return
+    target.write_text(text, encoding="utf-8")
+
+
+def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing) -> None:
+    """Make `staging` hold the new tree. It may start empty or as the spare (an older
+    tree whose unchanged files share inodes with the live ones)."""
+    staging.mkdir(parents=True, exist_ok=True)
+    present = {rel: entry.inode() for rel, entry in _files(staging)}
+    made: set[Path] = {staging}
+    wanted = set(desired) | set(existing.foreign)
+    for rel in sorted(set(present) - wanted):
+        _remove(staging / rel)
+    for rel in existing.foreign:
+        if present.get(rel) != existing.inodes.get(rel):
+            if rel in present:
+                _remove(staging / rel)
+            _place(staging, out, rel, None, made)
     for rel, text in desired.items():
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    for rel in foreign:
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(out / rel, target, follow_symlinks=False)
+        unchanged = existing.generated.get(rel) == text
+        if unchanged and present.get(rel) == existing.inodes.get(rel):
+            continue  # the spare's file is the live file, which is as desired
+        if rel in present:
+            _remove(staging / rel)
+        _place(staging, out, rel, None if unchanged else text, made)
+    if present:  # folders the spare no longer needs
+        for folder, _, _ in sorted(os.walk(staging), key=lambda w: -len(w[0])):
+            if folder != os.fspath(staging) and not os.listdir(folder):
+                os.rmdir(folder)
+
+
+def _keep_spare(old: Path, out: Path) -> None:
+    """The replaced tree becomes the spare; any failure only costs the next write time."""
+    spare = spare_of(out)
+    try:
+        if spare.exists():
+            shutil.rmtree(spare)
+        old.rename(spare)
+    except OSError:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write(out: Path, desired: dict[str, str]) -> Changes:
@@ -171,17 +279,21 @@ def write(out: Path, desired: dict[str, str]) -> Changes:
             if not changes.any:
                 return changes
             staging, backup, _ = _siblings(out)
-            _stage(staging, out, desired, existing.foreign)
+            spare = spare_of(out)
+            if spare.is_dir() and not spare.is_symlink() and out.is_dir():
+                spare.rename(staging)
+            _stage(staging, out, desired, existing)
             if not out.exists():
                 staging.rename(out)
             elif _exchange(staging, out):
-                shutil.rmtree(staging)  # now the old tree
+                _keep_spare(staging, out)  # now the old tree
             else:  # two renames; recover() restores the old tree if we die in between
                 out.rename(backup)
                 staging.rename(out)
-                shutil.rmtree(backup)
+                _keep_spare(backup, out)
             return changes
     except OSError as exc:
         with contextlib.suppress(OSError):
             recover(out)
+            shutil.rmtree(spare_of(out), ignore_errors=True)
         raise WriteError(f"cannot write {out}: {exc.strerror or exc}") from exc

@@ -262,11 +262,117 @@ def _str_representer(dumper: Any, value: str) -> Any:
 _Dumper.add_representer(str, _str_representer)
 
 
-def dump(value: Any) -> str:
-    """Canonical block YAML: fixed key order, no aliases, literal blocks for multi-line."""
+def dump_pyyaml(value: Any) -> str:
+    """Canonical block YAML through PyYAML: the reference `dump` must match byte for byte."""
     text: str = yaml.dump(canonical(value), Dumper=_Dumper, sort_keys=False,
                           default_flow_style=False, allow_unicode=True, width=1_000_000)
     return text
+
+
+class _Unusual(Exception):
+    """Something the fast emitter leaves to PyYAML (a multi-line string, a long key...)."""
+
+
+# How PyYAML writes each scalar, asked once per distinct (type, value, position): scalars
+# repeat endlessly across a fleet (label keys, "true", ports), so PyYAML's own emitter keeps
+# the last word on quoting while its per-node cost is paid once per distinct value.
+_SCALARS: dict[tuple[type, Any, bool], str] = {}
+_MAX_SCALARS = 200_000
+
+
+def _scalar(value: Any, key: bool) -> str:
+    memo = (type(value), value, key)
+    found = _SCALARS.get(memo)
+    if found is not None:
+        return found
+    if type(value) not in (str, int, float, bool, type(None)):
+        raise _Unusual
+    # as a key, and as a value, in the smallest document that shows each
+    text = dump_pyyaml({value: 0} if key else {"k": value})
+    head, tail = (text[:-4], text[-4:]) if key else (text[:3], text[3:-1])
+    if key:
+        if tail != ": 0\n" or "\n" in head or head.startswith("? "):
+            raise _Unusual
+        rendered = head
+    else:
+        if head != "k: " or not text.endswith("\n") or "\n" in tail:
+            raise _Unusual
+        rendered = tail
+    if len(_SCALARS) < _MAX_SCALARS:
+        _SCALARS[memo] = rendered
+    return rendered
+
+
+def _ordered(mapping: dict[str, Any]) -> list[str]:
+    head = [k for k in _HEAD_KEYS if k in mapping]
+    if len(head) == len(mapping):
+        return head
+    return head + sorted(k for k in mapping if k not in _HEAD_KEYS)
+
+
+def _mapping(mapping: dict[str, Any], indent: str, out: list[str], first: str | None) -> None:
+    """Block mapping lines at `indent`; `first` replaces the indent of the first line (the
+    "- " of a list item that holds the mapping)."""
+    for key in _ordered(mapping):
+        if type(key) is not str:
+            raise _Unusual
+        value = mapping[key]
+        lead = indent if first is None else first
+        first = None
+        written = _scalar(key, True)
+        if type(value) is dict:
+            if value:
+                out.append(f"{lead}{written}:\n")
+                _mapping(value, indent + "  ", out, None)
+            else:
+                out.append(f"{lead}{written}: {{}}\n")
+        elif type(value) is list:
+            if value:
+                out.append(f"{lead}{written}:\n")
+                _sequence(value, indent, out, None)  # PyYAML's indentless sequences
+            else:
+                out.append(f"{lead}{written}: []\n")
+        else:
+            out.append(f"{lead}{written}: {_scalar(value, False)}\n")
+
+
+def _sequence(items: list[Any], indent: str, out: list[str], first: str | None) -> None:
+    for item in items:
+        lead = (indent if first is None else first) + "- "
+        first = None
+        if type(item) is dict:
+            if item:
+                _mapping(item, indent + "  ", out, lead)
+            else:
+                out.append(f"{lead}{{}}\n")
+        elif type(item) is list:
+            if item:
+                _sequence(item, indent + "  ", out, lead)
+            else:
+                out.append(f"{lead}[]\n")
+        else:
+            out.append(f"{lead}{_scalar(item, False)}\n")
+
+
+def _dump_fast(value: Any) -> str:
+    if type(value) is not dict or not value:
+        raise _Unusual
+    out: list[str] = []
+    _mapping(value, "", out, None)
+    return "".join(out)
+
+
+def dump(value: Any) -> str:
+    """Canonical block YAML: fixed key order, no aliases, literal blocks for multi-line.
+
+    A small emitter for the plain data infergen builds (dicts, lists, scalars) writes the
+    same bytes as PyYAML several times faster; anything it does not handle (a multi-line
+    string, a key PyYAML would not write as a simple key, another type) goes to PyYAML.
+    tests/test_yamlio.py holds the two to identical output."""
+    try:
+        return _dump_fast(value)
+    except _Unusual:
+        return dump_pyyaml(value)
 
 
 def load_plain(text: str) -> Any:

@@ -125,7 +125,7 @@ def test_object_count_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         "m.yaml": MODEL, "n.yaml": MODEL.replace("name: m", "name: n") + "  deployTo: [dev]\n"})
     assert_fails(run, [
         "specs/platform.yaml:9:7: error[check] spec.environments[0]: environment 'dev' renders "
-        "9 objects, more than the 6 Config Sync accepts in one root (KNV1070) (hint: split "
+        "11 objects, more than the 6 Config Sync accepts in one root (KNV1070) (hint: split "
         "its models across more environments)"])
 
 

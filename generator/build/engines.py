@@ -14,7 +14,7 @@ from typing import Any
 
 from generator import model_source
 from generator.accelerators import Shape
-from generator.build import storage
+from generator.build import security, storage
 from generator.build.probes import probes
 from generator.build.resources import quantity, requests
 from generator.catalog import Catalog
@@ -231,7 +231,8 @@ def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         "ports": [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}],
         "resources": {"requests": dict(size), "limits": dict(size)},
         **served,
-        "securityContext": {"allowPrivilegeEscalation": False},
+        "securityContext": security.container_context(),
+        "volumeMounts": security.mounts({}, catalog),
     }]
 
 
@@ -242,7 +243,8 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     engine = engine_for(spec, catalog)
     ctx = Context(spec, shape, engine, catalog)
     launch = LAUNCHERS[name](ctx)
-    env = [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
+    env = security.home_env(catalog)
+    env += [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(engine.get("env", {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
@@ -268,6 +270,6 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         # Guaranteed QoS: requests equal limits, so the kubelet evicts these pods last.
         "resources": {"requests": dict(resources), "limits": dict(resources)},
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
-        "volumeMounts": storage.mounts(spec, catalog, engine),
-        "securityContext": {"allowPrivilegeEscalation": False},
+        "volumeMounts": storage.mounts(spec, catalog, engine) + security.mounts(engine, catalog),
+        "securityContext": security.container_context(spec),
     }

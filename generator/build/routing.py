@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator import model_source
-from generator.build import labels
+from generator.build import labels, security
 from generator.build.resources import quantity
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
@@ -180,7 +180,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                     "serviceAccountName": name,
                     # gives in-flight requests time to drain, as the chart does
                     "terminationGracePeriodSeconds": 130,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": security.pod_context(catalog),
                     "containers": [{
                         "name": "epp", "image": picker["image"],
                         "args": [f"--pool-name={plan.name}",
@@ -194,7 +194,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                                   {"name": "metrics", "containerPort": picker["metricsPort"]}],
                         "livenessProbe": health, "readinessProbe": health,
                         "resources": {"requests": dict(size), "limits": dict(size)},
-                        "securityContext": {"allowPrivilegeEscalation": False},
+                        "securityContext": security.container_context(),
                         "volumeMounts": [{"name": "plugins-config", "mountPath": "/config"}],
                     }],
                     "volumes": [{"name": "plugins-config", "configMap": {"name": name}}],

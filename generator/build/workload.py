@@ -8,7 +8,7 @@ from typing import Any
 
 from generator import autoscaling
 from generator.accelerators import Shape, shape_of
-from generator.build import engines, labels, placement, storage
+from generator.build import engines, labels, placement, security, storage
 from generator.build.probes import startup_seconds
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -68,18 +68,19 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     if sharing.get("strategy") == "mps":
         spec["hostIPC"] = True  # GKE's MPS clients reach the node's MPS daemon over IPC
     spec.update({
-        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": security.pod_context(catalog, plan.spec),
         "terminationGracePeriodSeconds": 60,
         "containers": engines.containers(plan.spec, shape, catalog, role),
         "volumes": _volumes(plan, catalog),
     })
     annotations = {**catalog.gke["annotations"]["safeToEvict"],
-                   **storage.pod_annotations(plan.spec, catalog)}
+                   **storage.pod_annotations(plan.spec, catalog),
+                   **security.pod_annotations(plan.spec)}
     return {"metadata": {"labels": pod_labels, "annotations": annotations}, "spec": spec}
 
 
 def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    found = storage.volumes(plan.spec, catalog)
+    found = storage.volumes(plan.spec, catalog) + security.volumes()
     secret = engines.token_secret(plan.spec)
     if secret is not None:
         found += storage.token_volume(secret, engine_for(plan.spec, catalog))
