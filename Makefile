@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+CHECKOV := .venv-checkov/bin/checkov
 
 .PHONY: render check test lint typecheck docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 render: $(STAMP)  ## compile specs/ into rendered/
 	$(BIN)/infergen render --specs specs --out rendered
@@ -18,17 +24,26 @@ render: $(STAMP)  ## compile specs/ into rendered/
 check: $(STAMP)  ## fail when rendered/ is not what specs/ produce
 	$(BIN)/infergen render --specs specs --out rendered --check
 
-test: $(STAMP)  ## unit, golden and end-to-end tests (needs kubectl)
-	$(BIN)/python -m pytest
+# checkov (security checks in the tests) lives in a venv of its own: never a runtime
+# dependency, and its pins never fight infergen's
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
+
+test: $(TEST_STAMP) $(CHECKOV)  ## unit, golden and end-to-end tests (needs kubectl)
+	INFERGEN_CHECKOV=$(CHECKOV) $(BIN)/python -m pytest
 
 docs: $(STAMP)  ## regenerate docs/spec-reference.md from the schemas (a test checks it)
 	$(BIN)/python -m generator.docs --specs specs --out docs/spec-reference.md
 
-lint: $(STAMP)
+bench: $(STAMP)  ## fleet-scale benchmark (100 and 1,000 specs) -> bench/results.json
+	$(BIN)/python -m bench.run
+
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov bench/results.json build *.egg-info .pytest_cache .mypy_cache .ruff_cache

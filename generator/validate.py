@@ -92,7 +92,7 @@ def check(source: Source) -> list[Diagnostic]:
     """Schema diagnostics for one input document (empty when it is valid)."""
     data = source.document.data
     kind = data.get("kind")
-    if kind not in INPUT_KINDS:
+    if not isinstance(kind, str) or kind not in INPUT_KINDS:  # a list is unhashable
         where = source.document.locate(("kind",))
         shown = f"{kind!r}" if kind is not None else "missing"
         return [where.diagnostic(STEP, f"kind is {shown}; expected one of: "

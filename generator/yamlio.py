@@ -9,6 +9,7 @@ non-finite numbers and alias bombs are reported as diagnostics, never raised.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,6 +279,7 @@ class _Unusual(Exception):
 # the last word on quoting while its per-node cost is paid once per distinct value.
 _SCALARS: dict[tuple[type, Any, bool], str] = {}
 _MAX_SCALARS = 200_000
+_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
 
 
 def _scalar(value: Any, key: bool) -> str:
@@ -285,8 +287,9 @@ def _scalar(value: Any, key: bool) -> str:
     found = _SCALARS.get(memo)
     if found is not None:
         return found
-    if type(value) not in (str, int, float, bool, type(None)):
-        raise _Unusual
+    if type(value) not in (str, int, float, bool, type(None)) or (
+            type(value) is str and _BREAKS.search(value)):
+        raise _Unusual  # line breaks are written relative to the indent: PyYAML's job
     # as a key, and as a value, in the smallest document that shows each
     text = dump_pyyaml({value: 0} if key else {"k": value})
     head, tail = (text[:-4], text[-4:]) if key else (text[:3], text[3:-1])

@@ -72,6 +72,7 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
     routing.endpoint_picker_config,
     routing.endpoint_picker_deployment,
     routing.endpoint_picker_service,
+    network.endpoint_picker_network_policy,
 )
 
 

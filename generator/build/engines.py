@@ -15,7 +15,7 @@ from typing import Any
 from generator import model_source
 from generator.accelerators import Shape
 from generator.build import security, storage
-from generator.build.probes import probes
+from generator.build.probes import probes, startup_seconds
 from generator.build.resources import quantity, requests
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -225,6 +225,11 @@ def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     served: dict[str, Any] = {k: main.pop(k) for k in ("startupProbe", "readinessProbe",
                                                        "livenessProbe") if k in main}
     main["ports"] = [p for p in main.get("ports", []) if p["name"] != PORT_NAME]
+    if "grpcPort" in engine:  # the engine itself is alive while its gRPC port answers
+        check = {"tcpSocket": {"port": engine["grpcPort"]}}
+        main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
+        main["livenessProbe"] = {**check, **catalog.probes["liveness"],
+                                 "initialDelaySeconds": startup_seconds(spec, catalog)}
     size = {k: quantity(v) for k, v in frontend["resources"].items()}
     return [main, {
         "name": frontend["name"], "image": frontend["image"],

@@ -101,12 +101,12 @@ def _picker_name(plan: Plan, catalog: Catalog) -> str:
     return f"{plan.name}{catalog.gke['inferenceGateway']['endpointPickerSuffix']}"
 
 
-def _picker_meta(plan: Plan, catalog: Catalog) -> dict[str, Any]:
+def picker_metadata(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     return {**labels.metadata(plan), "name": _picker_name(plan, catalog),
             "labels": {**labels.common(plan), "app.kubernetes.io/component": "endpoint-picker"}}
 
 
-def _picker_selector(plan: Plan) -> dict[str, str]:
+def picker_selector(plan: Plan) -> dict[str, str]:
     return {"app.kubernetes.io/instance": plan.name,
             "app.kubernetes.io/component": "endpoint-picker"}
 
@@ -114,7 +114,7 @@ def _picker_selector(plan: Plan) -> dict[str, str]:
 def endpoint_picker_service_account(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _picker_meta(plan, catalog)}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": picker_metadata(plan, catalog)}
 
 
 def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -124,7 +124,7 @@ def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     read = ["get", "list", "watch"]
     pool_group = catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0]
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": _picker_meta(plan, catalog),
+            "metadata": picker_metadata(plan, catalog),
             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": read},
                       {"apiGroups": [pool_group], "resources": ["inferencepools"], "verbs": read},
                       {"apiGroups": ["inference.networking.x-k8s.io"],
@@ -137,7 +137,7 @@ def endpoint_picker_role_binding(plan: Plan, catalog: Catalog) -> dict[str, Any]
         return None
     name = _picker_name(plan, catalog)
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-            "metadata": _picker_meta(plan, catalog),
+            "metadata": picker_metadata(plan, catalog),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
             "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": plan.namespace}]}
 
@@ -155,7 +155,7 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
         "schedulingProfiles": [{"name": "default", "plugins": [
             {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],
     }
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _picker_meta(plan, catalog),
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": picker_metadata(plan, catalog),
             "data": {PLUGINS_FILE: dump(config)}}
 
 
@@ -170,12 +170,12 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
               "initialDelaySeconds": 5, "periodSeconds": 10}
     size = {k: quantity(v) for k, v in picker["resources"].items()}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _picker_meta(plan, catalog),
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": picker_metadata(plan, catalog),
         "spec": {
             "replicas": 1,
-            "selector": {"matchLabels": _picker_selector(plan)},
+            "selector": {"matchLabels": picker_selector(plan)},
             "template": {
-                "metadata": {"labels": {**labels.common(plan), **_picker_selector(plan)}},
+                "metadata": {"labels": {**labels.common(plan), **picker_selector(plan)}},
                 "spec": {
                     "serviceAccountName": name,
                     # gives in-flight requests time to drain, as the chart does
@@ -208,8 +208,8 @@ def endpoint_picker_service(plan: Plan, catalog: Catalog) -> dict[str, Any] | No
     if not _enabled(plan):
         return None
     gateway = catalog.gke["inferenceGateway"]
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _picker_meta(plan, catalog),
-            "spec": {"type": "ClusterIP", "selector": _picker_selector(plan), "ports": [
+    return {"apiVersion": "v1", "kind": "Service", "metadata": picker_metadata(plan, catalog),
+            "spec": {"type": "ClusterIP", "selector": picker_selector(plan), "ports": [
                 {"name": "grpc-ext-proc", "port": gateway["endpointPickerPort"],
                  "targetPort": "grpc", "protocol": "TCP", "appProtocol": "http2"},
                 {"name": "http-metrics", "port": gateway["endpointPicker"]["metricsPort"],
