@@ -114,7 +114,8 @@ def picker_selector(plan: Plan) -> dict[str, str]:
 def endpoint_picker_service_account(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": picker_metadata(plan, catalog)}
+    return {"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": picker_metadata(plan, catalog)}
 
 
 def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
