@@ -49,11 +49,12 @@ def test_unsafe_spec_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 def test_revisions_and_digests_are_not_taken_for_secrets(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = model("""
-      model: {source: "hf://org/m@0123456789abcdef0123456789abcdef01234567"}
-      accelerator: {type: nvidia-l4}
+    digest = "0123456789abcdef" * 4
+    text = model(f"""
+      model: {{source: "hf://org/m@0123456789abcdef0123456789abcdef01234567"}}
+      accelerator: {{type: nvidia-l4}}
       server:
-        image: "vllm/vllm-openai@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        image: "vllm/vllm-openai@sha256:{digest}"
         args: [--served-model-name=meta-llama/Llama-3.1-8B-Instruct-long-name-for-testing]
     """)
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
