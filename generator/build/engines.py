@@ -100,6 +100,12 @@ def _model_id(ctx: Context) -> tuple[str, str | None]:
     return path, None
 
 
+def _model_args(ctx: Context, flag: str) -> list[str]:
+    """`<flag>=<model>` and, for a pinned Hugging Face revision, `--revision=<revision>`."""
+    model_id, revision = _model_id(ctx)
+    return [f"{flag}={model_id}", *([f"--revision={revision}"] if revision else [])]
+
+
 def _env_pairs(options: list[str]) -> dict[str, str]:
     return dict(option.split("=", 1) for option in options)
 
@@ -137,10 +143,7 @@ def jetstream(ctx: Context) -> Launch:
 
 
 def sglang(ctx: Context) -> Launch:
-    model_id, revision = _model_id(ctx)
-    args = [f"--model-path={model_id}"]
-    if revision:
-        args.append(f"--revision={revision}")
+    args = _model_args(ctx, "--model-path")
     if not isinstance(ctx.source, model_source.HuggingFace):
         args.append(f"--served-model-name={ctx.source.name}")
     args += [f"--tp={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
@@ -151,10 +154,7 @@ def sglang(ctx: Context) -> Launch:
 
 
 def tei(ctx: Context) -> Launch:
-    model_id, revision = _model_id(ctx)
-    args = [f"--model-id={model_id}"]
-    if revision:
-        args.append(f"--revision={revision}")
+    args = _model_args(ctx, "--model-id")
     args += [f"--port={ctx.engine['port']}",
              f"--prometheus-port={ctx.engine['metrics']['port']}"]
     return Launch(args + ctx.dtype_options())
