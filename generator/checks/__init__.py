@@ -1,0 +1,68 @@
+"""Step 4: semantic checks across fields, files and environments.
+
+Two registries of small rules, one function each with a one-line docstring: rules over the
+whole set of inputs (names, environments, clusters, secrets; see `inputs` and `secrets`)
+and rules over one Plan, a model in an environment (`accelerators`, `engines`,
+`operations`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from generator.catalog import Catalog
+from generator.checks.accelerators import (
+    accelerator_given,
+    accelerator_shape,
+    capacity_choices,
+    gpu_dtype,
+    memory_fits,
+    resources_fit,
+    tensor_parallel_power_of_two,
+    topology_for_tpus,
+)
+from generator.checks.common import STEP
+from generator.checks.engines import (
+    engine_accelerator,
+    engine_settings,
+    image_pinned,
+    model_source_form,
+)
+from generator.checks.inputs import (
+    config_sync_auth,
+    environment_names,
+    model_environments,
+    model_labels,
+    platform_count,
+    unique_names,
+)
+from generator.checks.operations import (
+    gateway_reaches_pods,
+    load_signals,
+    monitoring_settings,
+    portable_target,
+    replica_bounds,
+)
+from generator.checks.secrets import no_inline_secrets
+from generator.diagnostics import Diagnostic
+from generator.model import Plan
+
+PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
+
+PLAN_RULES: tuple[PlanRule, ...] = (
+    portable_target, accelerator_given, model_source_form, topology_for_tpus,
+    accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
+    resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
+    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
+)
+
+
+def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
+    return [d for rule in PLAN_RULES for d in rule(plan, catalog)]
+
+
+__all__ = [
+    "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
+    "model_environments", "model_labels", "no_inline_secrets", "platform_count",
+    "unique_names",
+]

@@ -1,0 +1,113 @@
+"""Rules about the accelerator and the capacity a model asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator import memory_fit
+from generator.accelerators import ShapeError, shape_of
+from generator.build import resources
+from generator.catalog import Catalog
+from generator.checks.common import STEP, valid_shape
+from generator.diagnostics import Diagnostic
+from generator.model import Plan
+
+
+def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Every model says which accelerator it runs on."""
+    if "type" not in plan.spec["accelerator"]:
+        yield plan.locate("accelerator").diagnostic(
+            STEP, "accelerator.type is required", "for example `accelerator: {type: nvidia-l4}`")
+
+
+def topology_for_tpus(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Only TPUs have a topology."""
+    accelerator = plan.spec["accelerator"]
+    if "topology" in accelerator and accelerator.get("type") not in catalog.tpus:
+        yield plan.locate("accelerator", "topology").diagnostic(
+            STEP, "accelerator.topology applies to TPUs only")
+
+
+def accelerator_shape(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The accelerator is one GKE offers: GPU counts per node, sharing rules, TPU topology."""
+    if "type" not in plan.spec["accelerator"]:
+        return
+    try:
+        shape_of(plan.spec["accelerator"], catalog)
+    except ShapeError as error:
+        yield plan.locate("accelerator", *error.field.split(".")).diagnostic(
+            STEP, error.message, error.hint)
+
+
+def gpu_dtype(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """bfloat16 needs a GPU that computes in it."""
+    gpu = catalog.gpus.get(plan.spec["accelerator"].get("type", ""))
+    if gpu is not None and not gpu.bfloat16 and plan.spec["model"]["dtype"] == "bfloat16":
+        yield plan.locate("model", "dtype").diagnostic(
+            STEP, f"{gpu.name} does not support bfloat16", "use float16")
+
+
+def memory_fits(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The weights plus a reserve fit the accelerator memory of one replica."""
+    found = memory_fit.problem(plan.spec, catalog)
+    if found is not None:
+        message, hint = found
+        yield plan.locate("model", "parameters").diagnostic(STEP, message, hint)
+
+
+def resources_fit(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Explicit CPU and memory fit a node that carries the accelerator."""
+    if not plan.spec["server"].get("resources"):
+        return
+    shape = valid_shape(plan, catalog)
+    if shape is None:
+        return
+    if shape.machine is None:
+        return
+    wanted = resources.requests(plan.spec, shape, catalog)
+    if resources.machine_for(shape, wanted, catalog) is None:
+        largest = resources.derived(shape, catalog, max(
+            (m for m in catalog.gpus[shape.name].machines if m.gpus == shape.devices),
+            key=lambda m: (m.vcpus, m.memory_gb)) if shape.kind == "gpu" else shape.machine)
+        yield plan.locate("server", "resources").diagnostic(
+            STEP, f"cpu {wanted.get('cpu')} and memory {wanted.get('memory')} do not fit any "
+            f"node with {shape.devices}x {shape.name} (at most cpu {largest['cpu']}, memory "
+            f"{largest['memory']})", "lower them, or remove them to derive them")
+
+
+def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A reservation is named exactly when it is used; preemptible capacity has a spare."""
+    capacity = plan.spec["capacity"]
+    uses = "reservation" in capacity["provisioning"]
+    if uses and "reservation" not in capacity:
+        yield plan.locate("capacity", "provisioning").diagnostic(
+            STEP, "provisioning includes reservation but capacity.reservation is not set",
+            "name the Compute Engine reservation")
+    if not uses and "reservation" in capacity:
+        yield plan.locate("capacity", "reservation").diagnostic(
+            STEP, "capacity.reservation is set but provisioning does not include reservation")
+    risky = [c for c in ("spot", "flex-start") if c in capacity["provisioning"]]
+    if risky and plan.spec["scaling"]["maxReplicas"] == 1:
+        reasons = {"spot": "Spot VMs can be preempted at any time",
+                   "flex-start": "Flex Start VMs run at most 7 days"}
+        stable = {"on-demand", "reservation"} & set(capacity["provisioning"])
+        hint = ("allow maxReplicas of 2 or more: a replacement takes minutes to load the model"
+                if stable else "allow maxReplicas of 2 or more, or add on-demand as a fallback")
+        yield plan.locate("capacity", "provisioning").diagnostic(
+            STEP, f"a single replica on {' or '.join(risky)} capacity will go down: "
+            + "; ".join(reasons[c] for c in risky), hint, "warning")
+
+
+def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """vLLM splits attention heads across GPUs: sizes that are not powers of two rarely
+    divide them."""
+    if plan.spec["server"]["engine"] != "vllm":
+        return
+    shape = valid_shape(plan, catalog)
+    if shape is None:
+        return
+    if shape.devices > 1 and shape.devices & (shape.devices - 1):
+        yield plan.locate("accelerator", "count").diagnostic(
+            STEP, f"tensor parallel size {shape.devices} is not a power of two; most models' "
+            "attention heads will not divide evenly", "use 1, 2, 4 or 8 devices per node",
+            "warning")

@@ -1,0 +1,123 @@
+"""Rules about the serving engine, its image and the model sources it loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator import model_source
+from generator.catalog import Catalog
+from generator.checks.common import STEP, valid_shape
+from generator.diagnostics import Diagnostic
+from generator.engine_facts import CUSTOM_FIELDS, engine_for
+from generator.model import Plan
+
+
+def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The model and adapter sources are well-formed, and the engine can load them."""
+    model = plan.spec["model"]
+    parsed = model_source.parse(model["source"])
+    if parsed is None:
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"{model['source']!r} is not a model source",
+            "one of: " + ", ".join(model_source.FORMS))
+    engine = catalog.engines.get(plan.spec["server"]["engine"])
+    if engine is None:
+        return
+    kind = model_source.kind(parsed) if parsed is not None else None
+    if kind is not None and kind not in engine["sources"]:
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"engine {plan.spec['server']['engine']} cannot load {kind}:// sources",
+            "use one of: " + ", ".join(f"{k}://" for k in engine["sources"]))
+    if kind == "oci" and plan.layer_of("server", "image") >= 0:
+        yield plan.locate("server", "image").diagnostic(
+            STEP, "server.image is set, but an oci:// source is the serving image itself",
+            "remove server.image, or load the weights from hf:// or gs://")
+    adapters = model.get("adapters", [])
+    if adapters and not engine.get("adapters"):
+        yield plan.locate("model", "adapters").diagnostic(
+            STEP, f"engine {plan.spec['server']['engine']} does not serve LoRA adapters",
+            "use vllm, or merge the adapter into the model")
+    names = [a["name"] for a in adapters]
+    for index, adapter in enumerate(adapters):
+        if model_source.parse(adapter["source"]) is None:
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, f"{adapter['source']!r} is not an adapter source",
+                "hf://ORG/NAME[@REVISION] or gs://BUCKET/PATH")
+        parsed_adapter = model_source.parse(adapter["source"])
+        if isinstance(parsed_adapter, model_source.HuggingFace) and parsed_adapter.revision:
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, "an adapter's Hugging Face revision cannot be pinned: the engine loads "
+                "the repository's default branch",
+                "remove @REVISION, or copy the adapter to Cloud Storage (gs://)")
+        if names.index(adapter["name"]) != index:
+            yield plan.locate("model", "adapters", index, "name").diagnostic(
+                STEP, f"adapter name {adapter['name']!r} is used twice")
+
+
+def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The engine runs on this kind of accelerator, and across hosts if the slice needs it."""
+    name = plan.spec["server"]["engine"]
+    if name not in catalog.engines or "type" not in plan.spec["accelerator"]:
+        return
+    kind = catalog.accelerator_kind(plan.spec["accelerator"]["type"])
+    supported = catalog.engines[name]["accelerators"]
+    if kind not in supported:
+        yield plan.locate("accelerator", "type").diagnostic(
+            STEP, f"engine {name} does not run on {'a CPU' if kind == 'none' else kind + 's'}",
+            "choose an accelerator of kind: " + ", ".join(supported))
+        return
+    shape = valid_shape(plan, catalog)
+    if shape is None:
+        return
+    if shape.multi_host and kind not in catalog.engines[name].get("multiHostScript", {}):
+        yield plan.locate("accelerator").diagnostic(
+            STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes",
+            "choose an accelerator that fits one node")
+
+
+def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The engine takes this dtype and this many devices; custom engines say what they
+    are, and other engines take no custom fields."""
+    name = plan.spec["server"]["engine"]
+    server = plan.spec["server"]
+    engine = engine_for(plan.spec, catalog)
+    dtype = plan.spec["model"]["dtype"]
+    if dtype not in engine["dtypeArgs"]:
+        yield plan.locate("model", "dtype").diagnostic(
+            STEP, f"engine {name} does not serve {dtype} models",
+            "use one of: " + ", ".join(engine["dtypeArgs"]))
+    if plan.spec["routing"]["inferenceGateway"] and "endpointPickerMetrics" not in engine:
+        pickable = [n for n, e in catalog.engines.items() if "endpointPickerMetrics" in e]
+        yield plan.locate("routing", "inferenceGateway").diagnostic(
+            STEP, f"GKE Inference Gateway's endpoint picker cannot read engine {name}'s load",
+            "use one of: " + ", ".join(pickable))
+    if name == "custom":
+        if not server.get("image"):
+            yield plan.locate("server").diagnostic(
+                STEP, "a custom engine needs server.image", "the image of your server")
+    else:
+        for field in CUSTOM_FIELDS:
+            if field in server:
+                yield plan.locate("server", field).diagnostic(
+                    STEP, f"server.{field} applies to custom engines only",
+                    f"engine {name} sets its own")
+    shape = valid_shape(plan, catalog)
+    if shape is None:
+        return
+    if not engine["tensorParallel"] and shape.devices > 1:
+        yield plan.locate("accelerator", "count").diagnostic(
+            STEP, f"engine {name} does not split a model across {shape.devices} devices",
+            "use count 1 and more replicas")
+
+
+def image_pinned(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """An image names a version (a tag other than latest) or, better, a digest."""
+    image = plan.spec["server"].get("image")
+    if not image or "@sha256:" in image or plan.layer_of("server", "image") < 0:
+        return  # the catalog's images are pinned deliberately
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else None
+    if tag in (None, "latest"):
+        yield plan.locate("server", "image").diagnostic(
+            STEP, f"image {image} is not pinned to a version: every node may run another build",
+            "use a version tag, or image@sha256:<digest>", "warning")

@@ -1,0 +1,142 @@
+"""Rules about scaling, monitoring, routing and where the model runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator import autoscaling, model_source
+from generator.build.monitoring import seconds
+from generator.catalog import Catalog
+from generator.checks.common import STEP
+from generator.diagnostics import Diagnostic
+from generator.engine_facts import engine_for
+from generator.model import Plan
+
+
+def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """minReplicas <= maxReplicas, and no scale to zero with a plain HPA."""
+    scaling = plan.spec["scaling"]
+    if scaling["minReplicas"] > scaling["maxReplicas"]:
+        # point at the one written last: that is the line that broke the pair
+        field, other = sorted(("minReplicas", "maxReplicas"),
+                              key=lambda name: plan.layer_of("scaling", name), reverse=True)
+        where, elsewhere = plan.locate("scaling", field), plan.locate("scaling", other)
+        origin = (f" ({other} {scaling[other]} is set at {elsewhere.file}:{elsewhere.line})"
+                  if plan.layer_of("scaling", other) >= 0 and elsewhere.file != where.file
+                  else "")
+        yield where.diagnostic(
+            STEP, f"minReplicas {scaling['minReplicas']} is greater than maxReplicas "
+            f"{scaling['maxReplicas']} in environment {plan.environment.name}{origin}")
+    if scaling["minReplicas"] == 0 and plan.environment.autoscaler != "keda":
+        yield plan.locate("scaling", "minReplicas").diagnostic(
+            STEP, "minReplicas 0 (scale to zero) is not possible with a "
+            "HorizontalPodAutoscaler on GKE",
+            "use minReplicas: 1, or `autoscaler: keda` on the Platform's environment")
+    elif scaling["minReplicas"] == 0 and autoscaling.autoscaled(plan.spec):
+        yield plan.locate("scaling", "minReplicas").diagnostic(
+            STEP, "at zero replicas the engine's own metrics are gone, so they cannot wake "
+            "the model up again", "add a trigger on requests queued outside the pods (for "
+            "example the KEDA HTTP add-on), or keep minReplicas: 1", "warning")
+
+
+def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Every scaling signal is one the engine and accelerator provide, with a target."""
+    if not autoscaling.autoscaled(plan.spec):
+        return
+    name = plan.spec["server"]["engine"]
+    engine = engine_for(plan.spec, catalog)
+    signals = autoscaling.signals(plan.spec)
+    where = plan.locate("scaling", "metric")
+    for signal in signals:
+        if signal == autoscaling.CPU:
+            yield where.diagnostic(
+                STEP, "cpu is a poor load signal for an accelerator-bound server: it is busy "
+                "while the model loads and idle while the accelerator works",
+                "scale on queue-size", "warning")
+        elif signal == autoscaling.GPU:
+            if catalog.accelerator_kind(plan.spec["accelerator"].get("type", "none")) != "gpu":
+                yield where.diagnostic(STEP, "gpu-utilization needs a GPU accelerator")
+            elif plan.spec["accelerator"].get("sharing"):
+                yield where.diagnostic(
+                    STEP, "gpu-utilization measures the whole GPU, which sharing splits "
+                    "between models", "scale on queue-size")
+        elif signal not in engine["loadSignals"]:
+            hint = ("name the metric in server.metrics" if name == "custom" else
+                    "choose one of: " + ", ".join([*sorted(engine["loadSignals"]), "none"]))
+            yield where.diagnostic(STEP, f"engine {name} has no {signal} metric", hint)
+    given = plan.spec["scaling"].get("target")
+    if isinstance(given, (int, float)) and len(signals) > 1:
+        yield plan.locate("scaling", "target").diagnostic(
+            STEP, f"one target for {len(signals)} metrics",
+            "give one per metric, for example `target: {" + ", ".join(
+                f"{s}: ..." for s in signals) + "}`")
+    if isinstance(given, dict):
+        for signal in given:
+            if signal not in signals:
+                yield plan.locate("scaling", "target", signal).diagnostic(
+                    STEP, f"a target for {signal}, which scaling.metric does not use")
+    for signal, target in autoscaling.targets(plan.spec, engine, catalog).items():
+        if target is None and (signal in engine["loadSignals"]):
+            yield plan.locate("scaling", "target").diagnostic(
+                STEP, f"scaling on engine {name}'s {signal} needs scaling.target",
+                "the per-pod value of the metric at which to add a replica")
+
+
+def monitoring_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Scrapes end before the next begins; alerts have metrics to read."""
+    monitoring = plan.spec["monitoring"]
+    timeout = monitoring.get("timeout")
+    if timeout is not None and seconds(timeout) > seconds(monitoring["interval"]):
+        yield plan.locate("monitoring", "timeout").diagnostic(
+            STEP, f"scrape timeout {timeout} is longer than the interval "
+            f"{monitoring['interval']}", "the scraper requires timeout <= interval")
+    if monitoring["alerts"] and not monitoring["enabled"]:
+        yield plan.locate("monitoring", "alerts").diagnostic(
+            STEP, "alerts read the metrics that monitoring.enabled: false stops collecting",
+            "enable monitoring, or turn alerts off")
+
+
+def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Behind GKE Inference Gateway, the network policy lets the Gateway's proxies in."""
+    policy = plan.spec["networkPolicy"]
+    if (plan.spec["routing"]["inferenceGateway"] and policy["enabled"]
+            and not any("cidr" in source for source in policy.get("allowFrom", []))):
+        yield plan.locate("routing", "inferenceGateway").diagnostic(
+            STEP, "GKE Gateway's proxies connect from the region's proxy-only subnet, which "
+            "the network policy does not allow yet",
+            "add it: `networkPolicy: {allowFrom: [{cidr: <proxy-only subnet>}]}` (in the "
+            "Platform's environment defaults for every model)", "warning")
+
+
+# Contract fields that a later release implements. Until then a spec using them is refused,
+# never silently rendered without them.
+def portable_target(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A portable environment (target: kubernetes) uses nothing only GKE has."""
+    if plan.environment.target != "kubernetes":
+        return
+    spec = plan.spec
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    provisioning = spec["capacity"]["provisioning"]
+    if provisioning != ["on-demand"]:
+        found.append((("capacity", "provisioning"),
+                      f"capacity {', '.join(provisioning)} (Spot, Flex Start, reservations and "
+                      "ComputeClasses)"))
+    kind = catalog.accelerator_kind(spec["accelerator"].get("type", "none"))
+    if kind == "tpu":
+        found.append((("accelerator", "type"), "Cloud TPUs"))
+    if spec["accelerator"].get("sharing"):
+        found.append((("accelerator", "sharing"), "GKE's GPU sharing"))
+    sources = [spec["model"]["source"], *(a["source"] for a in spec["model"].get("adapters", []))]
+    if any(isinstance(model_source.parse(s), model_source.CloudStorage) for s in sources):
+        found.append((("model", "source"), "gs:// sources (the Cloud Storage FUSE CSI driver)"))
+    if spec.get("identity", {}).get("gcpServiceAccount"):
+        found.append((("identity", "gcpServiceAccount"), "Workload Identity"))
+    if spec["routing"]["inferenceGateway"]:
+        found.append((("routing", "inferenceGateway"), "GKE Inference Gateway"))
+    if autoscaling.GPU in autoscaling.signals(spec):
+        found.append((("scaling", "metric"), "gpu-utilization (GKE's DCGM metrics)"))
+    for path, feature in found:
+        yield plan.locate(*path).diagnostic(
+            STEP, f"{feature} is GKE-only, but environment {plan.environment.name} targets "
+            "plain Kubernetes", "override it in spec.environments for that environment, or "
+            "leave the environment out of deployTo")
