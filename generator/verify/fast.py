@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+jsonschema_rs: Any
 try:  # an optional accelerator: without it everything still works, only slower
     import jsonschema_rs
 except ImportError:  # pragma: no cover - exercised where the wheel is missing
