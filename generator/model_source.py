@@ -57,11 +57,6 @@ def parse(source: str) -> Source | None:
     return None
 
 
-def parse_hf(source: str) -> HuggingFace | None:
-    parsed = parse(source)
-    return parsed if isinstance(parsed, HuggingFace) else None
-
-
 def kind(source: Source) -> str:
     """hf, gs or oci."""
     if isinstance(source, HuggingFace):
