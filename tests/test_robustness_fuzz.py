@@ -16,6 +16,7 @@ examples run is printed and checked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -33,9 +34,12 @@ from generator import catalog
 from generator.cli import main
 from generator.pipeline import compile_specs
 from tests.conftest import CASES, ROOT
+from tests.errorcases import MODEL, assert_fails, render
 
 BASES = [ROOT / "specs", *sorted(p / "specs" for p in CASES.iterdir() if (p / "specs").is_dir())]
+# the default run, and the slow one (both run in CI); raise them locally to search longer
 EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_EXAMPLES", "150"))
+SLOW_EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_SLOW_EXAMPLES", "300"))
 FOREIGN = ("README.md", "hand written, not generated\n")
 
 
@@ -129,7 +133,8 @@ def _dump(data: Any) -> bytes:
 
 
 DATA_MUTATIONS = ["set", "delete", "add", "deep", "stringify", "retype"]
-TEXT_MUTATIONS = ["truncate", "insert", "bytes", "concat", "empty", "drop", "duplicate"]
+TEXT_MUTATIONS = ["truncate", "insert", "bytes", "concat", "empty", "drop", "duplicate",
+                  "comment", "reorder"]
 
 
 def _mutate(draw: Any, files: dict[str, bytes], stats: Counter[str]) -> dict[str, bytes]:
@@ -181,8 +186,15 @@ def _mutate(draw: Any, files: dict[str, bytes], stats: Counter[str]) -> dict[str
         files[name] = b""
     elif kind == "drop":
         del files[name]
-    else:  # duplicate: the same spec twice under another name
+    elif kind == "duplicate":  # the same spec twice under another name
         files[f"copy-{name.replace('/', '-')}"] = raw
+    elif kind == "comment":  # harmless: a comment of any text, at the end
+        comment = draw(_TEXT).replace("\r", " ").replace("\n", " ")
+        files[name] = raw + b"\n# " + comment.encode("utf-8") + b"\n"
+    else:  # reorder: harmless, the same data with keys sorted (when it still parses)
+        with contextlib.suppress(yaml.YAMLError):
+            files[name] = yaml.safe_dump(yaml.safe_load(raw), allow_unicode=True,
+                                         sort_keys=True).encode("utf-8")
     return files
 
 
@@ -233,7 +245,7 @@ def _run(examples: int, stats: Counter[str], cache: Path) -> None:
         stats["examples"] += 1
         base = data.draw(st.sampled_from(BASES), label="base")
         files = _files(base)
-        for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        for _ in range(data.draw(st.integers(0, 3), label="mutations")):
             if not files:
                 break
             files = _mutate(data.draw, files, stats)
@@ -245,8 +257,10 @@ def _run(examples: int, stats: Counter[str], cache: Path) -> None:
 def _report(stats: Counter[str], capsys: pytest.CaptureFixture[str],
             record_property: Any) -> None:
     record_property("hypothesis_examples", stats["examples"])
+    record_property("hypothesis_renders", stats["exit 0"] + stats["exit 1"])
     with capsys.disabled():
-        print(f"\nhypothesis: {stats['examples']} examples run "
+        print(f"\nhypothesis: {stats['examples']} examples generated, "
+              f"{stats['exit 0'] + stats['exit 1']} rendered "
               f"({stats['exit 0']} exit 0, {stats['exit 1']} exit 1); mutations: "
               + ", ".join(f"{k} {stats[k]}" for k in DATA_MUTATIONS + TEXT_MUTATIONS))
 
@@ -257,8 +271,8 @@ def test_mutated_specs_exit_0_with_the_clean_tree_or_1_with_the_old_one(
     with tempfile.TemporaryDirectory() as cache:
         _run(EXAMPLES, stats, Path(cache))
     _report(stats, capsys, record_property)
-    assert stats["examples"] >= EXAMPLES
-    assert stats["exit 1"] > 0
+    assert stats["exit 0"] + stats["exit 1"] >= EXAMPLES
+    assert stats["exit 0"] > 0 and stats["exit 1"] > 0
 
 
 @pytest.mark.slow
@@ -266,6 +280,20 @@ def test_mutated_specs_many_examples(capsys: pytest.CaptureFixture[str],
                                      record_property: Any) -> None:
     stats: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as cache:
-        _run(1500, stats, Path(cache))
+        _run(SLOW_EXAMPLES, stats, Path(cache))
     _report(stats, capsys, record_property)
-    assert stats["examples"] >= EXAMPLES0
+    assert stats["exit 0"] + stats["exit 1"] >= SLOW_EXAMPLES
+
+
+# ------------------------------------------------------------ regressions the fuzzer found
+
+
+@pytest.mark.parametrize(("kind", "shown"), [("[]", "[]"), ("[x, y]", "['x', 'y']"),
+                                             ("{a: 1}", "{'a': 1}")])
+def test_a_kind_that_is_not_a_string_is_a_schema_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, shown: str) -> None:
+    # was: TypeError: unhashable type: 'list' in validate.check, exit 3
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL.replace(
+        "kind: ModelDeployment", f"kind: {kind}")})
+    assert_fails(run, [f"specs/m.yaml:2:7: error[schema] kind: kind is {shown}; expected one "
+                       "of: Platform, ModelDeployment"])

@@ -1,0 +1,388 @@
+"""Bad input never hurts: faults while writing the tree.
+
+A render killed at random moments (a real process, SIGKILL), a full disk (mocked ENOSPC
+at several points of the write, and a real tiny tmpfs where this machine can mount one),
+a read-only rendered/ (chmod where it stops us; as root it does not, so EROFS and EACCES
+are injected into the write instead), and two renders at once. After each: the tree is
+exactly the old one or exactly the new one (plus the foreign file that was there), the
+CLI says what happened without a traceback, and the next run renders cleanly.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from generator import catalog
+from generator import write as write_module
+from generator.cli import main
+from generator.pipeline import compile_specs
+from tests.conftest import ROOT
+from tests.errorcases import MODEL
+
+FOREIGN = ("README.md", b"hand written\n")
+ENVIRONMENTS = 6
+MODELS = 40  # x 6 environments: ~1200 files, so a write takes long enough to be hit
+
+
+def _platform(environments: int) -> str:
+    listed = "".join(f"    - name: e{i}\n      clusters: [c{i}]\n" for i in range(environments))
+    return ("apiVersion: infergen.dev/v1alpha1\nkind: Platform\nmetadata:\n  name: acme\n"
+            "spec:\n  configSync:\n    repo: https://example.com/config.git\n"
+            "  environments:\n" + listed)
+
+
+def _fleet(specs: Path, version: str, models: int = MODELS) -> None:
+    """A specs folder: version "a" (one L4 per replica) or "b" (two), every file changes."""
+    if specs.exists():
+        shutil.rmtree(specs)
+    specs.mkdir(parents=True)
+    (specs / "platform.yaml").write_text(_platform(ENVIRONMENTS), encoding="utf-8")
+    count = "1" if version == "a" else "2"
+    for i in range(models):
+        text = MODEL.replace("name: m", f"name: m{i}") + f"    count: {count}\n"
+        (specs / f"m{i}.yaml").write_text(text, encoding="utf-8")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _expected(specs: Path) -> dict[str, bytes]:
+    outcome = compile_specs([specs], "rendered", catalog.load())
+    assert outcome.tree is not None and not outcome.failed
+    tree = {path: text.encode("utf-8") for path, text in outcome.tree.items()}
+    tree[FOREIGN[0]] = FOREIGN[1]
+    return tree
+
+
+def _leftovers(out: Path) -> set[str]:
+    """Staging or backup folders beside the tree (the lock and the spare are kept)."""
+    return {p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")} - {
+        f".{out.name}.infergen-lock", f".{out.name}.infergen-spare"}
+
+
+def _render(specs: Path, out: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["render", "--specs", str(specs), "--out", str(out)])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def _which(tree: dict[str, bytes], trees: dict[str, dict[str, bytes]]) -> str:
+    found = [name for name, candidate in trees.items() if tree == candidate]
+    assert found, "the tree is neither the old one nor the new one: " + ", ".join(
+        f"{name}: {len(set(tree) ^ set(c))} paths differ, "
+        f"{sum(tree.get(p) != c.get(p) for p in c)} files differ" for name, c in trees.items())
+    return found[0]
+
+
+def _versions(base: Path, models: int) -> dict[str, Any]:
+    """Specs a and b, and the exact trees they render to (with the foreign file)."""
+    trees = {}
+    for version in "ab":
+        _fleet(base / version, version, models)
+        trees[version] = _expected(base / version)
+    assert trees["a"] != trees["b"]
+    return {"base": base, "trees": trees, "models": models}
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Large: a write takes long enough for a kill to land inside it."""
+    return _versions(tmp_path_factory.mktemp("fleet"), MODELS)
+
+
+@pytest.fixture(scope="module")
+def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """10 models x 6 environments: ~300 files, 60 of them change from a to b."""
+    return _versions(tmp_path_factory.mktemp("small-fleet"), 10)
+
+
+def _switch(specs: Path, fleet: dict[str, Any], version: str) -> None:
+    shutil.rmtree(specs)
+    shutil.copytree(fleet["base"] / version, specs)
+
+
+def _start(tmp: Path, fleet: dict[str, Any], version: str) -> tuple[Path, Path]:
+    """tmp/specs holding `version`, tmp/rendered its clean render plus a foreign file."""
+    specs, out = tmp / "specs", tmp / "rendered"
+    shutil.copytree(fleet["base"] / version, specs)
+    out.mkdir()
+    (out / FOREIGN[0]).write_bytes(FOREIGN[1])
+    assert _render(specs, out)[0] == 0
+    assert _tree(out) == fleet["trees"][version]
+    return specs, out
+
+
+# ------------------------------------------------------------------ SIGKILL at random points
+
+KILLS = 10
+
+
+def _staging_appears(out: Path, process: subprocess.Popen[bytes]) -> float:
+    """Seconds from now until the write starts staging: a staging folder a previous kill
+    left is first removed (recovery, under the lock), then the new one shows up."""
+    staging, _, _ = write_module._siblings(out)  # noqa: SLF001
+    started = time.monotonic()
+    for wanted in ((False, True) if staging.exists() else (True,)):
+        while staging.exists() != wanted and process.poll() is None:
+            time.sleep(0.0005)
+    return time.monotonic() - started
+
+
+def test_a_render_killed_at_random_moments_leaves_old_or_new_and_recovers(
+        tmp_path: Path, fleet: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    specs, out = _start(tmp_path, fleet, "a")
+    command = [sys.executable, "-m", "generator", "render", "--specs", str(specs),
+               "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # how long an uninterrupted render of the other version takes, to aim the kills
+    _switch(specs, fleet, "b")
+    started = time.monotonic()
+    calibration = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    before_write = _staging_appears(out, calibration)
+    assert calibration.wait() == 0
+    full = time.monotonic() - started
+    writing = max(full - before_write, 0.01)  # staging, swap and keeping the spare
+    assert _tree(out) == fleet["trees"]["b"]
+    rng = random.Random(7)  # fixed: CI kills at the same moments every run
+    outcomes = []
+    for attempt in range(KILLS):
+        on_disk = _which(_tree(out), fleet["trees"])
+        target = "a" if on_disk == "b" else "b"
+        _switch(specs, fleet, target)
+        launched = time.monotonic()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        if attempt % 3 == 0:  # anywhere in the run: compiling, staging or swapping
+            delay = full * rng.uniform(0.3, 1.0)
+            aim = "from start"
+            time.sleep(delay)
+        else:  # inside the write: once the staging folder exists, a little later
+            delay = _staging_appears(out, process) + writing * rng.uniform(0.0, 1.1)
+            aim = "in the write"
+            time.sleep(max(0.0, delay - (time.monotonic() - launched)))
+        finished = process.poll() is not None
+        process.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate()
+        assert b"Traceback" not in stderr, stderr.decode()
+        assert out.is_dir(), f"kill {attempt}: no tree at all"
+        now = _which(_tree(out), fleet["trees"])
+        outcomes.append(f"kill {attempt + 1} {aim} at {delay:.3f}s (run ~{full:.2f}s, "
+                        f"write ~{writing:.2f}s): "
+                        f"{'had finished, ' if finished else ''}tree {now} "
+                        f"({'new' if now == target else 'old'}), leftovers "
+                        f"{sorted(_leftovers(out)) or 'none'}")
+    # the next run recovers: it finishes or undoes whatever the kills left, and renders
+    _switch(specs, fleet, "a")
+    code, output = _render(specs, out)
+    assert code == 0, output
+    assert _tree(out) == fleet["trees"]["a"]
+    assert _leftovers(out) == set()
+    with capsys.disabled():
+        print("\n" + "\n".join(outcomes))
+
+
+# ------------------------------------------------------------------ injected write errors
+
+
+def _fail_nth(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, nth: int,
+              code: int) -> None:
+    real = getattr(owner, name)
+    calls = {"n": 0}
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == nth:
+            raise OSError(code, os.strerror(code))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, failing)
+
+
+def _fallback_rename_fails(nth: int, code: int) -> Callable[[pytest.MonkeyPatch], None]:
+    def inject(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(write_module, "_exchange", lambda a, b: False)
+        _fail_nth(monkeypatch, Path, "rename", nth, code)
+    return inject
+
+
+def _raise(code: int) -> Callable[..., bool]:
+    def exchange(a: Path, b: Path) -> bool:
+        raise OSError(code, os.strerror(code), str(b))
+    return exchange
+
+
+FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
+    # disk full while staging: the first file, a file in the middle, the last ones
+    "enospc-first-file": (lambda m: _fail_nth(m, Path, "write_text", 1, errno.ENOSPC),
+                          "No space left on device"),
+    "enospc-mid-staging": (lambda m: _fail_nth(m, Path, "write_text", 30, errno.ENOSPC),
+                           "No space left on device"),
+    "enospc-last-file": (lambda m: _fail_nth(m, Path, "write_text", 60, errno.ENOSPC),
+                            "No space left on device"),
+    "enospc-making-a-folder": (lambda m: _fail_nth(m, Path, "mkdir", 3, errno.ENOSPC),
+                               "No space left on device"),
+    "edquot-quota": (lambda m: _fail_nth(m, Path, "write_text", 20, errno.EDQUOT),
+                     "Disk quota exceeded"),
+    # read-only: the folder beside rendered/ refuses the staging folder, or the swap
+    "erofs-staging": (lambda m: _fail_nth(m, Path, "mkdir", 1, errno.EROFS),
+                      "Read-only file system"),
+    "erofs-swap": (lambda m: m.setattr(write_module, "_exchange", _raise(errno.EROFS)),
+                   "Read-only file system"),
+    "eacces-swap": (lambda m: m.setattr(write_module, "_exchange", _raise(errno.EACCES)),
+                    "Permission denied"),
+    # no atomic exchange (another OS or file system): the two-rename fallback fails
+    "eacces-fallback-second-rename": (_fallback_rename_fails(2, errno.EACCES),
+                                      "Permission denied"),
+    "eio-fallback-first-rename": (_fallback_rename_fails(1, errno.EIO), "Input/output error"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_write_error_leaves_the_old_tree_and_the_next_run_recovers(
+        tmp_path: Path, small_fleet: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        fault: str) -> None:
+    specs, out = _start(tmp_path, small_fleet, "a")
+    _switch(specs, small_fleet, "b")
+    inject, message = FAULTS[fault]
+    with monkeypatch.context() as patch:
+        inject(patch)
+        code, output = _render(specs, out)
+    assert code == 1, output
+    assert f"infergen: cannot write {out}: {message}" in output, output
+    assert _tree(out) == small_fleet["trees"]["a"]
+    assert _leftovers(out) == set()
+    code, output = _render(specs, out)
+    assert code == 0, output
+    assert _tree(out) == small_fleet["trees"]["b"]
+
+
+def test_a_read_only_rendered_folder(tmp_path: Path, small_fleet: dict[str, Any]) -> None:
+    """chmod where it stops writes; as root (CI) it does not, and the EROFS/EACCES cases
+    above inject the same refusal into the write instead of skipping."""
+    specs, out = _start(tmp_path, small_fleet, "a")
+    _switch(specs, small_fleet, "b")
+    modes = {p: p.stat().st_mode for p in (tmp_path, out)}
+    for path in modes:
+        path.chmod(0o555)
+    try:
+        probe = tmp_path / ".probe"
+        try:
+            probe.touch()
+            probe.unlink()
+            chmod_stops_writes = False  # root: write permission is not enforced
+        except PermissionError:
+            chmod_stops_writes = True
+        code, output = _render(specs, out)
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+    if chmod_stops_writes:
+        assert code == 1, output
+        assert f"infergen: cannot write {out}: Permission denied" in output, output
+        assert _tree(out) == small_fleet["trees"]["a"]
+        assert _leftovers(out) == set()
+    else:
+        assert code == 0, output  # as root the render simply succeeds: still whole
+        assert _tree(out) == small_fleet["trees"]["b"]
+    assert _render(specs, out)[0] == 0
+    assert _tree(out) == small_fleet["trees"]["b"]
+
+
+# ------------------------------------------------------------------ a real full disk
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs, where this machine lets us mount one (root on Linux); the mocked
+    ENOSPC cases above cover disk full everywhere else."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if sys.platform != "linux" or shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux; mocked ENOSPC covers it")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_really_full_disk(tmp_path: Path, fleet: dict[str, Any], tiny_disk: Path) -> None:
+    small, out = tmp_path / "small", tiny_disk / "rendered"
+    _fleet(small, "a", models=2)
+    out.mkdir()
+    (out / FOREIGN[0]).write_bytes(FOREIGN[1])
+    code, output = _render(small, out)
+    assert code == 0, output
+    before = _tree(out)
+    code, output = _render(fleet["base"] / "b", out)  # ~1200 files: cannot fit in 512 KiB
+    assert code == 1, output
+    assert f"infergen: cannot write {out}: No space left on device" in output, output
+    assert _tree(out) == before
+    assert _leftovers(out) == set()
+    subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
+    code, output = _render(fleet["base"] / "b", out)  # room again: the next run recovers
+    assert code == 0, output
+    assert _tree(out) == fleet["trees"]["b"]
+
+
+# ------------------------------------------------------------------ two renders at once
+
+
+def test_a_render_while_another_holds_the_lock_is_refused_clearly(
+        tmp_path: Path, small_fleet: dict[str, Any]) -> None:
+    specs, out = _start(tmp_path, small_fleet, "a")
+    _switch(specs, small_fleet, "b")
+    with write_module.locked(out):
+        code, output = _render(specs, out)
+    assert code == 1
+    assert f"infergen: another infergen is writing {out}; try again when it ends" in output
+    assert _tree(out) == small_fleet["trees"]["a"]
+    assert _render(specs, out)[0] == 0
+    assert _tree(out) == small_fleet["trees"]["b"]
+
+
+def test_two_renders_at_once_never_interleave(tmp_path: Path, fleet: dict[str, Any],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _start(tmp_path, fleet, "a")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    outcomes = []
+    for attempt, offset in enumerate((0.0, 0.05, 0.3)):
+        runs = []
+        for version in ("b", "a") if attempt % 2 else ("a", "b"):
+            runs.append((version, subprocess.Popen(
+                [sys.executable, "-m", "generator", "render", "--specs",
+                 str(fleet["base"] / version), "--out", str(out)],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+            time.sleep(offset)
+        results = []
+        for version, process in runs:
+            stdout, stderr = process.communicate()
+            text = (stdout + stderr).decode()
+            assert "Traceback" not in text, text
+            assert process.returncode in (0, 1), text
+            if process.returncode == 1:
+                assert "another infergen is writing" in text, text
+            results.append(f"{version}: exit {process.returncode}")
+        now = _which(_tree(out), fleet["trees"])
+        assert _leftovers(out) == set()
+        outcomes.append(f"concurrent renders {attempt + 1} ({', '.join(results)}): tree {now}")
+    with capsys.disabled():
+        print("\n" + "\n".join(outcomes))
