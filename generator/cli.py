@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
+from generator import cache, explain, gitref, scaffold
 from generator import catalog as catalog_data
 from generator import diff as difference
-from generator import explain, gitref, scaffold
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
 from generator.schema_store import INPUT_KINDS, input_schema
@@ -98,8 +98,13 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
                    fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
-    outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
-                            allow_empty=set(allow_empty), progress=_progress())
+    if cache.enabled():
+        outcome = cache.compile_cached([specs], out.as_posix(), catalog_data.load(),
+                                       cache.folder_for(out), allow_empty=set(allow_empty),
+                                       progress=_progress())
+    else:
+        outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
+                                allow_empty=set(allow_empty), progress=_progress())
     _report(outcome.diagnostics, fmt)
     if outcome.tree is None or outcome.failed:
         if not outcome.bug:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 
-from generator.build import Rendered
 from generator.build.fleet import selected_clusters
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, Severity
@@ -41,12 +40,20 @@ def allow_empty_names(platform: Platform, allowed: Collection[str]) -> Iterator[
             + ")", did_you_mean(name, known))
 
 
-def empty_roots(platform: Platform, plans: list[Plan], out: str,
+# Where a plan runs: its environment's name and its selected clusters (None for all).
+Placed = tuple[str, tuple[str, ...] | None]
+
+
+def placed(plan: Plan) -> Placed:
+    return plan.environment.name, selected_clusters(plan)
+
+
+def empty_roots(platform: Platform, plans: list[Placed], out: str,
                 allowed: Collection[str] | None) -> Iterator[Diagnostic]:
     """An environment, or a cluster of it, left without models. A warning when only
     validating (`allowed` is None); an error for a render unless the environment is allowed."""
     for env in platform.environments:
-        in_env = [p for p in plans if p.environment is env]
+        in_env = [clusters for name, clusters in plans if name == env.name]
         severity: Severity
         if allowed is None or env.name in allowed:
             severity, hint = "warning", EMPTY_HINT
@@ -59,8 +66,8 @@ def empty_roots(platform: Platform, plans: list[Plan], out: str,
                                           hint, severity)
             continue
         covered: set[str] = set()
-        for plan in in_env:
-            covered.update(selected_clusters(plan) or env.clusters)
+        for clusters in in_env:
+            covered.update(clusters or env.clusters)
         for cluster in env.clusters:
             if cluster not in covered:
                 yield env.location.diagnostic(
@@ -68,12 +75,13 @@ def empty_roots(platform: Platform, plans: list[Plan], out: str,
                     "every model there selects other clusters (spec.clusters)", hint, severity)
 
 
-def object_counts(rendered: Iterable[Rendered], platform: Platform,
+def object_counts(rendered: Iterable[tuple[str, object]], platform: Platform,
                   catalog: Catalog) -> Iterator[Diagnostic]:
-    """A root holds at most as many objects as Config Sync syncs from one (KNV1070)."""
+    """A root holds at most as many objects as Config Sync syncs from one (KNV1070), from
+    the (path, kind) of every rendered object."""
     limit = catalog.gke["configSync"]["maxObjectsPerRoot"]
-    counts = Counter(r.path.split("/", 1)[0] for r in rendered
-                     if r.obj.get("kind") != "Kustomization")
+    counts = Counter(path.split("/", 1)[0] for path, kind in rendered
+                     if kind != "Kustomization")
     for env in platform.environments:
         if counts[env.name] > limit:
             yield env.location.diagnostic(

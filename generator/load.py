@@ -112,13 +112,23 @@ def _case_collisions(
     return kept, problems
 
 
-def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:
+def read_raw(file: Path, root: Path) -> tuple[str, str, bytes | None, list[Diagnostic]]:
+    """A spec file's display name, path inside its folder, and bytes (None if unreadable)."""
     display = _display(file)
     rel = file.relative_to(root).as_posix()
     try:
-        raw = file.read_bytes()
+        return display, rel, file.read_bytes(), []
     except OSError as exc:
-        return [], [Diagnostic(display, 0, 0, "", f"cannot read: {exc.strerror}", "load")]
+        return display, rel, None, [Diagnostic(display, 0, 0, "",
+                                               f"cannot read: {exc.strerror}", "load")]
+
+
+def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:
+    display, rel, raw, problems = read_raw(file, root)
+    return parse_file(raw, display, rel) if raw is not None else ([], problems)
+
+
+def parse_file(raw: bytes, display: str, rel: str) -> tuple[list[Source], list[Diagnostic]]:
     text, problems = decode(raw, display)
     if text is None:
         return [], problems

@@ -42,9 +42,14 @@ def header(sources: tuple[str, ...]) -> str:
             "# Do not edit: change the spec and run `make render`.\n")
 
 
+def text_of(item: Rendered) -> str:
+    """The file an object is written to: the header naming its specs, then its YAML."""
+    return header(item.sources) + dump(item.obj)
+
+
 def serialize(rendered: list[Rendered]) -> dict[str, str]:
     """The tree as {path relative to the output folder: file text}."""
-    return {item.path: header(item.sources) + dump(item.obj) for item in rendered}
+    return {item.path: text_of(item) for item in rendered}
 
 
 def is_generated(path: Path) -> bool:
@@ -62,8 +67,10 @@ class Existing:
     inodes: dict[str, int] = field(default_factory=dict)  # path -> inode, every file
 
 
-def _files(folder: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """(relative path, entry) of every file and symbolic link under `folder`."""
+def _files(folder: Path,
+           folders: list[str] | None = None) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(relative path, entry) of every file and symbolic link under `folder`; the relative
+    path of every folder under it is added to `folders`."""
     stack = [("", os.fspath(folder))]
     while stack:
         prefix, path = stack.pop()
@@ -71,6 +78,8 @@ def _files(folder: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
+                    if folders is not None:
+                        folders.append(rel)
                     stack.append((rel + "/", entry.path))
                 else:
                     yield rel, entry
@@ -233,7 +242,8 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
     """Make `staging` hold the new tree. It may start empty or as the spare (an older
     tree whose unchanged files share inodes with the live ones)."""
     staging.mkdir(parents=True, exist_ok=True)
-    present = {rel: entry.inode() for rel, entry in _files(staging)}
+    folders: list[str] = []
+    present = {rel: entry.inode() for rel, entry in _files(staging, folders)}
     made: set[Path] = {staging}
     wanted = set(desired) | set(existing.foreign)
     for rel in sorted(set(present) - wanted):
@@ -250,10 +260,16 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
         if rel in present:
             _remove(staging / rel)
         _place(staging, out, rel, None if unchanged else text, made)
-    if present:  # folders the spare no longer needs
-        for folder, _, _ in sorted(os.walk(staging), key=lambda w: -len(w[0])):
-            if folder != os.fspath(staging) and not os.listdir(folder):
-                os.rmdir(folder)
+    if present:  # folders the spare no longer needs: those with no wanted file inside
+        needed: set[str] = set()
+        for rel in wanted:
+            folder = rel.rpartition("/")[0]
+            while folder and folder not in needed:
+                needed.add(folder)
+                folder = folder.rpartition("/")[0]
+        for folder in sorted(set(folders) - needed, key=len, reverse=True):
+            with contextlib.suppress(FileNotFoundError):  # inside one already removed
+                os.rmdir(staging / folder)
 
 
 def _keep_spare(old: Path, out: Path) -> None:

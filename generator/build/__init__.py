@@ -85,26 +85,35 @@ def compute_class(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 SHARED_BUILDERS: tuple[Builder, ...] = (compute_class, monitoring.dcgm_pod_monitoring)
 
 
-def _shared_objects(plans: list[Plan], catalog: Catalog) -> list[Rendered]:
+def shared_objects(plan: Plan, catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
+    """The shared objects one plan asks for, each at its path."""
+    found = []
+    for build_shared in SHARED_BUILDERS:
+        obj = build_shared(plan, catalog)
+        if obj is None:
+            continue
+        namespace = obj["metadata"].get("namespace")
+        folder = f"{namespace}/_shared" if namespace else "cluster"
+        found.append((f"{plan.environment.name}/{folder}/"
+                      f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml", obj))
+    return found
+
+
+def merge_shared(
+        asked: Iterable[tuple[str, list[tuple[str, dict[str, Any]]]]]) -> list[Rendered]:
+    """One object per path from (spec, its plan's shared objects), naming every user."""
     found: dict[str, tuple[dict[str, Any], set[str]]] = {}
-    for plan in plans:
-        for build_shared in SHARED_BUILDERS:
-            obj = build_shared(plan, catalog)
-            if obj is None:
-                continue
-            namespace = obj["metadata"].get("namespace")
-            folder = f"{namespace}/_shared" if namespace else "cluster"
-            path = (f"{plan.environment.name}/{folder}/"
-                    f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml")
+    for rel, objects in asked:
+        for path, obj in objects:
             known, users = found.setdefault(path, (obj, set()))
             if known != obj:
                 raise AssertionError(f"two different objects for {path}")
-            users.add(plan.rel)
+            users.add(rel)
     return [Rendered(path, obj, tuple(sorted(users)))
             for path, (obj, users) in sorted(found.items())]
 
 
-def _model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
+def model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
     folder = f"{plan.environment.name}/{plan.namespace}/{plan.name}"
     rendered = []
     for build_object in MODEL_BUILDERS:
@@ -120,29 +129,64 @@ def _model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
     return rendered
 
 
-def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[Rendered]:
-    plans = sorted(plans, key=lambda p: (p.environment.name, p.namespace, p.name))
-    rendered: list[Rendered] = []
-    for plan in plans:
-        rendered.extend(_model_objects(plan, catalog))
-    rendered.extend(_shared_objects(plans, catalog))
+@dataclass(frozen=True)
+class Member:
+    """What the platform-wide objects need to know of one plan."""
 
+    environment: str
+    namespace: str
+    name: str
+    rel: str
+    charts: list[dict[str, Any]] | None  # dashboards.charts_of
+
+
+def member(plan: Plan, catalog: Catalog) -> Member:
+    return Member(plan.environment.name, plan.namespace, plan.name, plan.rel,
+                  dashboards.charts_of(plan, catalog))
+
+
+def plan_order(plan: Plan) -> tuple[str, str, str]:
+    return plan.environment.name, plan.namespace, plan.name
+
+
+def platform_objects(platform: Platform, members: list[Member],
+                     earlier: list[str]) -> list[Rendered]:
+    """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
+    model's and shared object's), for the members in build order."""
+    rendered: list[Rendered] = []
+    by_root: dict[str, list[str]] = {}
+    for path in earlier:
+        root, _, rest = path.partition("/")
+        by_root.setdefault(root, []).append(rest)
     platform_rel = platform.source.rel
     for env in platform.environments:
-        in_env = [p for p in plans if p.environment.name == env.name]
-        for ns in sorted({p.namespace for p in in_env}):
-            users = tuple(sorted({p.rel for p in in_env if p.namespace == ns}))
+        files = by_root.setdefault(env.name, [])
+        in_env = [m for m in members if m.environment == env.name]
+        for ns in sorted({m.namespace for m in in_env}):
+            users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))
             rendered.append(Rendered(f"{env.name}/namespaces/{ns}.yaml",
                                      configsync.namespace(ns, platform), users))
-        files = [r.path.removeprefix(f"{env.name}/") for r in rendered
-                 if r.path.startswith(f"{env.name}/")]
+            files.append(f"namespaces/{ns}.yaml")
         rendered.append(Rendered(f"{env.name}/kustomization.yaml",
-                                 configsync.kustomization(files), (platform_rel,)))
+                                 configsync.kustomization(list(files)), (platform_rel,)))
+        files.append("kustomization.yaml")
         for cluster in env.clusters:
             rendered.append(Rendered(f"bootstrap/{cluster}.yaml",
                                      configsync.root_sync(platform, env), (platform_rel,)))
-        board = dashboards.dashboard(env, in_env, catalog)
+        board = dashboards.dashboard_of(env, platform.name,
+                                        [(m.namespace, m.name, m.charts) for m in in_env])
         if board is not None:
             rendered.append(Rendered(f"{DASHBOARDS}/{env.name}.yaml", board,
-                                     tuple(sorted({p.rel for p in in_env}))))
+                                     tuple(sorted({m.rel for m in in_env}))))
+    return rendered
+
+
+def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[Rendered]:
+    plans = sorted(plans, key=plan_order)
+    rendered: list[Rendered] = []
+    for plan in plans:
+        rendered.extend(model_objects(plan, catalog))
+    rendered.extend(merge_shared((plan.rel, shared_objects(plan, catalog)) for plan in plans))
+    rendered += platform_objects(platform, [member(plan, catalog) for plan in plans],
+                                 [r.path for r in rendered])
     return rendered

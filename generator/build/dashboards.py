@@ -43,16 +43,34 @@ def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     return charts
 
 
-def dashboard(environment: Environment, plans: list[Plan],
-              catalog: Catalog) -> dict[str, Any] | None:
-    shown = [p for p in plans if p.spec["monitoring"]["enabled"]]
+def charts_of(plan: Plan, catalog: Catalog) -> list[dict[str, Any]] | None:
+    """The plan's row of its environment's dashboard; None when it shows in none."""
+    if plan.environment.target != "gke" or not plan.spec["monitoring"]["enabled"]:
+        return None
+    return _charts(plan, catalog)
+
+
+Row = tuple[str, str, list[dict[str, Any]] | None]  # namespace, name, charts_of(plan)
+
+
+def dashboard_of(environment: Environment, platform_name: str,
+                 rows: list[Row]) -> dict[str, Any] | None:
+    shown = [row for row in rows if row[2] is not None]
     if environment.target != "gke" or not shown:
         return None
     tiles = []
-    for row, plan in enumerate(sorted(shown, key=lambda p: (p.namespace, p.name))):
-        for column, chart in enumerate(_charts(plan, catalog)):
+    for row, (_, _, charts) in enumerate(sorted(shown, key=lambda r: (r[0], r[1]))):
+        for column, chart in enumerate(charts or []):
             tiles.append({"xPos": (column * WIDTH) % COLUMNS,
                           "yPos": (row * 2 + column * WIDTH // COLUMNS) * HEIGHT,
                           "width": WIDTH, "height": HEIGHT, "widget": chart})
-    return {"displayName": f"infergen: {plans[0].platform.name} {environment.name}",
+    return {"displayName": f"infergen: {platform_name} {environment.name}",
             "mosaicLayout": {"columns": COLUMNS, "tiles": tiles}}
+
+
+def dashboard(environment: Environment, plans: list[Plan],
+              catalog: Catalog) -> dict[str, Any] | None:
+    if not plans:
+        return None
+    return dashboard_of(environment, plans[0].platform.name,
+                        [(p.namespace, p.name, charts_of(p, catalog)) for p in plans])

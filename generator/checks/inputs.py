@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 
 from generator.build import RESERVED_FOLDERS
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Location
 from generator.load import Source
-from generator.model import Plan, Platform
+from generator.model import Platform
 from generator.validate import did_you_mean
 
 RESERVED_LABEL_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/",
@@ -99,14 +99,18 @@ def model_labels(source: Source) -> Iterator[Diagnostic]:
                 "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
 
 
-def unique_names(plans: Iterable[Plan]) -> Iterator[Diagnostic]:
+# A model placed in an environment: (environment, namespace, name), the spec it comes
+# from (compared by identity), that spec's display name, and where it sets metadata.name.
+Named = tuple[tuple[str, str, str], object, str, Location]
+
+
+def unique_names(named: Iterable[Named]) -> Iterator[Diagnostic]:
     """One model per (environment, namespace, name)."""
-    first: dict[tuple[str, str, str], Plan] = {}
-    for plan in plans:
-        key = (plan.environment.name, plan.namespace, plan.name)
-        if key in first and first[key].source is not plan.source:
-            yield plan.source.document.locate(("metadata", "name")).diagnostic(
-                STEP, f"{plan.namespace}/{plan.name} is also defined in "
-                f"{first[key].source.display} (environment {plan.environment.name})",
-                "rename one of them or put it in another namespace")
-        first.setdefault(key, plan)
+    first: dict[tuple[str, str, str], tuple[object, str]] = {}
+    for key, owner, display, where in named:
+        if key in first and first[key][0] is not owner:
+            environment, namespace, name = key
+            yield where.diagnostic(
+                STEP, f"{namespace}/{name} is also defined in {first[key][1]} (environment "
+                f"{environment})", "rename one of them or put it in another namespace")
+        first.setdefault(key, (owner, display))

@@ -59,33 +59,57 @@ def _schema_errors(obj: dict[str, Any], version: str) -> list[tuple[str, str]]:
     return found
 
 
-def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[Diagnostic]:
-    version = kubernetes_api.schema_version(kubernetes_version)
+def check_item(item: Rendered, version: str, out: str) -> list[Diagnostic]:
+    """Problems of one rendered object on its own (the API schema, Config Sync's rules)."""
     problems: list[Diagnostic] = []
-    if version is None:
-        return [Diagnostic(out, 0, 0, "", f"no Kubernetes {kubernetes_version} API schemas "
-                           "installed", STEP, "upgrade kubernetes-validate")]
 
-    def report(item: Rendered, path: str, message: str) -> None:
+    def report(path: str, message: str) -> None:
         problems.append(Diagnostic(f"{out}/{item.path}", 0, 0, path,
                                    f"generated {_name(item.obj)} {message}", STEP, BUG_HINT))
 
-    roots: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for item in rendered:
-        root = item.path.split("/", 1)[0]
-        if root == DASHBOARDS:  # Cloud Monitoring's own format, not a Kubernetes object
-            for path, message in _errors(crd_validator(*DASHBOARD), item.obj):
-                report(item, path, message)
-            continue
-        for path, message in _schema_errors(item.obj, version):
-            report(item, path, message)
-        if item.obj.get("kind") == "Kustomization":
-            continue
-        if root != BOOTSTRAP:
-            for message in configsync_rules.check_object(item.obj):
-                report(item, "", message)
-            roots[root].append((item.path, item.obj))
-    for objects in roots.values():
-        for path, message in configsync_rules.duplicates(objects):
-            problems.append(Diagnostic(f"{out}/{path}", 0, 0, "", message, STEP, BUG_HINT))
+    root = item.path.split("/", 1)[0]
+    if root == DASHBOARDS:  # Cloud Monitoring's own format, not a Kubernetes object
+        for path, message in _errors(crd_validator(*DASHBOARD), item.obj):
+            report(path, message)
+        return problems
+    for path, message in _schema_errors(item.obj, version):
+        report(path, message)
+    if item.obj.get("kind") != "Kustomization" and root != BOOTSTRAP:
+        for message in configsync_rules.check_object(item.obj):
+            report("", message)
     return problems
+
+
+Identity = tuple[str, str, str, str]
+
+
+def synced(item: Rendered) -> Identity | None:
+    """The object's identity when Config Sync syncs it from a root, else None."""
+    root = item.path.split("/", 1)[0]
+    if root in (DASHBOARDS, BOOTSTRAP) or item.obj.get("kind") == "Kustomization":
+        return None
+    return configsync_rules.identity(item.obj)
+
+
+def duplicates(objects: list[tuple[str, Identity | None]], out: str) -> list[Diagnostic]:
+    """KNV1029 across each root, from (path, synced identity) in rendered order."""
+    roots: dict[str, list[tuple[str, Identity]]] = defaultdict(list)
+    for path, identity in objects:
+        if identity is not None:
+            roots[path.split("/", 1)[0]].append((path, identity))
+    return [Diagnostic(f"{out}/{path}", 0, 0, "", message, STEP, BUG_HINT)
+            for listed in roots.values()
+            for path, message in configsync_rules.duplicate_identities(listed)]
+
+
+def unsupported(kubernetes_version: str, out: str) -> list[Diagnostic]:
+    return [Diagnostic(out, 0, 0, "", f"no Kubernetes {kubernetes_version} API schemas "
+                       "installed", STEP, "upgrade kubernetes-validate")]
+
+
+def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[Diagnostic]:
+    version = kubernetes_api.schema_version(kubernetes_version)
+    if version is None:
+        return unsupported(kubernetes_version, out)
+    problems = [d for item in rendered for d in check_item(item, version, out)]
+    return problems + duplicates([(item.path, synced(item)) for item in rendered], out)

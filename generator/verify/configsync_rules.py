@@ -123,9 +123,13 @@ def check_object(obj: dict[str, Any]) -> list[str]:
 
 def duplicates(objects: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
     """KNV1029: one object per group, kind, namespace and name in a root."""
+    return duplicate_identities((path, identity(obj)) for path, obj in objects)
+
+
+def duplicate_identities(
+        objects: Iterable[tuple[str, tuple[str, str, str, str]]]) -> Iterator[tuple[str, str]]:
     seen: dict[tuple[str, str, str, str], str] = {}
-    for path, obj in objects:
-        key = identity(obj)
+    for path, key in objects:
         if key in seen:
             yield path, f"duplicates the object in {seen[key]} (KNV1029)"
         seen.setdefault(key, path)

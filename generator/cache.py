@@ -1,0 +1,248 @@
+"""A content-addressed cache of compiles, beside the output folder
+(`.<out>.infergen-cache/`). The only module of the pipeline that reads or writes it.
+
+Every key is a hash of content: the generator's fingerprint (its own source, catalog and
+schemas, and the versions of Python and of the libraries that shape the output), plus
+    runs/<key>   every spec file's path, display name and bytes, and the run's options:
+                 the whole outcome (tree and diagnostics), reused when nothing changed;
+    specs/<key>  one spec file's path, display name and bytes, and the output folder: its
+                 `units.Unit` (diagnostics, plan summaries, objects as text), whose model
+                 part also names the digest of the Platform file it was checked against.
+An entry is a checksum line then JSON, written to a temporary file and renamed into place;
+one that is unreadable, truncated or fails its checksum is ignored and rebuilt. After a run
+that missed, entries it did not use are deleted, so the folder holds one run. Deleting the
+folder is always safe; a cache that cannot be read or written only costs time.
+INFERGEN_CACHE=off turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Collection
+from importlib import metadata, resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import generator
+from generator import pipeline, units
+from generator.build import Rendered
+from generator.catalog import Catalog
+from generator.diagnostics import Diagnostic
+from generator.pipeline import Outcome, RawFile
+from generator.write import text_of
+
+MAGIC = b"infergen-cache 2\n"
+LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
+             "kubernetes-validate", "jsonschema-rs")
+TEXTS = "texts"  # the Texts of the last run that missed
+STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
+
+
+def enabled() -> bool:
+    return os.environ.get("INFERGEN_CACHE", "").lower() not in ("off", "0", "no", "false")
+
+
+def folder_for(out: Path) -> Path:
+    return out.parent / f".{out.name}.infergen-cache"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+@functools.cache
+def fingerprint() -> str:
+    """Changes whenever the generator could render anything differently."""
+    digest = hashlib.sha256(sys.version.encode())
+    for name in LIBRARIES:
+        digest.update(f"\0{name}={_version(name)}".encode())
+    import yaml  # the C loader and dumper, or the pure Python ones
+    digest.update(f"\0libyaml={yaml.__with_libyaml__}".encode())
+    for name, item in sorted(_files(resources.files(generator), "generator")):
+        digest.update(f"\0{name}\0".encode())
+        digest.update(item.read_bytes())
+    return digest.hexdigest()
+
+
+def _files(folder: Traversable, name: str) -> list[tuple[str, Traversable]]:
+    """The package's sources, catalog and schemas (generator.schemas is schemas/)."""
+    found: list[tuple[str, Traversable]] = []
+    for item in folder.iterdir():
+        if item.is_dir() and item.name != "__pycache__":
+            found += _files(item, f"{name}/{item.name}")
+        elif item.name.endswith((".py", ".yaml", ".json")):
+            found.append((f"{name}/{item.name}", item))
+    if name == "generator":
+        found += _files(resources.files("generator.schemas"), "generator/schemas")
+    return found
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+
+
+def _plain(diagnostics: list[Diagnostic]) -> list[list[Any]]:
+    return [[d.file, d.line, d.column, d.path, d.message, d.step, d.hint, d.severity]
+            for d in diagnostics]
+
+
+def _raw_digest(raw: bytes | None) -> str | None:
+    return None if raw is None else hashlib.sha256(raw).hexdigest()
+
+
+def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
+            allow_empty: Collection[str] | None) -> str:
+    return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
+                 [os.path.relpath(p) for p in paths], _plain(problems),
+                 [[display, rel, _raw_digest(raw), _plain(unreadable)]
+                  for display, rel, raw, unreadable in files])
+
+
+def spec_key(display: str, rel: str, raw: bytes, out: str) -> str:
+    return _hash("spec", fingerprint(), out, display, rel, _raw_digest(raw))
+
+
+# ------------------------------------------------------------------ entries on disk
+
+def _read(path: Path) -> tuple[Any, list[str]] | None:
+    """The entry's data and texts; None when missing, unreadable, truncated or corrupted."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head, _, rest = blob.partition(b"\n")
+    checksum, _, body = rest.partition(b"\n")
+    if head + b"\n" != MAGIC or hashlib.sha256(body).hexdigest().encode() != checksum:
+        return None
+    header, _, joined = body.partition(b"\n")
+    try:
+        data, sizes = json.loads(header)
+        texts, start = [], 0
+        for size in sizes:
+            texts.append(joined[start:start + size].decode("utf-8"))
+            start += size
+    except (ValueError, TypeError):
+        return None
+    return (data, texts) if start == len(joined) else None
+
+
+def _write(path: Path, data: Any, texts: list[str] = ()) -> None:  # type: ignore[assignment]
+    """An entry: MAGIC, the body's checksum, then the body: JSON [data, the texts' sizes]
+    on one line, then the texts (kept out of the JSON: they are most of it)."""
+    encoded = [text.encode("utf-8") for text in texts]
+    body = (json.dumps([data, [len(e) for e in encoded]], separators=(",", ":")).encode()
+            + b"\n" + b"".join(encoded))
+    blob = MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(blob)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+
+
+def _prune(folder: Path, keep: set[str]) -> None:
+    """Delete entries not in `keep`, and temporary files a killed run left behind."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name in keep:
+                continue
+            with contextlib.suppress(OSError):
+                if entry.name.startswith(".tmp-") and \
+                        time.time() - entry.stat().st_mtime < STALE_TEMP_SECONDS:
+                    continue  # another run may be writing it
+                os.unlink(entry.path)
+
+
+# ------------------------------------------------------------------ a cached compile
+
+def _unit(file: RawFile, key: str | None, folder: Path) -> units.Unit:
+    display, rel, raw, _ = file
+    if key is not None and raw is not None:
+        stored = _read(folder / "specs" / key)
+        if stored is not None:
+            try:
+                unit = units.from_json(stored[0], stored[1], raw)
+            except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
+                unit = None
+            if unit is not None and (unit.display, unit.rel) == (display, rel):
+                return unit
+    return pipeline.unit_of(file)
+
+
+class Texts:
+    """The text of each platform-wide object (namespaces, kustomizations, RootSyncs, shared
+    objects, dashboards), by the hash of what it is written from: most stay the same when
+    one spec changes, and dashboards are slow to write."""
+
+    def __init__(self, stored: tuple[Any, list[str]] | None) -> None:
+        self.known: dict[str, str] = {}
+        if stored is not None and isinstance(stored[0], list) and len(stored[0]) == len(
+                stored[1]):
+            self.known = dict(zip(map(str, stored[0]), stored[1], strict=True))
+        self.used: dict[str, str] = {}
+
+    def serialize(self, item: Rendered) -> str:
+        key = hashlib.sha256(repr((item.sources, item.obj)).encode()).hexdigest()
+        text = self.known.get(key)
+        if text is None:
+            text = text_of(item)
+        self.used[key] = text
+        return text
+
+
+def _state(unit: units.Unit) -> tuple[object, object, object]:
+    """What the pipeline fills in: a unit whose state changed is written back."""
+    return unit.schema, unit.model, unit.model.built if unit.model else None
+
+
+def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, *,
+                   allow_empty: Collection[str] | None = None,
+                   progress: Callable[[str], None] | None = None) -> Outcome:
+    """compile_specs(paths, out, catalog, allow_empty=..., progress=...), computing only
+    what the cache in `folder` does not hold for these exact inputs."""
+    step = progress or (lambda name: None)
+    step("load")
+    files, problems = pipeline.read_files(paths)
+    run = run_key(files, problems, paths, out, allow_empty)
+    stored = _read(folder / "runs" / run)
+    if stored is not None:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            data, texts = stored
+            tree = dict(zip(data["paths"], texts, strict=True)) if data["tree"] else None
+            return Outcome([Diagnostic(*d) for d in data["diagnostics"]], tree,
+                           bool(data["bug"]))
+    keys = [spec_key(d, r, raw, out) if raw is not None else None for d, r, raw, _ in files]
+    found = [_unit(file, key, folder) for file, key in zip(files, keys, strict=True)]
+    before = [_state(u) for u in found]
+    memo = Texts(_read(folder / TEXTS))
+    outcome = pipeline.compile_units(found, problems, paths, out, catalog, allow_empty, step,
+                                     memo.serialize)
+    for unit, key, was in zip(found, keys, before, strict=True):
+        if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
+            _write(folder / "specs" / key, *units.to_json(unit))
+    tree = outcome.tree or {}
+    _write(folder / "runs" / run, {"diagnostics": _plain(outcome.diagnostics),
+                                   "tree": outcome.tree is not None, "paths": list(tree),
+                                   "bug": outcome.bug}, list(tree.values()))
+    if memo.used != memo.known:
+        _write(folder / TEXTS, list(memo.used), list(memo.used.values()))
+    _prune(folder / "specs", {k for k in keys if k is not None})
+    _prune(folder / "runs", {run})
+    return outcome

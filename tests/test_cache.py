@@ -1,0 +1,263 @@
+"""The content-addressed cache (generator/cache.py) is never stale and never changes a byte:
+a cached run gives exactly the uncached run's tree and diagnostics, whatever changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from generator import cache, catalog, pipeline, units
+from generator.cli import main
+from generator.pipeline import Outcome, compile_specs
+from tests.conftest import CASES, ROOT, golden_cases, read_tree
+from tests.errorcases import MODEL, PLATFORM
+
+OUT = "rendered"
+
+
+def _uncached(specs: Path, allow_empty: set[str] | None = None) -> Outcome:
+    return compile_specs([specs], OUT, catalog.load(), allow_empty=allow_empty or set())
+
+
+def _cached(specs: Path, folder: Path, allow_empty: set[str] | None = None) -> Outcome:
+    return cache.compile_cached([specs], OUT, catalog.load(), folder,
+                                allow_empty=allow_empty or set())
+
+
+def _same(a: Outcome, b: Outcome) -> None:
+    assert a.diagnostics == b.diagnostics
+    assert a.tree == b.tree
+    assert list((a.tree or {}).items()) == list((b.tree or {}).items())  # and its order
+    assert a.bug == b.bug
+
+
+class Calls:
+    """Counts calls of the pipeline's expensive parts."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts: dict[str, int] = {}
+        for module, name in ((units, "from_file"), (units, "check_model"),
+                             (units, "build_model"), (pipeline, "compile_units")):
+            self._spy(monkeypatch, module, name)
+
+    def _spy(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+        real = getattr(module, name)
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, spy)
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    """A platform and three models."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(PLATFORM)
+    for name in ("a", "b", "c"):
+        (specs / f"{name}.yaml").write_text(MODEL.replace("name: m", f"name: {name}"))
+    return specs
+
+
+def test_a_second_run_is_a_hit_that_skips_the_pipeline(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    assert first.tree and not first.failed
+    calls = Calls(monkeypatch)
+    _same(_cached(fleet, folder), first)
+    assert calls["compile_units"] == 0 and calls["from_file"] == 0
+    _same(first, _uncached(fleet))
+
+
+def test_one_spec_changed_recomputes_only_that_spec(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    (fleet / "b.yaml").write_text((fleet / "b.yaml").read_text() + "# edited\n")
+    (fleet / "c.yaml").write_text((fleet / "c.yaml").read_text().replace("name: c", "name: d"))
+    expected = _uncached(fleet)
+    calls = Calls(monkeypatch)
+    _same(_cached(fleet, folder), expected)
+    assert calls["from_file"] == 2  # b and c; a and the platform come from the cache
+    assert calls["check_model"] == 2 and calls["build_model"] == 2
+
+
+def test_a_platform_change_rechecks_every_model(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    (fleet / "platform.yaml").write_text(PLATFORM.replace("dev-1", "dev-one"))
+    expected = _uncached(fleet)
+    calls = Calls(monkeypatch)
+    changed = _cached(fleet, folder)
+    _same(changed, expected)
+    assert calls["from_file"] == 1 and calls["check_model"] == 3
+    assert "bootstrap/dev-one.yaml" in (changed.tree or {})
+
+
+def test_a_generator_change_misses_everything(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change to the catalog, the schemas or the generator's code changes the fingerprint
+    (monkeypatched here), and so every key."""
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    monkeypatch.setattr(cache, "fingerprint", lambda: "another generator")
+    expected = _uncached(fleet)
+    calls = Calls(monkeypatch)
+    _same(_cached(fleet, folder), expected)
+    assert calls["from_file"] == 4 and calls["check_model"] == 3
+
+
+def test_the_fingerprint_follows_library_versions_and_the_generators_files(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.fingerprint.cache_clear()
+    before = cache.fingerprint()
+    monkeypatch.setattr(cache, "_version", lambda name: "0.0.0-other")
+    cache.fingerprint.cache_clear()
+    assert cache.fingerprint() != before
+    monkeypatch.undo()
+    cache.fingerprint.cache_clear()
+    assert cache.fingerprint() == before
+    names = [name for name, _ in cache._files(cache.resources.files("generator"), "generator")]  # noqa: SLF001
+    for expected in ("generator/pipeline.py", "generator/catalog/engines.yaml",
+                     "generator/schemas/modeldeployment.schema.json"):
+        assert expected in names
+    assert any(name.startswith("generator/schemas/crds/") for name in names)
+
+
+def test_deleting_the_cache_is_safe(fleet: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    shutil.rmtree(folder)
+    _same(_cached(fleet, folder), first)
+    shutil.rmtree(folder / "runs")
+    _same(_cached(fleet, folder), first)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage"])
+def test_a_corrupted_entry_is_ignored_and_rebuilt(
+        fleet: Path, tmp_path: Path, damage: str) -> None:
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    entries = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(entries) >= 5  # a run, four specs, the platform-wide texts
+    for entry in entries:
+        blob = entry.read_bytes()
+        entry.write_bytes({"truncate": blob[: len(blob) // 2],
+                           "flip": blob[:-3] + bytes([blob[-3] ^ 1]) + blob[-2:],
+                           "empty": b"", "garbage": b"\x00\xff not a cache entry"}[damage])
+    _same(_cached(fleet, folder), first)
+    _same(_cached(fleet, folder), first)  # rebuilt: a hit again
+    assert all(p.read_bytes().startswith(cache.MAGIC) for p in folder.rglob("*") if p.is_file())
+
+
+def test_entries_not_used_by_the_last_run_are_pruned(fleet: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    for version in range(3):
+        (fleet / "a.yaml").write_text(MODEL.replace("name: m", "name: a") + "#" * version)
+        _cached(fleet, folder)
+    assert len(list((folder / "runs").iterdir())) == 1
+    assert len(list((folder / "specs").iterdir())) == 4
+
+
+def _cached_equals_uncached(specs: Path, tmp_path: Path) -> None:
+    """Cold, warm and one-spec-changed cached runs all give the uncached outcome."""
+    work = tmp_path / "specs"
+    shutil.copytree(specs, work)
+    folder = tmp_path / "cache"
+    for allow_empty in (set(), None):
+        expected = compile_specs([work], OUT, catalog.load(), allow_empty=allow_empty)
+        for _ in range(2):
+            _same(cache.compile_cached([work], OUT, catalog.load(), folder,
+                                       allow_empty=allow_empty), expected)
+    first = sorted(p for p in work.rglob("*.yaml"))[-1]
+    first.write_text(first.read_text() + "# a comment: every key of this file changes\n")
+    _same(_cached(work, folder), _uncached(work))
+
+
+@pytest.mark.parametrize("case", golden_cases())
+def test_cached_equals_uncached_for_every_golden_case(case: str, tmp_path: Path) -> None:
+    _cached_equals_uncached(CASES / case / "specs", tmp_path)
+
+
+def test_cached_equals_uncached_for_the_repositorys_specs(tmp_path: Path) -> None:
+    _cached_equals_uncached(ROOT / "specs", tmp_path)
+
+
+@pytest.mark.parametrize("broken", [
+    "  scaling: {minReplicas: 3, maxReplicas: 2}\n",  # a check error
+    "  bogus: 1\n",  # a schema error
+    "  : [\n",  # a file that does not parse
+])
+def test_cached_equals_uncached_with_errors(fleet: Path, tmp_path: Path, broken: str) -> None:
+    (fleet / "b.yaml").write_text((fleet / "b.yaml").read_text() + broken)
+    (fleet / "c.yaml").write_text((fleet / "c.yaml").read_text().replace("name: c", "name: a"))
+    folder = tmp_path / "cache"
+    expected = _uncached(fleet)
+    assert expected.failed
+    _same(_cached(fleet, folder), expected)
+    _same(_cached(fleet, folder), expected)
+    (fleet / "c.yaml").write_text((fleet / "c.yaml").read_text().replace("name: a", "name: c"))
+    _same(_cached(fleet, folder), _uncached(fleet))
+
+
+# ------------------------------------------------------------------ through the CLI
+
+def _render(specs: Path, out: Path, *extra: str) -> Any:
+    return CliRunner().invoke(main, ["render", "--specs", str(specs), "--out", str(out), *extra])
+
+
+def test_the_cli_keeps_the_cache_beside_the_output(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / OUT
+    assert _render(fleet, out).exit_code == 0
+    assert (tmp_path / f".{OUT}.infergen-cache" / "runs").is_dir()
+
+
+def test_check_catches_a_hand_edited_file_after_a_cache_hit(fleet: Path,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / OUT
+    assert _render(fleet, out).exit_code == 0
+    assert _render(fleet, out, "--check").exit_code == 0  # a hit
+    edited = sorted(out.rglob("deployment.yaml"))[0]
+    edited.write_text(edited.read_text().replace("replicas", "replicaz"))
+    result = _render(fleet, out, "--check")
+    assert result.exit_code == 1
+    assert f"{edited.relative_to(tmp_path).as_posix()}: differs" in result.output
+
+
+def test_a_stale_cache_never_keeps_render_from_writing(fleet: Path, tmp_path: Path) -> None:
+    out = tmp_path / OUT
+    assert _render(fleet, out).exit_code == 0
+    clean = read_tree(out)
+    edited = sorted(out.rglob("service.yaml"))[0]
+    size = edited.stat()
+    edited.write_text(edited.read_text().replace("port", "pork"))  # same size
+    assert edited.stat().st_size == size.st_size
+    assert _render(fleet, out).exit_code == 0  # a whole-run hit
+    assert read_tree(out) == clean
+    (out / sorted(clean)[0]).unlink()
+    assert _render(fleet, out).exit_code == 0
+    assert read_tree(out) == clean
+    # a spec change after the hit: the new tree, as an uncached render writes it
+    (fleet / "a.yaml").write_text((fleet / "a.yaml").read_text().replace("name: a", "name: z"))
+    assert _render(fleet, out).exit_code == 0
+    expected = _uncached(fleet).tree
+    assert expected is not None
+    assert read_tree(out) == expected
+
+
+def test_cache_off(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFERGEN_CACHE", "off")
+    out = tmp_path / OUT
+    assert _render(fleet, out).exit_code == 0
+    assert not (tmp_path / f".{OUT}.infergen-cache").exists()
