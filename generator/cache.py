@@ -214,9 +214,19 @@ def _state(unit: units.Unit) -> tuple[object, object, object]:
 
 def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, *,
                    allow_empty: Collection[str] | None = None,
-                   progress: Callable[[str], None] | None = None) -> Outcome:
+                   progress: Callable[[str], None] | None = None,
+                   pending: list[Callable[[], None]] | None = None) -> Outcome:
     """compile_specs(paths, out, catalog, allow_empty=..., progress=...), computing only
-    what the cache in `folder` does not hold for these exact inputs."""
+    what the cache in `folder` does not hold for these exact inputs.
+
+    With `pending`, the cache's own writes are queued there instead of done at once, so a
+    caller can write the tree first: on a nearly full disk the tree matters, the cache not."""
+    def save(path: Path, data: Any, texts: list[str] = ()) -> None:  # type: ignore[assignment]
+        if pending is None:
+            _write(path, data, texts)
+        else:
+            pending.append(lambda: _write(path, data, texts))
+
     step = progress or (lambda name: None)
     step("load")
     files, problems = pipeline.read_files(paths)
@@ -236,13 +246,20 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
                                      memo.serialize)
     for unit, key, was in zip(found, keys, before, strict=True):
         if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
-            _write(folder / "specs" / key, *units.to_json(unit))
+            save(folder / "specs" / key, *units.to_json(unit))
     tree = outcome.tree or {}
-    _write(folder / "runs" / run, {"diagnostics": _plain(outcome.diagnostics),
+    save(folder / "runs" / run, {"diagnostics": _plain(outcome.diagnostics),
                                    "tree": outcome.tree is not None, "paths": list(tree),
                                    "bug": outcome.bug}, list(tree.values()))
     if memo.used != memo.known:
-        _write(folder / TEXTS, list(memo.used), list(memo.used.values()))
-    _prune(folder / "specs", {k for k in keys if k is not None})
-    _prune(folder / "runs", {run})
+        save(folder / TEXTS, list(memo.used), list(memo.used.values()))
+    live = {k for k in keys if k is not None}
+    if pending is None:
+        _prune(folder / "specs", live)
+        _prune(folder / "runs", {run})
+    else:
+        def prune() -> None:
+            _prune(folder / "specs", live)
+            _prune(folder / "runs", {run})
+        pending.append(prune)
     return outcome

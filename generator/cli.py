@@ -43,6 +43,11 @@ def _progress() -> Callable[[str], None] | None:
     return lambda step: click.echo(f"infergen: {step}...", err=True)
 
 
+def _run_all(actions: list[Callable[[], None]]) -> None:
+    for action in actions:
+        action()
+
+
 def _exit_code(outcome: Outcome) -> int:
     if outcome.bug:
         return EXIT_BUG
@@ -98,10 +103,11 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
                    fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
+    pending: list[Callable[[], None]] = []  # cache writes, done once the tree is safe
     if cache.enabled():
         outcome = cache.compile_cached([specs], out.as_posix(), catalog_data.load(),
                                        cache.folder_for(out), allow_empty=set(allow_empty),
-                                       progress=_progress())
+                                       progress=_progress(), pending=pending)
     else:
         outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
                                 allow_empty=set(allow_empty), progress=_progress())
@@ -109,6 +115,7 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
     if outcome.tree is None or outcome.failed:
         if not outcome.bug:
             click.echo(f"infergen: {out} left untouched", err=True)
+            _run_all(pending)  # nothing to write: remember the diagnostics for next time
         return _exit_code(outcome)
     if check:
         changes = compare(outcome.tree, scan(out))
@@ -117,12 +124,14 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
             click.echo(f"infergen: {out} is stale; run `make render` and commit it", err=True)
             return EXIT_PROBLEMS
         click.echo(f"infergen: {out} is up to date ({len(outcome.tree)} files)")
+        _run_all(pending)
         return EXIT_OK
     try:
         changes = write(out, outcome.tree)
     except WriteError as exc:
         click.echo(f"infergen: {exc}", err=True)
         return EXIT_PROBLEMS
+    _run_all(pending)
     summary = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
                f"{len(changes.removed)} removed")
     click.echo(f"infergen: rendered {len(outcome.tree)} files into {out} ({summary})")

@@ -35,13 +35,3 @@ def kubectl() -> str:
     if path is None:
         pytest.fail("kubectl is required for the kustomize build tests (install kubectl)")
     return path
-
-
-@pytest.fixture(autouse=True)
-def _no_cache_for_the_robustness_tests(request: pytest.FixtureRequest,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """The robustness tests assert that nothing but the lock and the spare is left beside
-    the output folder, so the cache folder render keeps there would fail them: they run
-    without it until they allow `.<out>.infergen-cache` (the cache is in tests/test_cache.py)."""
-    if request.module.__name__.rpartition(".")[2].startswith("test_robustness_"):
-        monkeypatch.setenv("INFERGEN_CACHE", "off")

@@ -218,7 +218,8 @@ def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             repr(result.exception)
         left = {p.name for p in root.iterdir()} - {"rendered", "specs"}
-        assert left <= {".rendered.infergen-lock", ".rendered.infergen-spare"}, \
+        assert left <= {".rendered.infergen-lock", ".rendered.infergen-spare",
+                        ".rendered.infergen-cache"}, \
             f"a staging or backup folder was left behind: {left}"
         after = _snapshot(out)
         stats[f"exit {result.exit_code}"] += 1
