@@ -207,35 +207,37 @@ def _remove(path: Path) -> None:
             raise
 
 
-def _parent(target: Path, made: set[Path]) -> None:
-    parent = target.parent
+def _parent(target: str, made: set[str]) -> None:
+    # plain strings, not pathlib: this runs once per file of a fleet-sized tree
+    parent = target.rpartition("/")[0]
     if parent in made:
         return
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(parent, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # a file where a folder must be
-        for ancestor in reversed(parent.parents):
+        folder = Path(parent)
+        for ancestor in reversed(folder.parents):
             if ancestor.exists() and not ancestor.is_dir():
                 _remove(ancestor)
-        if parent.exists() and not parent.is_dir():
-            _remove(parent)
-        parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            _remove(folder)
+        folder.mkdir(parents=True, exist_ok=True)
     made.add(parent)
 
 
-def _place(staging: Path, out: Path, rel: str, text: str | None, made: set[Path]) -> None:
+def _place(staging: str, out: str, rel: str, text: str | None, made: set[str]) -> None:
     """Create staging/rel: a hard link to the live file when `text` is None (unchanged),
     else a new file with `text`."""
-    target = staging / rel
+    target = f"{staging}/{rel}"
     _parent(target, made)
     if text is None:
         try:
-            os.link(out / rel, target, follow_symlinks=False)
+            os.link(f"{out}/{rel}", target, follow_symlinks=False)
             return
         except OSError:  # no hard links here (another file system, a limit): copy
-            shutil.copy2(out / rel, target, follow_symlinks=False)
+            shutil.copy2(f"{out}/{rel}", target, follow_symlinks=False)
             return
-    target.write_text(text, encoding="utf-8")
+    Path(target).write_text(text, encoding="utf-8")
 
 
 def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing) -> None:
@@ -244,7 +246,8 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
     staging.mkdir(parents=True, exist_ok=True)
     folders: list[str] = []
     present = {rel: entry.inode() for rel, entry in _files(staging, folders)}
-    made: set[Path] = {staging}
+    made = {os.fspath(staging)}
+    staging_s, out_s = os.fspath(staging), os.fspath(out)
     wanted = set(desired) | set(existing.foreign)
     for rel in sorted(set(present) - wanted):
         _remove(staging / rel)
@@ -252,14 +255,14 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
         if present.get(rel) != existing.inodes.get(rel):
             if rel in present:
                 _remove(staging / rel)
-            _place(staging, out, rel, None, made)
+            _place(staging_s, out_s, rel, None, made)
     for rel, text in desired.items():
         unchanged = existing.generated.get(rel) == text
         if unchanged and present.get(rel) == existing.inodes.get(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
             _remove(staging / rel)
-        _place(staging, out, rel, None if unchanged else text, made)
+        _place(staging_s, out_s, rel, None if unchanged else text, made)
     if present:  # folders the spare no longer needs: those with no wanted file inside
         needed: set[str] = set()
         for rel in wanted:
@@ -283,6 +286,19 @@ def _keep_spare(old: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _prepare_spare(out: Path, desired: dict[str, str], existing: Existing) -> None:
+    """With nothing to write and no spare yet (after a first render), link one up now, so
+    the next change restages a handful of files instead of the whole tree. Best effort:
+    any failure only leaves no spare."""
+    spare = spare_of(out)
+    if spare.exists() or not out.is_dir():
+        return
+    try:
+        _stage(spare, out, desired, existing)
+    except OSError:
+        shutil.rmtree(spare, ignore_errors=True)
+
+
 def write(out: Path, desired: dict[str, str]) -> Changes:
     """Make `out` hold exactly the desired generated files (plus foreign ones)."""
     try:
@@ -293,6 +309,7 @@ def write(out: Path, desired: dict[str, str]) -> Changes:
             if changes.blocked:
                 raise WriteError("\n".join(changes.lines(str(out))))
             if not changes.any:
+                _prepare_spare(out, desired, existing)
                 return changes
             staging, backup, _ = _siblings(out)
             spare = spare_of(out)

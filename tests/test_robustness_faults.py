@@ -235,7 +235,7 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
                            "No space left on device"),
     "enospc-last-file": (lambda m: _fail_nth(m, Path, "write_text", 60, errno.ENOSPC),
                             "No space left on device"),
-    "enospc-making-a-folder": (lambda m: _fail_nth(m, Path, "mkdir", 3, errno.ENOSPC),
+    "enospc-making-a-folder": (lambda m: _fail_nth(m, os, "makedirs", 3, errno.ENOSPC),
                                "No space left on device"),
     "edquot-quota": (lambda m: _fail_nth(m, Path, "write_text", 20, errno.EDQUOT),
                      "Disk quota exceeded"),
