@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import templates
 from generator.diagnostics import Diagnostic
 from generator.load import Source
 from generator.schema_store import INPUT_KINDS, input_schema
-from generator.yamlio import dump, parse
+from generator.yamlio import parse
 
 STEP = "new"
 KIND = "ModelDeployment"
@@ -83,19 +84,15 @@ def schema_reference(folder: Path, specs: Path) -> str:
 
 
 def spec_text(request: Request, accelerator_spec: dict[str, Any]) -> str:
-    model: dict[str, Any] = {"source": request.source}
-    if request.parameters:
-        model["parameters"] = request.parameters
-    document = {
-        "apiVersion": input_schema(KIND)["properties"]["apiVersion"]["const"],
-        "kind": KIND,
-        "metadata": {"name": request.name, "namespace": namespace_of(request)},
-        "spec": {"model": model, "server": {"engine": request.engine},
-                 "accelerator": accelerator_spec},
-    }
+    """The spec, with comments on the fields a newcomer reaches for next (a template: a
+    YAML dump has no comments)."""
     path = target(request)
-    return (f"{SCHEMA_LINE}{schema_reference(path.parent, request.specs)}\n"
-            + dump(document))
+    body = templates.render(
+        "new-model.yaml.j2",
+        api_version=input_schema(KIND)["properties"]["apiVersion"]["const"],
+        name=request.name, namespace=namespace_of(request), source=request.source,
+        parameters=request.parameters, engine=request.engine, accelerator=accelerator_spec)
+    return f"{SCHEMA_LINE}{schema_reference(path.parent, request.specs)}\n{body}"
 
 
 @dataclass(frozen=True)

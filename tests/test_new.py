@@ -21,14 +21,21 @@ metadata:
   name: qwen3-8b
   namespace: llm
 spec:
-  accelerator:
-    count: 2
-    type: nvidia-l4
   model:
-    parameters: 8B
     source: hf://Qwen/Qwen3-8B
+    parameters: 8B  # enables the accelerator memory-fit check
+    # tokenSecret: hf-token         # a Secret with a Hugging Face token, for gated models
+    # maxModelLength: 8192          # context length; default: the model's own
   server:
     engine: vllm
+  accelerator:
+    type: nvidia-l4
+    count: 2
+  scaling:
+    minReplicas: 1
+    maxReplicas: 1                  # raise it to scale on the engine's queue of requests
+  # capacity: {provisioning: [spot, on-demand]}   # Spot VMs first, on-demand when none
+  # deployTo: [dev]                 # default: every environment of the Platform
 """
 
 
@@ -65,7 +72,7 @@ def test_tpu_topology_and_default_namespace(repo: Path) -> None:
                   "--accelerator", "tpu-v6e:2x4")
     assert result.exit_code == 0, result.output
     text = (repo / "specs/inference/gemma.yaml").read_text(encoding="utf-8")
-    assert "    topology: 2x4\n    type: tpu-v6e\n" in text
+    assert "    type: tpu-v6e\n    topology: 2x4\n" in text
     assert "  namespace: inference\n" in text
 
 
@@ -84,14 +91,14 @@ def test_refuses_to_overwrite(repo: Path) -> None:
 @pytest.mark.parametrize(("args", "expected"), [
     pytest.param(
         ["big", "--model", "hf://org/big", "--accelerator", "nvidia-l4", "--parameters", "70B"],
-        ["specs/inference/big.yaml:11:17: error[check] spec.model.parameters: 70B parameters "
+        ["specs/inference/big.yaml:10:17: error[check] spec.model.parameters: 70B parameters "
          "in bfloat16 need about 168 GB of accelerator memory; 1x nvidia-l4 has 24 GB (hint: "
          "try 2x nvidia-rtx-pro-6000, 8x nvidia-l4 or 4x nvidia-a100-80gb)",
          "infergen: specs/inference/big.yaml not written"],
         id="memory-fit"),
     pytest.param(
         ["m", "--engine", "vlm", "--model", "hf://org/m", "--accelerator", "nvidia-l4"],
-        ["specs/inference/m.yaml:13:13: error[schema] spec.server.engine: 'vlm' is not one of: "
+        ["specs/inference/m.yaml:14:13: error[schema] spec.server.engine: 'vlm' is not one of: "
          "vllm, tgi, triton, jetstream, sglang, tei, custom (hint: did you mean 'vllm'?)",
          "infergen: specs/inference/m.yaml not written"],
         id="unknown-engine"),
