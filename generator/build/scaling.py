@@ -14,10 +14,10 @@ from generator.engine_facts import engine_for
 from generator.model import Plan
 
 
-def managed_prometheus_metric(metric: str, metric_type: str) -> str:
+def managed_prometheus_metric(metric: str, metric_type: str, catalog: Catalog) -> str:
     """The name under which the Custom Metrics Stackdriver Adapter serves a metric that
     Managed Service for Prometheus collected."""
-    return f"prometheus.googleapis.com|{metric}|{metric_type}"
+    return str(catalog.gke["customMetricName"].format(metric=metric, type=metric_type))
 
 
 def quantity(target: float) -> str:
@@ -41,14 +41,14 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
         selector = {f"metric.labels.{dcgm['podLabels']['namespace']}": plan.namespace,
                     f"metric.labels.{dcgm['podLabels']['container']}": engines.CONTAINER_NAME}
         return {"type": "External", "external": {
-            "metric": {"name": managed_prometheus_metric(dcgm["renamed"], dcgm["type"]),
+            "metric": {"name": managed_prometheus_metric(dcgm["renamed"], dcgm["type"], catalog),
                        "selector": {"matchLabels": selector}},
             "target": {"type": "AverageValue",
                        "averageValue": quantity(_gpu_total(plan, catalog, target))}}}
     found = engine_for(plan.spec, catalog)["loadSignals"][signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
     name = (found["metric"] if plan.environment.target == "kubernetes"
-            else managed_prometheus_metric(found["metric"], found["type"]))
+            else managed_prometheus_metric(found["metric"], found["type"], catalog))
     return {"type": "Pods", "pods": {
         "metric": {"name": name},
         "target": {"type": "AverageValue", "averageValue": quantity(target)}}}

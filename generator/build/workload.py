@@ -44,7 +44,7 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     annotations = {}
     gsa = plan.spec.get("identity", {}).get("gcpServiceAccount")
     if gsa:
-        annotations["iam.gke.io/gcp-service-account"] = gsa  # Workload Identity
+        annotations[catalog.gke["workloadIdentityAnnotation"]] = gsa
     meta = labels.metadata(plan, **({"annotations": annotations} if annotations else {}))
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta,
             "automountServiceAccountToken": False}
@@ -55,8 +55,9 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     engine = engine_for(plan.spec, catalog)
     pod_labels = labels.common(plan)
     if not placement.portable(plan):  # how Google's samples and GKE dashboards find servers
-        pod_labels.update({"ai.gke.io/model": plan.name,
-                           "ai.gke.io/inference-server": engine["gkeServerLabel"]})
+        keys = catalog.gke["labels"]
+        pod_labels.update({keys["model"]: plan.name,
+                           keys["inferenceServer"]: engine["gkeServerLabel"]})
     if role is not None:
         pod_labels[ROLE_LABEL] = role
     spec: dict[str, Any] = {
@@ -115,7 +116,7 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not shape.multi_host:
         return None
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
-    exclusive = {"leaderworkerset.sigs.k8s.io/exclusive-topology": "cloud.google.com/gke-nodepool"}
+    exclusive = {catalog.gke["exclusiveTopologyAnnotation"]: catalog.gke["labels"]["nodePool"]}
     return {
         "apiVersion": LWS_API, "kind": "LeaderWorkerSet",
         "metadata": labels.metadata(plan, annotations=exclusive),
