@@ -31,7 +31,6 @@ from generator.build import (
 from generator.catalog import Catalog
 from generator.model import Plan, Platform
 
-PLATFORM_SOURCE = "the Platform"
 # Folders beside the environment roots, never synced by Config Sync.
 BOOTSTRAP, DASHBOARDS = "bootstrap", "dashboards"
 RESERVED_FOLDERS = (BOOTSTRAP, DASHBOARDS)
