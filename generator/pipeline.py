@@ -15,9 +15,10 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, fleet, units
+from generator import checks, units
 from generator.build import Member, Rendered, merge_shared, platform_objects
 from generator.catalog import Catalog
+from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
 from generator.load import Source, discover, load, read_raw
 from generator.resolve import platform_from

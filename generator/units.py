@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import checks, fleet, validate
+from generator import checks, validate
 from generator.build import dashboards, model_objects, shared_objects
 from generator.catalog import Catalog
+from generator.checks import fleet
 from generator.diagnostics import Diagnostic, Location, errors
 from generator.load import Source, parse_file
 from generator.model import Plan, Platform

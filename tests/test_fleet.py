@@ -1,4 +1,4 @@
-"""Fleet rules (generator/fleet.py): spec.clusters, roots that would become empty, and
+"""Fleet rules (generator/checks/fleet.py): spec.clusters, roots that would become empty, and
 Config Sync's object limit per root. Exact diagnostic lines, like test_errors_*.py.
 
 PLATFORM (tests/errorcases.py) has `dev` (clusters [dev-1], line 9) and `prod` (clusters

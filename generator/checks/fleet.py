@@ -9,11 +9,11 @@ from collections.abc import Collection, Iterable, Iterator
 
 from generator.build.fleet import selected_clusters
 from generator.catalog import Catalog
+from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic, Severity
 from generator.model import Plan, Platform
 from generator.validate import did_you_mean
 
-STEP = "check"
 EMPTY_HINT = "Config Sync removes everything it synced from an empty root"
 
 
