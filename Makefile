@@ -40,7 +40,7 @@ bench: $(STAMP)  ## fleet-scale benchmark (100 and 1,000 specs) -> bench/results
 	$(BIN)/python -m bench.run
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy

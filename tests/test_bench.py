@@ -1,0 +1,30 @@
+"""The benchmark's synthetic fleets are valid, varied specs (the benchmark itself is run by
+`make bench`, not timed in tests)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from bench.fleet import write_fleet
+from bench.floor import floor
+from generator.yamlio import load_plain
+from tests.conftest import render_tree
+
+
+def test_a_small_fleet_renders_without_a_diagnostic(tmp_path: Path) -> None:
+    write_fleet(tmp_path / "specs", 40)
+    outcome = render_tree(tmp_path / "specs")
+    assert outcome.tree is not None
+    assert [d.text() for d in outcome.diagnostics] == []
+    docs = [load_plain(p.read_text()) for p in (tmp_path / "specs").rglob("*.yaml")]
+    engines = Counter(d["spec"].get("server", {}).get("engine", "vllm") for d in docs
+                      if d["kind"] == "ModelDeployment")
+    assert len(engines) >= 4  # the fleet spreads over engines
+    assert floor(tmp_path / "specs", [load_plain(t) for t in outcome.tree.values()]) > 0
+
+
+def test_the_fleet_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    first = write_fleet(tmp_path / "a", 15)
+    second = write_fleet(tmp_path / "b", 15)
+    assert [p.read_text() for p in first] == [p.read_text() for p in second]
