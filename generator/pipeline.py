@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, units
+from generator import checks, parallel, units
 from generator.build import Member, Rendered, merge_shared, platform_objects
 from generator.catalog import Catalog
 from generator.checks import fleet
@@ -115,6 +115,10 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     outcome.diagnostics += checks.environment_names(platform)
     outcome.diagnostics += checks.config_sync_auth(platform)
     outcome.diagnostics += checks.no_inline_secrets(platform.source)
+    version = kubernetes_api.schema_version(platform.kubernetes_version)
+    if digest:  # on every core when there are many specs (same results as one process)
+        parallel.prepare([u for u in models if u.model is None or u.model.platform != digest
+                          or u.model.built is None], platform, digest, catalog, version, out)
     for unit in models:
         if unit.model is None or not digest or unit.model.platform != digest:
             units.check_model(unit, platform, digest, catalog)
@@ -132,7 +136,6 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
         return outcome
 
     step("build")
-    version = kubernetes_api.schema_version(platform.kubernetes_version)
     ordered: list[tuple[str, PlanPart, Built]] = []
     for unit in models:
         assert unit.model is not None
