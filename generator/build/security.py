@@ -21,7 +21,9 @@ def pod_context(catalog: Catalog, spec: dict[str, Any] | None = None) -> dict[st
     """The pod's security context; `spec` (a model's) may relax it."""
     user = catalog.gke["podSecurity"]
     context: dict[str, Any] = {"seccompProfile": {"type": "RuntimeDefault"}}
-    if not (spec and _relaxed(spec).get("runAsRoot")):
+    accelerator = spec["accelerator"].get("type", "none") if spec else "none"
+    needs_root = catalog.accelerator_kind(accelerator) in user["rootFor"]
+    if not (spec and _relaxed(spec).get("runAsRoot")) and not needs_root:
         context.update({"runAsNonRoot": True, "runAsUser": user["uid"],
                         "runAsGroup": user["gid"], "fsGroup": user["gid"]})
     return context
