@@ -117,3 +117,15 @@ def test_an_exception_relaxes_only_what_it_names_and_records_why(
     assert template["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"]
     assert template["metadata"]["annotations"]["infergen.dev/security-exception"] == \
         "the vendor image writes /opt/app at start"
+
+
+def test_tpu_pods_keep_root_and_every_other_restriction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = model("accelerator: {type: tpu-v6e, topology: 2x4}")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    pod = _deployment(tmp_path)["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True}
