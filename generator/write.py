@@ -47,19 +47,6 @@ def text_of(item: Rendered) -> str:
     return header(item.sources) + dump(item.obj)
 
 
-def serialize(rendered: list[Rendered]) -> dict[str, str]:
-    """The tree as {path relative to the output folder: file text}."""
-    return {item.path: text_of(item) for item in rendered}
-
-
-def is_generated(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(HEADER_MARK)) == HEADER_MARK.encode()
-    except OSError:
-        return False
-
-
 @dataclass
 class Existing:
     generated: dict[str, str] = field(default_factory=dict)  # path -> text

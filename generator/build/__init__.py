@@ -178,14 +178,3 @@ def platform_objects(platform: Platform, members: list[Member],
             rendered.append(Rendered(f"{DASHBOARDS}/{env.name}.yaml", board,
                                      tuple(sorted({m.rel for m in in_env}))))
     return rendered
-
-
-def build(plans: Iterable[Plan], platform: Platform, catalog: Catalog) -> list[Rendered]:
-    plans = sorted(plans, key=plan_order)
-    rendered: list[Rendered] = []
-    for plan in plans:
-        rendered.extend(model_objects(plan, catalog))
-    rendered.extend(merge_shared((plan.rel, shared_objects(plan, catalog)) for plan in plans))
-    rendered += platform_objects(platform, [member(plan, catalog) for plan in plans],
-                                 [r.path for r in rendered])
-    return rendered

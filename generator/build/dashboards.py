@@ -66,11 +66,3 @@ def dashboard_of(environment: Environment, platform_name: str,
                           "width": WIDTH, "height": HEIGHT, "widget": chart})
     return {"displayName": f"infergen: {platform_name} {environment.name}",
             "mosaicLayout": {"columns": COLUMNS, "tiles": tiles}}
-
-
-def dashboard(environment: Environment, plans: list[Plan],
-              catalog: Catalog) -> dict[str, Any] | None:
-    if not plans:
-        return None
-    return dashboard_of(environment, plans[0].platform.name,
-                        [(p.namespace, p.name, charts_of(p, catalog)) for p in plans])

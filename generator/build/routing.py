@@ -167,7 +167,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     picker = gateway["endpointPicker"]
     name = _picker_name(plan, catalog)
     metrics = engine_for(plan.spec, catalog).get("endpointPickerMetrics", {})
-    health = {"grpc": {"port": picker["healthPort"], "service": "inference-extension"},
+    health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
               "initialDelaySeconds": 5, "periodSeconds": 10}
     size = {k: quantity(v) for k, v in picker["resources"].items()}
     return {
@@ -179,8 +179,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                 "metadata": {"labels": {**labels.common(plan), **picker_selector(plan)}},
                 "spec": {
                     "serviceAccountName": name,
-                    # gives in-flight requests time to drain, as the chart does
-                    "terminationGracePeriodSeconds": 130,
+                    "terminationGracePeriodSeconds": picker["terminationGracePeriodSeconds"],
                     "securityContext": security.pod_context(catalog),
                     "containers": [{
                         "name": "epp", "image": picker["image"],

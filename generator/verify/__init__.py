@@ -105,11 +105,3 @@ def duplicates(objects: list[tuple[str, Identity | None]], out: str) -> list[Dia
 def unsupported(kubernetes_version: str, out: str) -> list[Diagnostic]:
     return [Diagnostic(out, 0, 0, "", f"no Kubernetes {kubernetes_version} API schemas "
                        "installed", STEP, "upgrade kubernetes-validate")]
-
-
-def verify(rendered: list[Rendered], kubernetes_version: str, out: str) -> list[Diagnostic]:
-    version = kubernetes_api.schema_version(kubernetes_version)
-    if version is None:
-        return unsupported(kubernetes_version, out)
-    problems = [d for item in rendered for d in check_item(item, version, out)]
-    return problems + duplicates([(item.path, synced(item)) for item in rendered], out)
