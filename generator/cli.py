@@ -16,9 +16,8 @@ from typing import Any
 
 import click
 
-from generator import cache, explain, gitref, scaffold
+from generator import cache
 from generator import catalog as catalog_data
-from generator import diff as difference
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
 from generator.schema_store import INPUT_KINDS, input_schema
@@ -155,6 +154,7 @@ def schema_command(kind: str | None) -> None:
 def explain_command(field_path: str, fmt: str) -> int:
     """Describe a spec field, like `kubectl explain` (e.g. spec.accelerator.sharing,
     metadata.name, Platform.spec.environments)."""
+    from generator import explain  # each command imports only what it uses: fast start
     field, problems = explain.find(field_path)
     _report(problems, fmt)
     if field is None:
@@ -179,6 +179,7 @@ def explain_command(field_path: str, fmt: str) -> int:
 def new_command(name: str, engine: str, source: str, accelerator: str, parameters: str | None,
                 namespace: str | None, specs: Path, fmt: str) -> int:
     """Write a minimal, validated spec for a new model (never overwrites one)."""
+    from generator import scaffold
     request = scaffold.Request(name, engine, source, accelerator, parameters, namespace, specs)
     made, problems = scaffold.draft(request)
     if made is None:
@@ -214,6 +215,8 @@ def new_command(name: str, engine: str, source: str, accelerator: str, parameter
 @_guard
 def diff_command(base: str | None, specs: Path, fmt: str) -> int:
     """What the change to the specs does to the rendered tree (rendered/ is not read)."""
+    from generator import diff as difference
+    from generator import gitref
     catalog = catalog_data.load()
     problems_format = "json" if fmt == "json" else "text"
     try:

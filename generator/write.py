@@ -13,6 +13,13 @@ rebuilt, so a one-spec change touches a handful of files. Files of the spare and
 tree share inodes, so nothing here ever writes into an existing file: a path is unlinked,
 then created anew. The spare is only trusted where it shares the live file's inode and the
 live text is the desired one; anything else in it is replaced. Deleting it is always safe.
+
+Files are compared by digest. After each write a snapshot (`.<out>.infergen-snapshot`)
+records every generated file's inode, size, mtime and digest, so the next render knows a
+file it finds with the same stamp without reading it, as git and rsync do; a file whose
+mtime is not older than the snapshot itself is read anyway ("racily clean", in git's
+words). Not ctime: linking the spare moves it on every file. `render --check` always reads
+every file: it is the gate. Deleting the snapshot is always safe.
 """
 
 from __future__ import annotations
@@ -21,8 +28,13 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import glob
+import hashlib
+import json
 import os
 import shutil
+import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +59,24 @@ def text_of(item: Rendered) -> str:
     return header(item.sources) + dump(item.obj)
 
 
+Stamp = tuple[int, int, int]  # inode, size, mtime_ns
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def digests_of(desired: dict[str, str]) -> dict[str, str]:
+    return {rel: digest(text.encode("utf-8")) for rel, text in desired.items()}
+
+
 @dataclass
 class Existing:
-    generated: dict[str, str] = field(default_factory=dict)  # path -> text
+    generated: dict[str, str] = field(default_factory=dict)  # path -> digest of its bytes
     foreign: list[str] = field(default_factory=list)
     inodes: dict[str, int] = field(default_factory=dict)  # path -> inode, every file
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # generated path -> its stamp
+    read: int = 0  # generated files the snapshot did not vouch for
 
 
 def _files(folder: Path,
@@ -75,23 +100,90 @@ def _files(folder: Path,
 _HEADER = HEADER_MARK.encode()
 
 
-def scan(out: Path) -> Existing:
+def scan(out: Path, *, trust_snapshot: bool = False) -> Existing:
+    """Every file in `out`: generated ones (by their header) with their digest, the others
+    as foreign. With `trust_snapshot`, a file the snapshot vouches for is not read."""
     existing = Existing()
     if not out.is_dir():
         return existing
+    known = _load_snapshot(out) if trust_snapshot else {}
     for rel, entry in sorted(_files(out), key=lambda item: item[0]):
         existing.inodes[rel] = entry.inode()
-        if not entry.is_symlink() and entry.is_file():
+        stamp = _stamp_of(entry)
+        seen = known.get(rel)
+        if seen is not None and stamp == seen[0]:
+            existing.generated[rel], existing.stamps[rel] = seen[1], stamp
+            continue
+        if stamp is not None:  # a regular file: stamped before it is read
             try:
                 with open(entry.path, "rb") as handle:
                     raw = handle.read()
             except OSError:
                 raw = b""
             if raw.startswith(_HEADER):
-                existing.generated[rel] = raw.decode("utf-8")
+                existing.generated[rel], existing.stamps[rel] = digest(raw), stamp
+                existing.read += 1
                 continue
         existing.foreign.append(rel)
     return existing
+
+
+# ---------------------------------------------------------------- the snapshot
+
+SNAPSHOT_FORMAT = 2
+
+
+def snapshot_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.infergen-snapshot"
+
+
+def _stamp(st: os.stat_result) -> Stamp | None:
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _stamp_of(entry: os.DirEntry[str]) -> Stamp | None:
+    try:
+        return _stamp(entry.stat(follow_symlinks=False))
+    except OSError:
+        return None
+
+
+def _load_snapshot(out: Path) -> dict[str, tuple[Stamp, str]]:
+    """The files the snapshot vouches for; nothing when it is missing or damaged."""
+    try:
+        with open(snapshot_of(out), "rb") as handle:
+            fence = os.fstat(handle.fileno()).st_mtime_ns
+            data = json.loads(handle.read())
+        if data["format"] != SNAPSHOT_FORMAT:
+            return {}
+        return {rel: ((ino, size, mtime), sha)
+                for rel, (ino, size, mtime, sha) in data["files"].items()
+                if isinstance(sha, str) and mtime < fence}  # else racily clean: read it
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _record(out: Path, digests: dict[str, str], stamps: dict[str, Stamp]) -> None:
+    """Snapshot `out` as the write left it: `stamps` of the files it holds, each with the
+    desired digest. Best effort: without it, the next render reads every file."""
+    path = snapshot_of(out)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    files = {rel: [*stamps[rel], sha] for rel, sha in digests.items() if rel in stamps}
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.infergen-tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps: json.dump is slow
+            stream.write(json.dumps({"format": SNAPSHOT_FORMAT, "files": files},
+                                    separators=(",", ":")))
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 @dataclass(frozen=True)
@@ -113,12 +205,15 @@ class Changes:
                 + [f"{out}/{p}: no longer produced by any spec" for p in self.removed])
 
 
-def compare(desired: dict[str, str], existing: Existing) -> Changes:
+def compare(desired: dict[str, str], existing: Existing,
+            digests: dict[str, str] | None = None) -> Changes:
+    """`digests` are the desired texts' (digests_of), when the caller has them already."""
     foreign = set(existing.foreign)
+    want = digests if digests is not None else digests_of(desired)
     return Changes(
         added=sorted(p for p in desired if p not in existing.generated and p not in foreign),
         changed=sorted(p for p in desired
-                       if p in existing.generated and existing.generated[p] != desired[p]),
+                       if p in existing.generated and existing.generated[p] != want[p]),
         removed=sorted(p for p in existing.generated if p not in desired),
         blocked=sorted(p for p in desired if p in foreign),
     )
@@ -162,6 +257,8 @@ def recover(out: Path) -> None:
     for leftover in (staging, backup):
         if leftover.exists():
             shutil.rmtree(leftover)
+    for temporary in out.parent.glob(f".{glob.escape(out.name)}.infergen-tmp-*"):
+        temporary.unlink()  # a snapshot a killed run was writing (we hold the lock)
 
 
 @contextlib.contextmanager
@@ -212,24 +309,29 @@ def _parent(target: str, made: set[str]) -> None:
     made.add(parent)
 
 
-def _place(staging: str, out: str, rel: str, text: str | None, made: set[str]) -> None:
+def _place(staging: str, out: str, rel: str, text: str | None,
+           made: set[str]) -> Stamp | None:
     """Create staging/rel: a hard link to the live file when `text` is None (unchanged),
-    else a new file with `text`."""
+    else a new file with `text`, whose stamp it returns."""
     target = f"{staging}/{rel}"
     _parent(target, made)
     if text is None:
         try:
             os.link(f"{out}/{rel}", target, follow_symlinks=False)
-            return
+            return None
         except OSError:  # no hard links here (another file system, a limit): copy
             shutil.copy2(f"{out}/{rel}", target, follow_symlinks=False)
-            return
+            return None
     Path(target).write_text(text, encoding="utf-8")
+    return _stamp(os.stat(target))
 
 
-def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing) -> None:
+def _stage(staging: Path, out: Path, desired: dict[str, str], digests: dict[str, str],
+           existing: Existing) -> dict[str, Stamp]:
     """Make `staging` hold the new tree. It may start empty or as the spare (an older
-    tree whose unchanged files share inodes with the live ones)."""
+    tree whose unchanged files share inodes with the live ones). Gives the stamp of each
+    generated file: the live one's where it is linked, since a link keeps inode, size and
+    mtime (a copy does not, and is read next time)."""
     staging.mkdir(parents=True, exist_ok=True)
     folders: list[str] = []
     present = {rel: entry.inode() for rel, entry in _files(staging, folders)}
@@ -243,13 +345,18 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
             if rel in present:
                 _remove(staging / rel)
             _place(staging_s, out_s, rel, None, made)
+    stamps: dict[str, Stamp] = {}
     for rel, text in desired.items():
-        unchanged = existing.generated.get(rel) == text
+        unchanged = existing.generated.get(rel) == digests[rel]
+        if unchanged and rel in existing.stamps:
+            stamps[rel] = existing.stamps[rel]
         if unchanged and present.get(rel) == existing.inodes.get(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
             _remove(staging / rel)
-        _place(staging_s, out_s, rel, None if unchanged else text, made)
+        written = _place(staging_s, out_s, rel, None if unchanged else text, made)
+        if written is not None:
+            stamps[rel] = written
     if present:  # folders the spare no longer needs: those with no wanted file inside
         needed: set[str] = set()
         for rel in wanted:
@@ -260,6 +367,7 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], existing: Existing
         for folder in sorted(set(folders) - needed, key=len, reverse=True):
             with contextlib.suppress(FileNotFoundError):  # inside one already removed
                 os.rmdir(staging / folder)
+    return stamps
 
 
 def _keep_spare(old: Path, out: Path) -> None:
@@ -273,7 +381,8 @@ def _keep_spare(old: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _prepare_spare(out: Path, desired: dict[str, str], existing: Existing) -> None:
+def _prepare_spare(out: Path, desired: dict[str, str], digests: dict[str, str],
+                   existing: Existing) -> None:
     """With nothing to write and no spare yet (after a first render), link one up now, so
     the next change restages a handful of files instead of the whole tree. Best effort:
     any failure only leaves no spare."""
@@ -281,7 +390,7 @@ def _prepare_spare(out: Path, desired: dict[str, str], existing: Existing) -> No
     if spare.exists() or not out.is_dir():
         return
     try:
-        _stage(spare, out, desired, existing)
+        _stage(spare, out, desired, digests, existing)
     except OSError:
         shutil.rmtree(spare, ignore_errors=True)
 
@@ -291,18 +400,21 @@ def write(out: Path, desired: dict[str, str]) -> Changes:
     try:
         with locked(out):
             recover(out)
-            existing = scan(out)
-            changes = compare(desired, existing)
+            existing = scan(out, trust_snapshot=True)
+            digests = digests_of(desired)
+            changes = compare(desired, existing, digests)
             if changes.blocked:
                 raise WriteError("\n".join(changes.lines(str(out))))
             if not changes.any:
-                _prepare_spare(out, desired, existing)
+                _prepare_spare(out, desired, digests, existing)
+                if existing.read:  # the snapshot is missing or out of date
+                    _record(out, digests, existing.stamps)
                 return changes
             staging, backup, _ = _siblings(out)
             spare = spare_of(out)
             if spare.is_dir() and not spare.is_symlink() and out.is_dir():
                 spare.rename(staging)
-            _stage(staging, out, desired, existing)
+            stamps = _stage(staging, out, desired, digests, existing)
             if not out.exists():
                 staging.rename(out)
             elif _exchange(staging, out):
@@ -311,6 +423,7 @@ def write(out: Path, desired: dict[str, str]) -> Changes:
                 out.rename(backup)
                 staging.rename(out)
                 _keep_spare(backup, out)
+            _record(out, digests, stamps)
             return changes
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -3,16 +3,25 @@ PyYAML, the compiled validator the same verdicts, the spare-tree write the same 
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator import yamlio
+from generator.schema_store import INPUT_KINDS, input_validator
 from generator.verify import fast, kubernetes_api
-from generator.write import scan, spare_of, write
+from generator.write import compare, digests_of, scan, snapshot_of, spare_of, write
 from tests.conftest import CASES, golden_cases, read_tree, render_tree
+from tests.test_robustness_fuzz import _VALUES, BASES, _delete, _paths, _set
 
 TRICKY = ["", " ", "a b", " lead", "trail ", "true", "True", "yes", "no", "on", "off", "null",
           "~", "1", "1.0", "0x1F", "1e3", ".inf", "-", "- x", "a: b", "a #b", "#x", "@x", "`x",
@@ -104,3 +113,111 @@ def test_a_spare_that_drifted_is_repaired_and_deleting_it_is_safe(tmp_path: Path
     write(out, second)
     assert read_tree(out) == {**second, "mine.txt": "hand written\n"}
     assert scan(out).foreign == ["mine.txt"]
+
+
+def _written(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    out = tmp_path / "rendered"
+    tree = render_tree(CASES / "environments" / "specs").tree
+    assert tree is not None
+    write(out, tree)
+    return out, dict(tree)
+
+
+def _edited(text: str) -> str:
+    """The same number of bytes, one of them different, the header kept."""
+    return text[:-2] + ("y" if text[-2] == "x" else "x") + text[-1]
+
+
+def _move_fence(out: Path, seconds: float) -> None:
+    """Date the snapshot `seconds` after (or before) now: the fence its entries are
+    trusted against."""
+    snapshot = snapshot_of(out)
+    stamp = os.stat(snapshot).st_mtime_ns + int(seconds * 1e9)
+    os.utime(snapshot, ns=(stamp, stamp))
+
+
+def test_the_snapshot_vouches_for_untouched_files_with_the_digests_a_read_gives(
+        tmp_path: Path) -> None:
+    out, tree = _written(tmp_path)
+    _move_fence(out, 1)
+    trusted, exact = scan(out, trust_snapshot=True), scan(out)
+    assert trusted.read == 0 and exact.read == len(tree)
+    assert trusted.generated == exact.generated == digests_of(tree)
+
+
+def test_files_as_new_as_the_snapshot_are_read_anyway(tmp_path: Path) -> None:
+    out, tree = _written(tmp_path)
+    _move_fence(out, -3600)  # every file looks changed in the snapshot's clock tick
+    assert scan(out, trust_snapshot=True).read == len(tree)
+
+
+@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 2, "files": {"a": 1}}',
+                                    b'{"format": 99, "files": {}}'])
+def test_a_damaged_snapshot_only_costs_reading_every_file(tmp_path: Path,
+                                                          damage: bytes) -> None:
+    out, tree = _written(tmp_path)
+    snapshot_of(out).write_bytes(damage)
+    found = scan(out, trust_snapshot=True)
+    assert found.read == len(tree) and found.generated == digests_of(tree)
+
+
+def test_an_edit_in_place_of_the_same_size_is_seen_and_repaired(tmp_path: Path) -> None:
+    out, tree = _written(tmp_path)
+    victim = sorted(tree)[0]
+    text = (out / victim).read_text()
+    time.sleep(0.05)  # a later clock tick than the write's, even with coarse timestamps
+    with open(out / victim, "r+", encoding="utf-8") as handle:  # same inode, same size
+        handle.write(_edited(text))
+    _move_fence(out, 1)  # only the stamps can tell
+    assert write(out, tree).changed == [victim]
+    assert read_tree(out) == tree
+
+
+def test_check_reads_every_file_even_where_the_snapshot_vouches(tmp_path: Path) -> None:
+    out, tree = _written(tmp_path)
+    victim = sorted(tree)[0]
+    (out / victim).write_text(_edited((out / victim).read_text()))
+    # forge the snapshot so that it vouches for the edited file as generated
+    snapshot = json.loads(snapshot_of(out).read_text())
+    st = os.stat(out / victim)
+    snapshot["files"][victim][:3] = [st.st_ino, st.st_size, st.st_mtime_ns]
+    snapshot_of(out).write_text(json.dumps(snapshot))
+    _move_fence(out, 1)
+    assert scan(out, trust_snapshot=True).read == 0  # the forgery is believed here
+    assert compare(tree, scan(out)).changed == [victim]  # but not by --check's scan
+
+
+@functools.cache
+def _input_documents() -> list[tuple[str, Any]]:
+    found = []
+    for base in BASES:
+        for file in sorted(base.rglob("*.yaml")):
+            for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")):
+                if isinstance(doc, dict) and doc.get("kind") in INPUT_KINDS:
+                    found.append((doc["kind"], doc))
+    return found
+
+
+@pytest.mark.skipif(not fast.enabled(), reason="jsonschema-rs is not installed")
+def test_every_example_spec_is_valid_to_both_input_validators() -> None:
+    for kind, doc in _input_documents():
+        validator = input_validator(kind)
+        assert fast.surely_valid(validator, doc) and validator.is_valid(doc)
+
+
+@pytest.mark.skipif(not fast.enabled(), reason="jsonschema-rs is not installed")
+@settings(derandomize=True, max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_compiled_input_validator_never_accepts_what_jsonschema_rejects(
+        data: st.DataObject) -> None:
+    kind, doc = data.draw(st.sampled_from(_input_documents()))
+    doc = copy.deepcopy(doc)
+    path = data.draw(st.sampled_from(_paths(doc)))
+    if path and data.draw(st.booleans()):
+        doc = _delete(doc, path)
+    else:
+        doc = _set(doc, path, data.draw(_VALUES))
+    validator = input_validator(kind)
+    if fast.surely_valid(validator, doc):
+        assert validator.is_valid(doc), doc

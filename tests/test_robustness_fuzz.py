@@ -219,7 +219,7 @@ def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[
             repr(result.exception)
         left = {p.name for p in root.iterdir()} - {"rendered", "specs"}
         assert left <= {".rendered.infergen-lock", ".rendered.infergen-spare",
-                        ".rendered.infergen-cache"}, \
+                        ".rendered.infergen-snapshot", ".rendered.infergen-cache"}, \
             f"a staging or backup folder was left behind: {left}"
         after = _snapshot(out)
         stats[f"exit {result.exit_code}"] += 1

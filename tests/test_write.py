@@ -106,8 +106,8 @@ def test_a_failure_while_writing_leaves_the_previous_tree(tmp_path: Path,
     monkeypatch.undo()
     assert read_tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()
-                  if not p.name.endswith(("-lock", "-cache"))) == \
-        ["rendered"]  # no staging folder left behind (the lock and the cache stay)
+                  if not p.name.endswith(("-lock", "-cache", "-snapshot"))) == \
+        ["rendered"]  # no staging folder left behind (the lock, snapshot and cache stay)
 
 
 def test_a_kill_between_the_two_renames_is_undone_by_the_next_run(tmp_path: Path) -> None:
