@@ -4,7 +4,9 @@
 Every key is a hash of content: the generator's fingerprint (its own source, catalog and
 schemas, and the versions of Python and of the libraries that shape the output), plus
     runs/<key>   every spec file's path, display name and bytes, and the run's options:
-                 the whole outcome (tree and diagnostics), reused when nothing changed;
+                 the outcome's diagnostics and the digest of each file of its tree; when
+                 the output folder already holds exactly that tree (the caller's `settled`
+                 says so), the run is done without a text: the tree on disk is its store;
     specs/<key>  one spec file's path, display name and bytes, and the output folder: its
                  `units.Unit` (diagnostics, plan summaries, objects as text), whose model
                  part also names the digest of the Platform file it was checked against.
@@ -37,9 +39,9 @@ from generator.build import Rendered
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.pipeline import Outcome, RawFile
-from generator.write import text_of
+from generator.write import digests_of, text_of
 
-MAGIC = b"infergen-cache 2\n"
+MAGIC = b"infergen-cache 3\n"
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
              "kubernetes-validate", "jsonschema-rs")
 TEXTS = "texts"  # the Texts of the last run that missed
@@ -215,12 +217,16 @@ def _state(unit: units.Unit) -> tuple[object, object, object]:
 def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, *,
                    allow_empty: Collection[str] | None = None,
                    progress: Callable[[str], None] | None = None,
-                   pending: list[Callable[[], None]] | None = None) -> Outcome:
+                   pending: list[Callable[[], None]] | None = None,
+                   settled: Callable[[dict[str, str]], bool] | None = None) -> Outcome:
     """compile_specs(paths, out, catalog, allow_empty=..., progress=...), computing only
-    what the cache in `folder` does not hold for these exact inputs.
+    what the cache in `folder` does not hold for these exact inputs; the outcome's digests
+    are filled in.
 
     With `pending`, the cache's own writes are queued there instead of done at once, so a
-    caller can write the tree first: on a nearly full disk the tree matters, the cache not."""
+    caller can write the tree first: on a nearly full disk the tree matters, the cache not.
+    With `settled` (write.settled for the output folder), a run whose inputs are unchanged
+    and whose tree is in place already gives an outcome without a tree, `current` set."""
     def save(path: Path, data: Any, texts: list[str] = ()) -> None:  # type: ignore[assignment]
         if pending is None:
             _write(path, data, texts)
@@ -234,10 +240,13 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     stored = _read(folder / "runs" / run)
     if stored is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            data, texts = stored
-            tree = dict(zip(data["paths"], texts, strict=True)) if data["tree"] else None
-            return Outcome([Diagnostic(*d) for d in data["diagnostics"]], tree,
-                           bool(data["bug"]))
+            data = stored[0]
+            diagnostics = [Diagnostic(*d) for d in data["diagnostics"]]
+            if not data["tree"]:
+                return Outcome(diagnostics, None, bool(data["bug"]))
+            digests = dict(zip(data["paths"], data["digests"], strict=True))
+            if settled is not None and settled(digests):
+                return Outcome(diagnostics, None, bool(data["bug"]), digests, len(digests))
     keys = [spec_key(d, r, raw, out) if raw is not None else None for d, r, raw, _ in files]
     found = [_unit(file, key, folder) for file, key in zip(files, keys, strict=True)]
     before = [_state(u) for u in found]
@@ -247,10 +256,12 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     for unit, key, was in zip(found, keys, before, strict=True):
         if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
             save(folder / "specs" / key, *units.to_json(unit))
-    tree = outcome.tree or {}
+    outcome.digests = digests_of(outcome.tree or {})
     save(folder / "runs" / run, {"diagnostics": _plain(outcome.diagnostics),
-                                   "tree": outcome.tree is not None, "paths": list(tree),
-                                   "bug": outcome.bug}, list(tree.values()))
+                                   "tree": outcome.tree is not None,
+                                   "paths": list(outcome.digests),
+                                   "digests": list(outcome.digests.values()),
+                                   "bug": outcome.bug})
     if memo.used != memo.known:
         save(folder / TEXTS, list(memo.used), list(memo.used.values()))
     live = {k for k in keys if k is not None}

@@ -21,7 +21,7 @@ from generator import catalog as catalog_data
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
 from generator.schema_store import INPUT_KINDS, input_schema
-from generator.write import WriteError, compare, scan, write
+from generator.write import WriteError, compare, scan, settled, write
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3
 
@@ -106,18 +106,25 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
     if cache.enabled():
         outcome = cache.compile_cached([specs], out.as_posix(), catalog_data.load(),
                                        cache.folder_for(out), allow_empty=set(allow_empty),
-                                       progress=_progress(), pending=pending)
+                                       progress=_progress(), pending=pending,
+                                       settled=lambda d: settled(out, d, exact=check))
     else:
         outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
                                 allow_empty=set(allow_empty), progress=_progress())
     _report(outcome.diagnostics, fmt)
+    if outcome.current is not None and not outcome.failed:  # in place: nothing to write
+        click.echo(f"infergen: {out} is up to date ({outcome.current} files)" if check else
+                   f"infergen: rendered {outcome.current} files into {out} "
+                   "(0 added, 0 changed, 0 removed)")
+        _run_all(pending)
+        return EXIT_OK
     if outcome.tree is None or outcome.failed:
         if not outcome.bug:
             click.echo(f"infergen: {out} left untouched", err=True)
             _run_all(pending)  # nothing to write: remember the diagnostics for next time
         return _exit_code(outcome)
     if check:
-        changes = compare(outcome.tree, scan(out))
+        changes = compare(outcome.tree, scan(out), outcome.digests)
         if changes.any or changes.blocked:
             click.echo("\n".join(changes.lines(out.as_posix())))
             click.echo(f"infergen: {out} is stale; run `make render` and commit it", err=True)
@@ -126,7 +133,7 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
         _run_all(pending)
         return EXIT_OK
     try:
-        changes = write(out, outcome.tree)
+        changes = write(out, outcome.tree, outcome.digests)
     except WriteError as exc:
         click.echo(f"infergen: {exc}", err=True)
         return EXIT_PROBLEMS

@@ -32,10 +32,12 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: dict[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
+    digests: dict[str, str] | None = None  # the tree's write.digests_of, where known
+    current: int | None = None  # files of a tree a cache found in place already (no tree)
 
     @property
     def failed(self) -> bool:
-        return bool(errors(self.diagnostics)) or self.tree is None
+        return bool(errors(self.diagnostics)) or (self.tree is None and self.current is None)
 
 
 Step = Callable[[str], None]

@@ -35,7 +35,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,7 +326,7 @@ def _place(staging: str, out: str, rel: str, text: str | None,
     return _stamp(os.stat(target))
 
 
-def _stage(staging: Path, out: Path, desired: dict[str, str], digests: dict[str, str],
+def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[str, str],
            existing: Existing) -> dict[str, Stamp]:
     """Make `staging` hold the new tree. It may start empty or as the spare (an older
     tree whose unchanged files share inodes with the live ones). Gives the stamp of each
@@ -337,7 +337,7 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], digests: dict[str,
     present = {rel: entry.inode() for rel, entry in _files(staging, folders)}
     made = {os.fspath(staging)}
     staging_s, out_s = os.fspath(staging), os.fspath(out)
-    wanted = set(desired) | set(existing.foreign)
+    wanted = set(digests) | set(existing.foreign)
     for rel in sorted(set(present) - wanted):
         _remove(staging / rel)
     for rel in existing.foreign:
@@ -346,15 +346,15 @@ def _stage(staging: Path, out: Path, desired: dict[str, str], digests: dict[str,
                 _remove(staging / rel)
             _place(staging_s, out_s, rel, None, made)
     stamps: dict[str, Stamp] = {}
-    for rel, text in desired.items():
-        unchanged = existing.generated.get(rel) == digests[rel]
+    for rel, sha in digests.items():  # a text is only looked up where it is written
+        unchanged = existing.generated.get(rel) == sha
         if unchanged and rel in existing.stamps:
             stamps[rel] = existing.stamps[rel]
         if unchanged and present.get(rel) == existing.inodes.get(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
             _remove(staging / rel)
-        written = _place(staging_s, out_s, rel, None if unchanged else text, made)
+        written = _place(staging_s, out_s, rel, None if unchanged else desired[rel], made)
         if written is not None:
             stamps[rel] = written
     if present:  # folders the spare no longer needs: those with no wanted file inside
@@ -381,7 +381,7 @@ def _keep_spare(old: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _prepare_spare(out: Path, desired: dict[str, str], digests: dict[str, str],
+def _prepare_spare(out: Path, desired: Mapping[str, str], digests: dict[str, str],
                    existing: Existing) -> None:
     """With nothing to write and no spare yet (after a first render), link one up now, so
     the next change restages a handful of files instead of the whole tree. Best effort:
@@ -395,13 +395,35 @@ def _prepare_spare(out: Path, desired: dict[str, str], digests: dict[str, str],
         shutil.rmtree(spare, ignore_errors=True)
 
 
-def write(out: Path, desired: dict[str, str]) -> Changes:
-    """Make `out` hold exactly the desired generated files (plus foreign ones)."""
+def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
+    """True when `out` holds exactly the generated files of these digests (and no foreign
+    file where one must go): a render has nothing to write, and needs no text at all.
+    Then, as write() would, it links up a missing spare and renews the snapshot. `exact`
+    (for --check) reads every file and writes nothing. False on any doubt or error."""
+    if exact:
+        return out.is_dir() and scan(out).generated == digests
     try:
         with locked(out):
             recover(out)
             existing = scan(out, trust_snapshot=True)
-            digests = digests_of(desired)
+            if existing.generated != digests:
+                return False
+            _prepare_spare(out, {}, digests, existing)  # links only: no text is read
+            if existing.read:
+                _record(out, digests, existing.stamps)
+            return True
+    except (OSError, WriteError):
+        return False
+
+
+def write(out: Path, desired: dict[str, str], digests: dict[str, str] | None = None) -> Changes:
+    """Make `out` hold exactly the desired generated files (plus foreign ones); `digests`
+    are the texts' digests_of, when the caller has them."""
+    try:
+        with locked(out):
+            recover(out)
+            existing = scan(out, trust_snapshot=True)
+            digests = digests if digests is not None else digests_of(desired)
             changes = compare(desired, existing, digests)
             if changes.blocked:
                 raise WriteError("\n".join(changes.lines(str(out))))

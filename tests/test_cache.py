@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from generator import cache, catalog, pipeline, units
 from generator.cli import main
 from generator.pipeline import Outcome, compile_specs
+from generator.write import digests_of
 from tests.conftest import CASES, ROOT, golden_cases, read_tree
 from tests.errorcases import MODEL, PLATFORM
 
@@ -71,10 +72,18 @@ def test_a_second_run_is_a_hit_that_skips_the_pipeline(
         fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "cache"
     first = _cached(fleet, folder)
-    assert first.tree and not first.failed
+    assert first.tree and not first.failed and first.digests == digests_of(first.tree)
     calls = Calls(monkeypatch)
-    _same(_cached(fleet, folder), first)
+    asked: list[dict[str, str]] = []
+    hit = cache.compile_cached([fleet], OUT, catalog.load(), folder, allow_empty=set(),
+                               settled=lambda digests: asked.append(digests) is None)
+    assert asked == [first.digests]  # "is this tree in place?", by digest alone
+    assert hit.tree is None and hit.current == len(first.tree) and not hit.failed
+    assert hit.diagnostics == first.diagnostics
     assert calls["compile_units"] == 0 and calls["from_file"] == 0
+    # not in place: the texts come from the cached units, none checked or built again
+    _same(_cached(fleet, folder), first)
+    assert calls["from_file"] == calls["check_model"] == calls["build_model"] == 0
     _same(first, _uncached(fleet))
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from generator import yamlio
 from generator.schema_store import INPUT_KINDS, input_validator
 from generator.verify import fast, kubernetes_api
-from generator.write import compare, digests_of, scan, snapshot_of, spare_of, write
+from generator.write import compare, digests_of, scan, settled, snapshot_of, spare_of, write
 from tests.conftest import CASES, golden_cases, read_tree, render_tree
 from tests.test_robustness_fuzz import _VALUES, BASES, _delete, _paths, _set
 
@@ -221,3 +221,20 @@ def test_the_compiled_input_validator_never_accepts_what_jsonschema_rejects(
     validator = input_validator(kind)
     if fast.surely_valid(validator, doc):
         assert validator.is_valid(doc), doc
+
+
+def test_settled_says_whether_the_tree_is_in_place_and_links_up_the_spare(
+        tmp_path: Path) -> None:
+    out, tree = _written(tmp_path)
+    digests = digests_of(tree)
+    assert not spare_of(out).exists()
+    assert settled(out, digests) and settled(out, digests, exact=True)
+    assert read_tree(spare_of(out)) == tree  # ready for the next change, as write() does
+    victim = sorted(tree)[0]
+    assert not settled(out, {**digests, victim: digests_of({"x": "other"})["x"]})
+    assert not settled(out, {k: v for k, v in digests.items() if k != victim})
+    time.sleep(0.05)
+    (out / victim).write_text(_edited(tree[victim]))
+    assert not settled(out, digests) and not settled(out, digests, exact=True)
+    assert not settled(tmp_path / "missing", digests, exact=True)
+    assert read_tree(out) == {**tree, victim: _edited(tree[victim])}  # settled never writes
