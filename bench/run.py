@@ -69,12 +69,15 @@ def read_tree(out: Path) -> dict[str, str]:
 
 
 def change_one_spec(specs: Path) -> Path:
-    """Raise one model's maxReplicas: a typical one-line pull request."""
+    """Raise one model's minimum and maximum replicas by one: a typical one-line pull
+    request, which changes its output whether it autoscales or not."""
     target = sorted(p for p in specs.rglob("*.yaml") if p.name != "platform.yaml")[0]
     text = target.read_text(encoding="utf-8")
-    doc = yaml.safe_load(text)
-    old = doc["spec"]["scaling"]["maxReplicas"]
-    target.write_text(text.replace(f"maxReplicas: {old}", f"maxReplicas: {old + 10}", 1),
+    scaling = yaml.safe_load(text)["spec"]["scaling"]
+    low, high = scaling["minReplicas"], scaling["maxReplicas"]
+    old = f"minReplicas: {low}, maxReplicas: {high}"
+    assert old in text, f"{target}: no {old!r} to change"
+    target.write_text(text.replace(old, f"minReplicas: {low + 1}, maxReplicas: {high + 1}", 1),
                       encoding="utf-8")
     return target
 
