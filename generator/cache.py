@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -37,9 +37,9 @@ import generator
 from generator import pipeline, units
 from generator.build import Rendered
 from generator.catalog import Catalog
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, as_rows, from_rows
 from generator.pipeline import Outcome, RawFile
-from generator.write import digests_of, text_of
+from generator.write import digest, digests_of, text_of
 
 MAGIC = b"infergen-cache 3\n"
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
@@ -66,15 +66,15 @@ def _version(name: str) -> str:
 @functools.cache
 def fingerprint() -> str:
     """Changes whenever the generator could render anything differently."""
-    digest = hashlib.sha256(sys.version.encode())
+    hasher = hashlib.sha256(sys.version.encode())
     for name in LIBRARIES:
-        digest.update(f"\0{name}={_version(name)}".encode())
+        hasher.update(f"\0{name}={_version(name)}".encode())
     import yaml  # the C loader and dumper, or the pure Python ones
-    digest.update(f"\0libyaml={yaml.__with_libyaml__}".encode())
+    hasher.update(f"\0libyaml={yaml.__with_libyaml__}".encode())
     for name, item in sorted(_files(resources.files(generator), "generator")):
-        digest.update(f"\0{name}\0".encode())
-        digest.update(item.read_bytes())
-    return digest.hexdigest()
+        hasher.update(f"\0{name}\0".encode())
+        hasher.update(item.read_bytes())
+    return hasher.hexdigest()
 
 
 def _files(folder: Traversable, name: str) -> list[tuple[str, Traversable]]:
@@ -91,23 +91,18 @@ def _files(folder: Traversable, name: str) -> list[tuple[str, Traversable]]:
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
-
-
-def _plain(diagnostics: list[Diagnostic]) -> list[list[Any]]:
-    return [[d.file, d.line, d.column, d.path, d.message, d.step, d.hint, d.severity]
-            for d in diagnostics]
+    return digest(json.dumps(parts, separators=(",", ":")).encode())
 
 
 def _raw_digest(raw: bytes | None) -> str | None:
-    return None if raw is None else hashlib.sha256(raw).hexdigest()
+    return None if raw is None else digest(raw)
 
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
             allow_empty: Collection[str] | None) -> str:
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
-                 [os.path.relpath(p) for p in paths], _plain(problems),
-                 [[display, rel, _raw_digest(raw), _plain(unreadable)]
+                 [os.path.relpath(p) for p in paths], as_rows(problems),
+                 [[display, rel, _raw_digest(raw), as_rows(unreadable)]
                   for display, rel, raw, unreadable in files])
 
 
@@ -125,7 +120,7 @@ def _read(path: Path) -> tuple[Any, list[str]] | None:
         return None
     head, _, rest = blob.partition(b"\n")
     checksum, _, body = rest.partition(b"\n")
-    if head + b"\n" != MAGIC or hashlib.sha256(body).hexdigest().encode() != checksum:
+    if head + b"\n" != MAGIC or digest(body).encode() != checksum:
         return None
     header, _, joined = body.partition(b"\n")
     try:
@@ -139,13 +134,13 @@ def _read(path: Path) -> tuple[Any, list[str]] | None:
     return (data, texts) if start == len(joined) else None
 
 
-def _write(path: Path, data: Any, texts: list[str] = ()) -> None:  # type: ignore[assignment]
+def _write(path: Path, data: Any, texts: Sequence[str] = ()) -> None:
     """An entry: MAGIC, the body's checksum, then the body: JSON [data, the texts' sizes]
     on one line, then the texts (kept out of the JSON: they are most of it)."""
     encoded = [text.encode("utf-8") for text in texts]
     body = (json.dumps([data, [len(e) for e in encoded]], separators=(",", ":")).encode()
             + b"\n" + b"".join(encoded))
-    blob = MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    blob = MAGIC + digest(body).encode() + b"\n" + body
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -201,7 +196,7 @@ class Texts:
         self.used: dict[str, str] = {}
 
     def serialize(self, item: Rendered) -> str:
-        key = hashlib.sha256(repr((item.sources, item.obj)).encode()).hexdigest()
+        key = digest(repr((item.sources, item.obj)).encode())
         text = self.known.get(key)
         if text is None:
             text = text_of(item)
@@ -227,11 +222,14 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     caller can write the tree first: on a nearly full disk the tree matters, the cache not.
     With `settled` (write.settled for the output folder), a run whose inputs are unchanged
     and whose tree is in place already gives an outcome without a tree, `current` set."""
-    def save(path: Path, data: Any, texts: list[str] = ()) -> None:  # type: ignore[assignment]
+    def later(action: Callable[[], None]) -> None:
         if pending is None:
-            _write(path, data, texts)
+            action()
         else:
-            pending.append(lambda: _write(path, data, texts))
+            pending.append(action)
+
+    def save(path: Path, data: Any, texts: Sequence[str] = ()) -> None:
+        later(lambda: _write(path, data, texts))
 
     step = progress or (lambda name: None)
     step("load")
@@ -241,7 +239,7 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     if stored is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):
             data = stored[0]
-            diagnostics = [Diagnostic(*d) for d in data["diagnostics"]]
+            diagnostics = from_rows(data["diagnostics"])
             if not data["tree"]:
                 return Outcome(diagnostics, None, bool(data["bug"]))
             digests = dict(zip(data["paths"], data["digests"], strict=True))
@@ -257,7 +255,7 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
         if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
             save(folder / "specs" / key, *units.to_json(unit))
     outcome.digests = digests_of(outcome.tree or {})
-    save(folder / "runs" / run, {"diagnostics": _plain(outcome.diagnostics),
+    save(folder / "runs" / run, {"diagnostics": as_rows(outcome.diagnostics),
                                    "tree": outcome.tree is not None,
                                    "paths": list(outcome.digests),
                                    "digests": list(outcome.digests.values()),
@@ -265,12 +263,6 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     if memo.used != memo.known:
         save(folder / TEXTS, list(memo.used), list(memo.used.values()))
     live = {k for k in keys if k is not None}
-    if pending is None:
-        _prune(folder / "specs", live)
-        _prune(folder / "runs", {run})
-    else:
-        def prune() -> None:
-            _prune(folder / "specs", live)
-            _prune(folder / "runs", {run})
-        pending.append(prune)
+    later(lambda: _prune(folder / "specs", live))
+    later(lambda: _prune(folder / "runs", {run}))
     return outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -49,6 +49,16 @@ class Location:
                    severity: Severity = "error") -> Diagnostic:
         return Diagnostic(self.file, self.line, self.column, self.path, message, step,
                           hint, severity)
+
+
+def as_rows(diagnostics: Iterable[Diagnostic]) -> list[list[object]]:
+    """Plain JSON rows (for a cache); from_rows gives the diagnostics back."""
+    return [[d.file, d.line, d.column, d.path, d.message, d.step, d.hint, d.severity]
+            for d in diagnostics]
+
+
+def from_rows(rows: Iterable[list[Any]]) -> list[Diagnostic]:
+    return [Diagnostic(*row) for row in rows]
 
 
 def errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

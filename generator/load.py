@@ -48,26 +48,14 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
     for given in paths:
         if given.is_dir():
             root = given.resolve()
-            for file in sorted(given.rglob("*")):
-                if file.is_symlink() and file.is_dir() and \
-                        not file.resolve().is_relative_to(root):  # rglob would skip it silently
-                    problems.append(Diagnostic(
-                        _display(file), 0, 0, "",
-                        f"symbolic link to a folder outside {_display(given)}", "load",
-                        "copy the specs into the folder instead"))
-                    continue
-                if file.suffix.lower() in SPEC_SUFFIXES and file.is_symlink() and not file.exists():
-                    problems.append(Diagnostic(_display(file), 0, 0, "",
-                                               "symbolic link points to a missing file", "load"))
-                    continue
-                if file.suffix.lower() in SPEC_SUFFIXES and file.is_file():
-                    real = file.resolve()
-                    if not real.is_relative_to(root):
-                        problems.append(Diagnostic(
-                            _display(file), 0, 0, "",
-                            f"symbolic link points outside {_display(given)}", "load",
-                            "copy the spec into the folder instead"))
+            for file in sorted(given.rglob("*")):  # rglob never enters a linked folder
+                spec = file.suffix.lower() in SPEC_SUFFIXES
+                if file.is_symlink():  # only a link can lead out of the folder
+                    refused = _link_problem(file, spec, root, given)
+                    if refused is not None:
+                        problems.append(refused)
                         continue
+                if spec and file.is_file():
                     found.append((file, given))
         elif given.is_file():
             found.append((given, given.parent))
@@ -82,6 +70,22 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                                    f"{MAX_SPEC_FILES} allowed", "load"))
         return [], problems
     return found, problems
+
+
+def _link_problem(link: Path, spec: bool, root: Path, given: Path) -> Diagnostic | None:
+    """Why a symbolic link under `given` is refused, if it is."""
+    if link.is_dir() and not link.resolve().is_relative_to(root):  # rglob would skip it
+        return Diagnostic(_display(link), 0, 0, "",
+                          f"symbolic link to a folder outside {_display(given)}", "load",
+                          "copy the specs into the folder instead")
+    if spec and not link.exists():
+        return Diagnostic(_display(link), 0, 0, "", "symbolic link points to a missing file",
+                          "load")
+    if spec and link.is_file() and not link.resolve().is_relative_to(root):
+        return Diagnostic(_display(link), 0, 0, "",
+                          f"symbolic link points outside {_display(given)}", "load",
+                          "copy the spec into the folder instead")
+    return None
 
 
 def _case_collisions(

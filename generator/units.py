@@ -20,7 +20,7 @@ from generator import checks, validate
 from generator.build import dashboards, model_objects, shared_objects
 from generator.catalog import Catalog
 from generator.checks import fleet
-from generator.diagnostics import Diagnostic, Location, errors
+from generator.diagnostics import Diagnostic, Location, as_rows, errors, from_rows
 from generator.load import Source, parse_file
 from generator.model import Plan, Platform
 from generator.resolve import plans_for
@@ -169,19 +169,10 @@ def _plain_data(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def _diagnostics(items: list[Any]) -> list[Diagnostic]:
-    return [Diagnostic(*item) for item in items]
-
-
-def _plain(items: list[Diagnostic]) -> list[list[Any]]:
-    return [[d.file, d.line, d.column, d.path, d.message, d.step, d.hint, d.severity]
-            for d in items]
-
-
 def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
     texts += [e.text for e in built.objects]
     return {"objects": [[e.path, e.kind, e.identity] for e in built.objects],
-            "shared": built.shared, "charts": built.charts, "problems": _plain(built.problems)}
+            "shared": built.shared, "charts": built.charts, "problems": as_rows(built.problems)}
 
 
 def _built(data: dict[str, Any], texts: Iterator[str]) -> Built:
@@ -189,23 +180,23 @@ def _built(data: dict[str, Any], texts: Iterator[str]) -> Built:
                           tuple(identity) if identity else None)
                   for path, kind, identity in data["objects"]],
                  [(path, obj) for path, obj in data["shared"]], data["charts"],
-                 _diagnostics(data["problems"]))
+                 from_rows(data["problems"]))
 
 
 def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
     """The unit as JSON data, and the texts of its objects, in order."""
     texts: list[str] = []
-    data: dict[str, Any] = {"display": unit.display, "rel": unit.rel, "read": _plain(unit.read),
+    data: dict[str, Any] = {"display": unit.display, "rel": unit.rel, "read": as_rows(unit.read),
                             "kind": unit.kind, "has_source": unit.has_source,
-                            "schema": None if unit.schema is None else _plain(unit.schema)}
+                            "schema": None if unit.schema is None else as_rows(unit.schema)}
     model = unit.model
     if model is not None:
         data["model"] = {
-            "platform": model.platform, "found": _plain(model.found),
+            "platform": model.platform, "found": as_rows(model.found),
             "name_at": [model.name_at.file, model.name_at.line, model.name_at.column,
                         model.name_at.path],
             "plans": [[p.environment, p.namespace, p.name, p.clusters] for p in model.plans],
-            "problems": _plain(model.problems),
+            "problems": as_rows(model.problems),
             "built": None if model.built is None else [_built_json(b, texts)
                                                        for b in model.built]}
     return data, texts
@@ -213,16 +204,16 @@ def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
 
 def from_json(data: dict[str, Any], texts: list[str], raw: bytes) -> Unit:
     remaining = iter(texts)
-    unit = Unit(data["display"], data["rel"], _diagnostics(data["read"]), data["kind"],
+    unit = Unit(data["display"], data["rel"], from_rows(data["read"]), data["kind"],
                 data["has_source"],
-                None if data["schema"] is None else _diagnostics(data["schema"]), raw=raw)
+                None if data["schema"] is None else from_rows(data["schema"]), raw=raw)
     model = data.get("model")
     if model is not None:
         unit.model = ModelPart(
-            model["platform"], _diagnostics(model["found"]), Location(*model["name_at"]),
+            model["platform"], from_rows(model["found"]), Location(*model["name_at"]),
             [PlanPart(env, ns, name, tuple(clusters) if clusters is not None else None)
              for env, ns, name, clusters in model["plans"]],
-            _diagnostics(model["problems"]),
+            from_rows(model["problems"]),
             None if model["built"] is None else [_built(b, remaining) for b in model["built"]])
     if next(remaining, None) is not None or (
             unit.model is not None and unit.model.built is not None

@@ -381,18 +381,18 @@ def _keep_spare(old: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _prepare_spare(out: Path, desired: Mapping[str, str], digests: dict[str, str],
-                   existing: Existing) -> None:
-    """With nothing to write and no spare yet (after a first render), link one up now, so
-    the next change restages a handful of files instead of the whole tree. Best effort:
-    any failure only leaves no spare."""
+def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
+    """With nothing to write: link up a spare if there is none yet (after a first render),
+    so the next change restages a handful of files instead of the whole tree, and renew a
+    snapshot that is missing or out of date. Best effort: a failure only costs time."""
     spare = spare_of(out)
-    if spare.exists() or not out.is_dir():
-        return
-    try:
-        _stage(spare, out, desired, digests, existing)
-    except OSError:
-        shutil.rmtree(spare, ignore_errors=True)
+    if not spare.exists() and out.is_dir():
+        try:
+            _stage(spare, out, {}, digests, existing)  # links only: no text is needed
+        except OSError:
+            shutil.rmtree(spare, ignore_errors=True)
+    if existing.read:
+        _record(out, digests, existing.stamps)
 
 
 def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
@@ -408,9 +408,7 @@ def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
             existing = scan(out, trust_snapshot=True)
             if existing.generated != digests:
                 return False
-            _prepare_spare(out, {}, digests, existing)  # links only: no text is read
-            if existing.read:
-                _record(out, digests, existing.stamps)
+            _in_place(out, digests, existing)
             return True
     except (OSError, WriteError):
         return False
@@ -428,9 +426,7 @@ def write(out: Path, desired: dict[str, str], digests: dict[str, str] | None = N
             if changes.blocked:
                 raise WriteError("\n".join(changes.lines(str(out))))
             if not changes.any:
-                _prepare_spare(out, desired, digests, existing)
-                if existing.read:  # the snapshot is missing or out of date
-                    _record(out, digests, existing.stamps)
+                _in_place(out, digests, existing)
                 return changes
             staging, backup, _ = _siblings(out)
             spare = spare_of(out)

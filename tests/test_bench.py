@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench.fleet import write_fleet
 from bench.floor import floor
+from bench.run import change_one_spec
 from generator.yamlio import load_plain
 from tests.conftest import render_tree
 
@@ -28,3 +29,13 @@ def test_the_fleet_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
     first = write_fleet(tmp_path / "a", 15)
     second = write_fleet(tmp_path / "b", 15)
     assert [p.read_text() for p in first] == [p.read_text() for p in second]
+
+
+def test_the_one_spec_change_reaches_the_tree_every_time(tmp_path: Path) -> None:
+    write_fleet(tmp_path / "specs", 20)
+    trees = [render_tree(tmp_path / "specs").tree]
+    for _ in range(2):  # the bench changes the same spec once per repeat
+        change_one_spec(tmp_path / "specs")
+        trees.append(render_tree(tmp_path / "specs").tree)
+    assert all(tree for tree in trees)
+    assert trees[0] != trees[1] != trees[2]
