@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: render check test lint typecheck docs clean
+.PHONY: render check test lint typecheck docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from generator import fast_schema as fast
 from generator.diagnostics import Diagnostic
 from generator.load import Source
 from generator.schema_store import INPUT_KINDS, input_validator
-from generator.verify import fast
 
 STEP = "schema"
 

@@ -68,7 +68,9 @@ def test_config_sync_rules(obj: dict[str, Any], expected: list[str]) -> None:
 
 def test_duplicates_in_a_root() -> None:
     obj = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "n"}}
-    found = list(configsync_rules.duplicates([("x.yaml", obj), ("y.yaml", dict(obj))]))
+    found = list(configsync_rules.duplicate_identities(
+        [("x.yaml", configsync_rules.identity(obj)),
+         ("y.yaml", configsync_rules.identity(dict(obj)))]))
     assert found == [("y.yaml", "duplicates the object in x.yaml (KNV1029)")]
 
 

@@ -139,15 +139,6 @@ class Member:
     charts: list[dict[str, Any]] | None  # dashboards.charts_of
 
 
-def member(plan: Plan, catalog: Catalog) -> Member:
-    return Member(plan.environment.name, plan.namespace, plan.name, plan.rel,
-                  dashboards.charts_of(plan, catalog))
-
-
-def plan_order(plan: Plan) -> tuple[str, str, str]:
-    return plan.environment.name, plan.namespace, plan.name
-
-
 def platform_objects(platform: Platform, members: list[Member],
                      earlier: list[str]) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
@@ -170,7 +161,7 @@ def platform_objects(platform: Platform, members: list[Member],
                                  configsync.kustomization(list(files)), (platform_rel,)))
         files.append("kustomization.yaml")
         for cluster in env.clusters:
-            rendered.append(Rendered(f"bootstrap/{cluster}.yaml",
+            rendered.append(Rendered(f"{BOOTSTRAP}/{cluster}.yaml",
                                      configsync.root_sync(platform, env), (platform_rel,)))
         board = dashboards.dashboard_of(env, platform.name,
                                         [(m.namespace, m.name, m.charts) for m in in_env])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.build.labels import MANAGED_BY
+from generator.build.labels import platform_labels
 from generator.model import Environment, Platform
 
 ROOTSYNC_NAMESPACE = "config-management-system"
@@ -13,9 +13,7 @@ ROOTSYNC_NAMESPACE = "config-management-system"
 
 def namespace(name: str, platform: Platform) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {
-                "app.kubernetes.io/managed-by": MANAGED_BY,
-                "app.kubernetes.io/part-of": platform.name}}}
+            "metadata": {"name": name, "labels": platform_labels(platform.name)}}
 
 
 def kustomization(files: list[str]) -> dict[str, Any]:
@@ -38,8 +36,7 @@ def root_sync(platform: Platform, environment: Environment) -> dict[str, Any]:
     return {
         "apiVersion": "configsync.gke.io/v1beta1", "kind": "RootSync",
         "metadata": {"name": rootsync_name(environment), "namespace": ROOTSYNC_NAMESPACE,
-                     "labels": {"app.kubernetes.io/managed-by": MANAGED_BY,
-                                "app.kubernetes.io/part-of": platform.name}},
+                     "labels": platform_labels(platform.name)},
         # unstructured must be explicit: an empty sourceFormat means hierarchy.
         "spec": {"sourceFormat": "unstructured", "sourceType": "git", "git": git},
     }

@@ -60,13 +60,7 @@ class Launch:
 
 def vllm(ctx: Context) -> Launch:
     model = ctx.spec["model"]
-    source = ctx.source
-    if isinstance(source, model_source.HuggingFace):
-        args = [f"--model={source.repo}"]
-        if source.revision:
-            args.append(f"--revision={source.revision}")
-    else:  # a mounted bucket or weights in the image: a local path, named for clients
-        args = [f"--model={ctx.model_path}", f"--served-model-name={source.name}"]
+    args = _served_model_args(ctx, "--model")
     if ctx.shape.kind == "tpu":  # one tensor-parallel group over every chip of the slice
         args.append(f"--tensor-parallel-size={ctx.devices}")
     else:  # tensor parallel inside a node, pipeline parallel across the group's nodes
@@ -106,6 +100,14 @@ def _model_args(ctx: Context, flag: str) -> list[str]:
     return [f"{flag}={model_id}", *([f"--revision={revision}"] if revision else [])]
 
 
+def _served_model_args(ctx: Context, flag: str) -> list[str]:
+    """_model_args, and for a local path the name clients ask for."""
+    args = _model_args(ctx, flag)
+    if not isinstance(ctx.source, model_source.HuggingFace):
+        args.append(f"--served-model-name={ctx.source.name}")
+    return args
+
+
 def _env_pairs(options: list[str]) -> dict[str, str]:
     return dict(option.split("=", 1) for option in options)
 
@@ -143,9 +145,7 @@ def jetstream(ctx: Context) -> Launch:
 
 
 def sglang(ctx: Context) -> Launch:
-    args = _model_args(ctx, "--model-path")
-    if not isinstance(ctx.source, model_source.HuggingFace):
-        args.append(f"--served-model-name={ctx.source.name}")
+    args = _served_model_args(ctx, "--model-path")
     args += [f"--tp={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
              "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
@@ -225,8 +225,9 @@ def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     served: dict[str, Any] = {k: main.pop(k) for k in ("startupProbe", "readinessProbe",
                                                        "livenessProbe") if k in main}
     main["ports"] = [p for p in main.get("ports", []) if p["name"] != PORT_NAME]
-    if "grpcPort" in engine:  # the engine itself is alive while its gRPC port answers
-        check = {"tcpSocket": {"port": engine["grpcPort"]}}
+    grpc = engine.get("extraPorts", {}).get("grpc")
+    if grpc is not None:  # the engine itself is alive while its gRPC port answers
+        check = {"tcpSocket": {"port": grpc}}
         main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
         main["livenessProbe"] = {**check, **catalog.probes["liveness"],
                                  "initialDelaySeconds": startup_seconds(spec, catalog)}

@@ -16,6 +16,11 @@ def selector(plan: Plan) -> dict[str, str]:
     return {"app.kubernetes.io/instance": plan.name, "app.kubernetes.io/component": COMPONENT}
 
 
+def platform_labels(platform_name: str) -> dict[str, str]:
+    """The labels of an object that belongs to the platform rather than to one model."""
+    return {"app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/part-of": platform_name}
+
+
 def common(plan: Plan) -> dict[str, str]:
     return {
         **plan.labels,

@@ -93,8 +93,7 @@ def dcgm_pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     return {
         "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
         "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter["namespace"],
-                     "labels": {"app.kubernetes.io/managed-by": labels.MANAGED_BY,
-                                "app.kubernetes.io/part-of": plan.platform.name}},
+                     "labels": labels.platform_labels(plan.platform.name)},
         "spec": {
             "selector": {"matchLabels": dict(exporter["selector"])},
             "endpoints": [{

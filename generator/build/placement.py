@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from generator.accelerators import Shape
-from generator.build import resources
+from generator.build import labels, resources
 from generator.catalog import Catalog
 from generator.model import Plan
 
@@ -161,6 +161,5 @@ def compute_class(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any] 
         return None
     return {"apiVersion": "cloud.google.com/v1", "kind": "ComputeClass",
             "metadata": {"name": compute_class_name(plan, shape, catalog),
-                         "labels": {"app.kubernetes.io/managed-by": "infergen",
-                                    "app.kubernetes.io/part-of": plan.platform.name}},
+                         "labels": labels.platform_labels(plan.platform.name)},
             "spec": _class_spec(plan, shape, catalog)}

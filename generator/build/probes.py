@@ -20,12 +20,12 @@ def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
 
 def probes(spec: dict[str, Any], catalog: Catalog, port: str,
            engine: dict[str, Any]) -> dict[str, Any]:
-    """Startup and liveness on the engine's liveness path, readiness on its readiness path
+    """Startup and liveness on the engine's health path, readiness on its readiness path
     (the same health path for most engines)."""
     def check(path: str) -> dict[str, Any]:
         return {"httpGet": {"path": path, "port": port}}
 
-    live = engine.get("livenessPath", engine["healthPath"])
+    live = engine["healthPath"]
     ready = engine.get("readinessPath", engine["healthPath"])
     startup = catalog.probes["startup"]
     period = startup["periodSeconds"]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from generator import fast_schema as fast
 from generator.build import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.diagnostics import Diagnostic, dotted
 from generator.schema_store import crd_validator
-from generator.verify import configsync_rules, fast, kubernetes_api
+from generator.verify import configsync_rules, kubernetes_api
 
 STEP = "verify"
 DASHBOARD = ("monitoring.googleapis.com/v1", "Dashboard")  # infergen's schema of its subset
@@ -74,7 +75,7 @@ def check_item(item: Rendered, version: str, out: str) -> list[Diagnostic]:
         return problems
     for path, message in _schema_errors(item.obj, version):
         report(path, message)
-    if item.obj.get("kind") != "Kustomization" and root != BOOTSTRAP:
+    if synced(item) is not None:
         for message in configsync_rules.check_object(item.obj):
             report("", message)
     return problems

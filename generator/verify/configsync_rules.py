@@ -1,7 +1,7 @@
 """What Config Sync (`nomos vet`, unstructured format) rejects in a synced root.
 
-Each rule is one function from an object to messages; `check_root` adds the rules that
-look at a whole root (duplicates, reserved namespaces).
+Each rule is one function from an object to messages; `duplicate_identities` is the rule
+over a whole root.
 """
 
 from __future__ import annotations
@@ -121,13 +121,9 @@ def check_object(obj: dict[str, Any]) -> list[str]:
     return [message for rule in OBJECT_RULES for message in rule(obj)]
 
 
-def duplicates(objects: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
-    """KNV1029: one object per group, kind, namespace and name in a root."""
-    return duplicate_identities((path, identity(obj)) for path, obj in objects)
-
-
 def duplicate_identities(
         objects: Iterable[tuple[str, tuple[str, str, str, str]]]) -> Iterator[tuple[str, str]]:
+    """KNV1029: one object per group, kind, namespace and name in a root."""
     seen: dict[tuple[str, str, str, str], str] = {}
     for path, key in objects:
         if key in seen:

@@ -1,5 +1,6 @@
-"""A compiled fast path for verification: jsonschema-rs (Rust) answers "is this object
-valid?" about 100x faster than the Python jsonschema validators, from the same schemas.
+"""A compiled fast path for schema checks, of input specs and output objects alike:
+jsonschema-rs (Rust) answers "is this object valid?" about 100x faster than the Python
+jsonschema validators, from the same schemas.
 
 Only the yes is trusted: when the fast validator says an object is invalid (or cannot be
 built, or jsonschema-rs is not installed) the Python validator runs as before, so every
