@@ -37,19 +37,22 @@ def default_target(signal: str, engine: dict[str, Any], catalog: Catalog) -> flo
     return None if found is None else float(found)
 
 
+def target_for(signal: str, spec: dict[str, Any], engine: dict[str, Any],
+               catalog: Catalog) -> float | None:
+    """`signal`'s per-pod target: the spec's (by signal, or one number for its only signal),
+    else the catalog's (None: unknown)."""
+    given = spec["scaling"].get("target")
+    if isinstance(given, dict) and signal in given:
+        return float(given[signal])
+    if isinstance(given, (int, float)) and signals(spec) == [signal]:
+        return float(given)
+    return default_target(signal, engine, catalog)
+
+
 def targets(spec: dict[str, Any], engine: dict[str, Any],
             catalog: Catalog) -> dict[str, float | None]:
-    """Each signal's per-pod target: the spec's, else the catalog's (None: unknown)."""
-    given = spec["scaling"].get("target")
-    found: dict[str, float | None] = {}
-    for signal in signals(spec):
-        if isinstance(given, dict) and signal in given:
-            found[signal] = float(given[signal])
-        elif isinstance(given, (int, float)) and len(signals(spec)) == 1:
-            found[signal] = float(given)
-        else:
-            found[signal] = default_target(signal, engine, catalog)
-    return found
+    """Each of the spec's signals with its per-pod target (target_for)."""
+    return {signal: target_for(signal, spec, engine, catalog) for signal in signals(spec)}
 
 
 def behavior(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:

@@ -36,9 +36,8 @@ def _thresholds(plan: Plan, catalog: Catalog, engine: dict[str, Any]) -> dict[st
         "kvCacheUsage": defaults["kvCacheUsage"], "errorRate": defaults["errorRate"],
         "restarts": defaults["restarts"],
     }
-    queue = autoscaling.targets({**plan.spec, "scaling": {**plan.spec["scaling"],
-                                                          "metric": "queue-size"}},
-                                engine, catalog).get("queue-size")
+    # the queue the model scales at, when it scales on its queue; else the engine's usual one
+    queue = autoscaling.target_for("queue-size", plan.spec, engine, catalog)
     if queue is not None:
         found["queueSize"] = queue * defaults["queueSizeFactor"]
     latency = engine.get("alerts", {}).get("latency")
