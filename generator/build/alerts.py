@@ -12,16 +12,11 @@ from typing import Any
 
 from generator import autoscaling
 from generator.build import engines, labels
+from generator.build.monitoring import p95, series
 from generator.build.probes import startup_seconds
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 from generator.model import Plan
-
-
-def series(metric: str, plan: Plan, match: str = "") -> str:
-    """A metric selected to this model's pods (the scrape's target labels)."""
-    matchers = f'namespace="{plan.namespace}",model="{plan.name}"'
-    return f"{metric}{{{matchers}{',' + match if match else ''}}}"
 
 
 def _pods_regex(plan: Plan) -> str:
@@ -101,11 +96,8 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
             f"More than {limits['errorRate']:.0%} of requests fail"))
     latency = engine.get("alerts", {}).get("latency")
     if latency:
-        bucket = series(f"{latency['histogram']}_bucket", plan)
         found.append(_alert(
-            plan, "ModelSlow",
-            f"histogram_quantile(0.95, sum by (le) (rate({bucket}[{window}]))) > "
-            f"{limits['latencySeconds']:g}",
+            plan, "ModelSlow", f"{p95(latency, plan, window)} > {limits['latencySeconds']:g}",
             hold, "warning", "Responses are slow",
             f"The 95th percentile {latency['measures']} is above "
             f"{limits['latencySeconds']:g} s"))

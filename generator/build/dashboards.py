@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.build.alerts import series
+from generator.build.monitoring import p95, series
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 from generator.model import Environment, Plan
@@ -36,10 +36,8 @@ def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
                                  f"sum({series(signals[signal]['metric'], plan)})", label))
     latency = engine.get("alerts", {}).get("latency")
     if latency:
-        bucket = series(f"{latency['histogram']}_bucket", plan)
         charts.append(_chart(f"{name}: p95 {latency['measures']}",
-                             f"histogram_quantile(0.95, sum by (le) (rate({bucket}[5m])))",
-                             "seconds"))
+                             p95(latency, plan, catalog.alerting["rateWindow"]), "seconds"))
     return charts
 
 

@@ -35,6 +35,19 @@ TARGET_LABELS = (("app.kubernetes.io/instance", "model"), ("app.kubernetes.io/na
                  ("infergen.dev/environment", "environment"))
 
 
+def series(metric: str, plan: Plan, match: str = "") -> str:
+    """A metric selected to this model's pods (by the scrape's target labels)."""
+    model = dict(TARGET_LABELS)["app.kubernetes.io/instance"]
+    matchers = f'namespace="{plan.namespace}",{model}="{plan.name}"'
+    return f"{metric}{{{matchers}{',' + match if match else ''}}}"
+
+
+def p95(latency: dict[str, Any], plan: Plan, window: str) -> str:
+    """The 95th percentile of an engine's latency histogram (catalog `alerts.latency`)."""
+    bucket = series(f"{latency['histogram']}_bucket", plan)
+    return f"histogram_quantile(0.95, sum by (le) (rate({bucket}[{window}])))"
+
+
 def _endpoint(plan: Plan, catalog: Catalog) -> tuple[str | int, str]:
     """The metrics port (named when it can be: the `container` label needs a name) and path."""
     engine = engine_for(plan.spec, catalog)

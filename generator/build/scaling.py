@@ -8,6 +8,7 @@ from typing import Any
 
 from generator import autoscaling
 from generator.build import engines, labels
+from generator.build.monitoring import series
 from generator.build.workload import autoscaled, plan_shape, scale_target
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -82,11 +83,6 @@ def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | 
     }
 
 
-def _promql_selector(plan: Plan) -> str:
-    # the PodMonitoring's target labels: the model's series in its namespace
-    return f'namespace="{plan.namespace}",model="{plan.name}"'
-
-
 def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> dict[str, Any]:
     if signal == autoscaling.CPU:
         return {"type": "cpu", "metricType": "Utilization",
@@ -100,7 +96,7 @@ def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> d
         threshold = _gpu_total(plan, catalog, target)
     else:
         metric = engine_for(plan.spec, catalog)["loadSignals"][signal]["metric"]
-        query = f"sum({metric}{{{_promql_selector(plan)}}})"
+        query = f"sum({series(metric, plan)})"
         threshold = target
     # KEDA divides the query's value by the threshold: a sum over pods behaves like the
     # HPA's per-pod average
