@@ -29,8 +29,8 @@ class Environment:
     defaults: Layer | None
     gateway: dict[str, str] | None
     location: Location
-    autoscaler: str = "hpa"
-    prometheus_namespace: str = "monitoring"
+    autoscaler: str  # the schema's default is filled in
+    prometheus_namespace: str
     keda: dict[str, str] | None = None
 
 
@@ -41,9 +41,6 @@ class Platform:
     config_sync: dict[str, Any]
     environments: tuple[Environment, ...]
     source: Source
-
-    def environment(self, name: str) -> Environment | None:
-        return next((e for e in self.environments if e.name == name), None)
 
 
 def _has(data: Any, path: Path) -> bool:
@@ -81,12 +78,6 @@ class Plan:
             if _has(layer.data, path):
                 return layer.document.locate((*layer.prefix, *path))
         return self.source.document.locate(("spec", *path))
-
-    def get(self, *path: str) -> Any:
-        value: Any = self.spec
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else None
-        return value
 
     @property
     def rel(self) -> str:

@@ -107,6 +107,5 @@ def machine_for(shape: Shape, wanted: dict[str, str], catalog: Catalog) -> Machi
     if shape.kind != "gpu":
         return shape.machine if shape.machine and _fits(derived(shape, catalog), wanted) \
             else None
-    candidates = sorted((m for m in catalog.gpus[shape.name].machines
-                         if m.gpus == shape.devices), key=lambda m: (m.vcpus, m.memory_gb))
-    return next((m for m in candidates if _fits(derived(shape, catalog, m), wanted)), None)
+    return next((m for m in catalog.gpus[shape.name].machines_for(shape.devices)
+                 if _fits(derived(shape, catalog, m), wanted)), None)

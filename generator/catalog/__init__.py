@@ -34,9 +34,13 @@ class Gpu:
         """GPU counts a single node offers, so the only values `accelerator.count` may take."""
         return sorted({m.gpus for m in self.machines})
 
+    def machines_for(self, count: int) -> list[Machine]:
+        """The machines carrying `count` of these GPUs, smallest first."""
+        return sorted((m for m in self.machines if m.gpus == count),
+                      key=lambda m: (m.vcpus, m.memory_gb))
+
     def smallest_machine(self, count: int) -> Machine | None:
-        fits = [m for m in self.machines if m.gpus == count]
-        return min(fits, key=lambda m: (m.vcpus, m.memory_gb)) if fits else None
+        return next(iter(self.machines_for(count)), None)
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,8 @@ def resources_fit(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         return
     wanted = resources.requests(plan.spec, shape, catalog)
     if resources.machine_for(shape, wanted, catalog) is None:
-        largest = resources.derived(shape, catalog, max(
-            (m for m in catalog.gpus[shape.name].machines if m.gpus == shape.devices),
-            key=lambda m: (m.vcpus, m.memory_gb)) if shape.kind == "gpu" else shape.machine)
+        largest = resources.derived(shape, catalog, catalog.gpus[shape.name].machines_for(
+            shape.devices)[-1] if shape.kind == "gpu" else shape.machine)
         yield plan.locate("server", "resources").diagnostic(
             STEP, f"cpu {wanted.get('cpu')} and memory {wanted.get('memory')} do not fit any "
             f"node with {shape.devices}x {shape.name} (at most cpu {largest['cpu']}, memory "
