@@ -28,9 +28,9 @@ def input_schema(kind: str) -> dict[str, Any]:
 @cache
 def _input_registry() -> referencing.Registry:
     registry = referencing.Registry()
-    for name in INPUT_KINDS.values():
+    for kind, name in INPUT_KINDS.items():
         registry = registry.with_resource(
-            name, referencing.Resource.from_contents(_read("generator.schemas", name)))
+            name, referencing.Resource.from_contents(input_schema(kind)))
     return registry
 
 
@@ -39,17 +39,15 @@ def input_validator(kind: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(input_schema(kind), registry=_input_registry())
 
 
-def crd_schema_name(api_version: str, kind: str) -> str:
-    group = api_version.rpartition("/")[0] or "core"
-    return f"{group}/{kind.lower()}_{api_version.rpartition('/')[2]}.json"
+def _crd_file(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    return f"{group or 'core'}_{kind.lower()}_{version}.json"
 
 
 @cache
 def crd_validator(api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
     """A validator for a custom resource kind, or None when infergen has no schema for it."""
-    group, _, file = crd_schema_name(api_version, kind).rpartition("/")
-    package = resources.files("generator.schemas.crds")
-    path = package.joinpath(f"{group}_{file}")
+    path = resources.files("generator.schemas.crds").joinpath(_crd_file(api_version, kind))
     if not path.is_file():
         return None
     return jsonschema.Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
