@@ -146,11 +146,12 @@ def _class_spec(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def compute_class_name(plan: Plan, shape: Shape, catalog: Catalog) -> str:
+def compute_class_name(plan: Plan, shape: Shape, catalog: Catalog,
+                       spec: dict[str, Any] | None = None) -> str:
     """`<env>-<accelerator>-<count>-<hash of the class>`, at most 63 characters (it is a
-    node label value)."""
-    digest = hashlib.sha256(json.dumps(_class_spec(plan, shape, catalog),
-                                       sort_keys=True).encode()).hexdigest()[:8]
+    node label value). `spec` is the class's, when the caller has built it."""
+    spec = spec if spec is not None else _class_spec(plan, shape, catalog)
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
     what = f"{shape.name}-{shape.devices}" if shape.kind != "none" else "cpu"
     prefix = f"{plan.environment.name}-{what}"[: 63 - len(digest) - 1]
     return f"{prefix.rstrip('-')}-{digest}"
@@ -159,7 +160,8 @@ def compute_class_name(plan: Plan, shape: Shape, catalog: Catalog) -> str:
 def compute_class(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any] | None:
     if not uses_compute_class(plan) or portable(plan):
         return None
+    spec = _class_spec(plan, shape, catalog)
     return {"apiVersion": "cloud.google.com/v1", "kind": "ComputeClass",
-            "metadata": {"name": compute_class_name(plan, shape, catalog),
+            "metadata": {"name": compute_class_name(plan, shape, catalog, spec),
                          "labels": labels.platform_labels(plan.platform.name)},
-            "spec": _class_spec(plan, shape, catalog)}
+            "spec": spec}
