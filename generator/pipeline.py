@@ -151,7 +151,7 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     rest: list[Rendered] = shared + platform_objects(
         platform, [Member(p.environment, p.namespace, p.name, rel, b.charts)
                    for rel, p, b in ordered],
-        [e.path for e in emitted] + [r.path for r in shared])
+        [e.path for e in emitted] + [r.path for r in shared], catalog)
     outcome.diagnostics += fleet.object_counts(
         [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest],
         platform, catalog)

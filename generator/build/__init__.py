@@ -139,8 +139,8 @@ class Member:
     charts: list[dict[str, Any]] | None  # dashboards.charts_of
 
 
-def platform_objects(platform: Platform, members: list[Member],
-                     earlier: list[str]) -> list[Rendered]:
+def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
+                     catalog: Catalog) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
     model's and shared object's), for the members in build order."""
     rendered: list[Rendered] = []
@@ -162,7 +162,7 @@ def platform_objects(platform: Platform, members: list[Member],
         files.append("kustomization.yaml")
         for cluster in env.clusters:
             rendered.append(Rendered(f"{BOOTSTRAP}/{cluster}.yaml",
-                                     configsync.root_sync(platform, env), (platform_rel,)))
+                                     configsync.root_sync(platform, env, catalog), (platform_rel,)))
         board = dashboards.dashboard_of(env, platform.name,
                                         [(m.namespace, m.name, m.charts) for m in in_env])
         if board is not None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from generator.build.labels import platform_labels
+from generator.catalog import Catalog
 from generator.model import Environment, Platform
-
-ROOTSYNC_NAMESPACE = "config-management-system"
 
 
 def namespace(name: str, platform: Platform) -> dict[str, Any]:
@@ -25,17 +24,18 @@ def rootsync_name(environment: Environment) -> str:
     return f"infergen-{environment.name}"  # environment names are <= 29 chars: <= 38 total
 
 
-def root_sync(platform: Platform, environment: Environment) -> dict[str, Any]:
-    sync = platform.config_sync
+def root_sync(platform: Platform, environment: Environment,
+              catalog: Catalog) -> dict[str, Any]:
+    sync, facts = platform.config_sync, catalog.gke["configSync"]
     git: dict[str, Any] = {"repo": sync["repo"], "branch": sync["branch"],
                            "dir": f"{sync['dir']}/{environment.name}", "auth": sync["auth"]}
     if sync["auth"] in ("token", "ssh"):
-        git["secretRef"] = {"name": sync.get("secretRef", "git-creds")}
+        git["secretRef"] = {"name": sync.get("secretRef", facts["defaultSecret"])}
     if sync["auth"] == "gcpserviceaccount":
         git["gcpServiceAccountEmail"] = sync["gcpServiceAccountEmail"]
     return {
-        "apiVersion": "configsync.gke.io/v1beta1", "kind": "RootSync",
-        "metadata": {"name": rootsync_name(environment), "namespace": ROOTSYNC_NAMESPACE,
+        "apiVersion": facts["rootSyncApiVersion"], "kind": "RootSync",
+        "metadata": {"name": rootsync_name(environment), "namespace": facts["namespace"],
                      "labels": platform_labels(platform.name)},
         # unstructured must be explicit: an empty sourceFormat means hierarchy.
         "spec": {"sourceFormat": "unstructured", "sourceType": "git", "git": git},

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from generator.catalog import load
+
 CONFIG_SYNC_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/")
 # Source annotations Config Sync accepts despite their prefix (KNV1010).
 ALLOWED_ANNOTATIONS = frozenset({
@@ -19,8 +21,7 @@ ALLOWED_ANNOTATIONS = frozenset({
 })
 SERVER_FIELDS = ("ownerReferences", "selfLink", "uid", "resourceVersion", "creationTimestamp",
                  "deletionTimestamp", "deletionGracePeriodSeconds")
-RESERVED_NAMESPACES = frozenset({"config-management-system", "resource-group-system",
-                                 "config-management-monitoring"})
+RESERVED_NAMESPACES = frozenset(load().gke["configSync"]["reservedNamespaces"])
 CLUSTER_SCOPED = frozenset({
     ("", "Namespace"), ("cloud.google.com", "ComputeClass"),
     ("monitoring.googleapis.com", "ClusterPodMonitoring"),
