@@ -15,8 +15,6 @@ from generator.yamlio import load_plain
 from tests.conftest import CASES, ROOT, golden_cases
 
 TREES = [ROOT / "rendered", *(CASES / case / "expected" for case in golden_cases())]
-# Series read from outside the engines: the scrape's own, and GKE's kube-state-metrics.
-PLATFORM_SERIES = {"up", "kube_pod_container_status_restarts_total"}
 
 
 @cache
@@ -33,7 +31,9 @@ def _custom_metrics() -> frozenset[str]:
 @cache
 def _known_metrics() -> frozenset[str]:
     data = catalog.load()
-    known = set(PLATFORM_SERIES) | {data.gke["dcgm"]["renamed"]} | set(_custom_metrics())
+    # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
+    known = {data.alerting["upMetric"], data.alerting["restartsMetric"],
+             data.gke["dcgm"]["renamed"], *_custom_metrics()}
     for engine in data.engines.values():
         known |= {s["metric"] for s in engine.get("loadSignals", {}).values()}
         alerts = engine.get("alerts", {})

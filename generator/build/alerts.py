@@ -58,11 +58,11 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     """The alerting rules of one model, in a fixed order."""
     engine = engine_for(plan.spec, catalog)
     limits = _thresholds(plan, catalog, engine)
-    window = catalog.alerting["rateWindow"]
-    hold = catalog.alerting["forMinutes"]
+    facts = catalog.alerting
+    window, hold = facts["rateWindow"], facts["forMinutes"]
     # a model may take this long to load before "down" means down
     loading = max(hold, math.ceil(startup_seconds(plan.spec, catalog) / 60))
-    up = f"(sum({series('up', plan)}) or vector(0))"
+    up = f"(sum({series(facts['upMetric'], plan)}) or vector(0))"
     found = [_alert(plan, "ModelNoReplicaUp", f"{up} == 0", loading, "critical",
                     "No replica is serving", "No replica has answered a metrics scrape")]
     minimum = plan.spec["scaling"]["minReplicas"]
@@ -101,17 +101,24 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
             hold, "warning", "Responses are slow",
             f"The 95th percentile {latency['measures']} is above "
             f"{limits['latencySeconds']:g} s"))
-    restarts = (f'sum(increase(kube_pod_container_status_restarts_total{{namespace='
-                f'"{plan.namespace}",container="{engines.CONTAINER_NAME}",'
-                f'pod=~"{_pods_regex(plan)}"}}[30m])) > {limits["restarts"]:g}')
+    restarts = (f'sum(increase({facts["restartsMetric"]}{{namespace="{plan.namespace}",'
+                f'container="{engines.CONTAINER_NAME}",pod=~"{_pods_regex(plan)}"}}'
+                f'[{facts["restartsWindow"]}])) > {limits["restarts"]:g}')
     found.append(_alert(plan, "ModelRestarting", restarts, 0, "warning",
                         "Containers are restarting",
-                        f"More than {limits['restarts']:g} restarts in 30 minutes"))
+                        f"More than {limits['restarts']:g} restarts in "
+                        f"{_minutes(facts['restartsWindow'])} minutes"))
     return found
 
 
+def _minutes(duration: str) -> int:
+    """`30m` -> 30 (the catalog writes its windows in minutes)."""
+    return int(duration.removesuffix("m"))
+
+
 def _groups(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"name": f"{plan.name}.rules", "interval": "1m", "rules": rules(plan, catalog)}]
+    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting["evaluationInterval"],
+             "rules": rules(plan, catalog)}]
 
 
 def _enabled(plan: Plan) -> bool:

@@ -27,7 +27,8 @@ def _chart(title: str, query: str, label: str) -> dict[str, Any]:
 def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = engine_for(plan.spec, catalog)
     name = f"{plan.namespace}/{plan.name}"
-    charts = [_chart(f"{name}: replicas up", f"sum({series('up', plan)})", "replicas")]
+    up = series(catalog.alerting["upMetric"], plan)
+    charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")]
     signals = engine.get("loadSignals", {})
     for signal, label in (("queue-size", "requests waiting"), ("batch-size", "requests running"),
                           ("kv-cache-usage", "KV cache used")):
