@@ -10,6 +10,7 @@ from generator.build import resources
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
+from generator.engine_facts import engine_for
 from generator.model import Plan
 
 
@@ -87,8 +88,9 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, "capacity.reservation is set but provisioning does not include reservation")
     risky = [c for c in ("spot", "flex-start") if c in capacity["provisioning"]]
     if risky and plan.spec["scaling"]["maxReplicas"] == 1:
+        days = catalog.gke["computeClass"]["flexStartMaxRunDurationSeconds"] // 86400
         reasons = {"spot": "Spot VMs can be preempted at any time",
-                   "flex-start": "Flex Start VMs run at most 7 days"}
+                   "flex-start": f"Flex Start VMs run at most {days} days"}
         stable = {"on-demand", "reservation"} & set(capacity["provisioning"])
         hint = ("allow maxReplicas of 2 or more: a replacement takes minutes to load the model"
                 if stable else "allow maxReplicas of 2 or more, or add on-demand as a fallback")
@@ -98,9 +100,9 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """vLLM splits attention heads across GPUs: sizes that are not powers of two rarely
-    divide them."""
-    if plan.spec["server"]["engine"] != "vllm":
+    """Engines that split attention heads across devices (catalog `headsSplit`): sizes
+    that are not powers of two rarely divide them."""
+    if not engine_for(plan.spec, catalog).get("headsSplit"):
         return
     shape = valid_shape(plan, catalog)
     if shape is None:

@@ -36,14 +36,15 @@ def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if adapters and not engine.get("adapters"):
         yield plan.locate("model", "adapters").diagnostic(
             STEP, f"engine {plan.spec['server']['engine']} does not serve LoRA adapters",
-            "use vllm, or merge the adapter into the model")
+            "use " + ", ".join(n for n, e in catalog.engines.items() if e.get("adapters"))
+            + ", or merge the adapter into the model")
     names = [a["name"] for a in adapters]
     for index, adapter in enumerate(adapters):
-        if model_source.parse(adapter["source"]) is None:
+        parsed_adapter = model_source.parse(adapter["source"])
+        if parsed_adapter is None:
             yield plan.locate("model", "adapters", index, "source").diagnostic(
                 STEP, f"{adapter['source']!r} is not an adapter source",
                 "hf://ORG/NAME[@REVISION] or gs://BUCKET/PATH")
-        parsed_adapter = model_source.parse(adapter["source"])
         if isinstance(parsed_adapter, model_source.HuggingFace) and parsed_adapter.revision:
             yield plan.locate("model", "adapters", index, "source").diagnostic(
                 STEP, "an adapter's Hugging Face revision cannot be pinned: the engine loads "
