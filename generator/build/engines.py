@@ -16,7 +16,7 @@ from generator import model_source
 from generator.accelerators import Shape
 from generator.build import security, storage
 from generator.build.probes import probes, startup_seconds
-from generator.build.resources import quantity, requests
+from generator.build.resources import guaranteed, guaranteed_from, requests
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
 
@@ -73,9 +73,11 @@ def vllm(ctx: Context) -> Launch:
     args += ctx.dtype_options()
     sharing = ctx.spec["accelerator"].get("sharing") or {}
     if ctx.shape.share < 1 and sharing.get("strategy") != "mig":
-        # vLLM takes 90% of the GPU's memory by default; a time-shared or MPS client sees
-        # the whole GPU, so it must keep to its own share or the next client fails.
-        args.append(f"--gpu-memory-utilization={math.floor(90 * ctx.shape.share) / 100:.2f}")
+        # vLLM takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared
+        # or MPS client sees the whole GPU, so it must keep to its own share or the next
+        # client fails.
+        percent = ctx.engine["gpuMemoryPercent"] * ctx.shape.share
+        args.append(f"--gpu-memory-utilization={math.floor(percent) / 100:.2f}")
     adapters = model.get("adapters", [])
     if adapters:
         args += ["--enable-lora", f"--max-loras={len(adapters)}", "--lora-modules"]
@@ -231,11 +233,10 @@ def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
         main["livenessProbe"] = {**check, **catalog.probes["liveness"],
                                  "initialDelaySeconds": startup_seconds(spec, catalog)}
-    size = {k: quantity(v) for k, v in frontend["resources"].items()}
     return [main, {
         "name": frontend["name"], "image": frontend["image"],
         "ports": [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}],
-        "resources": {"requests": dict(size), "limits": dict(size)},
+        "resources": guaranteed_from(frontend["resources"]),
         **served,
         "securityContext": security.container_context(),
         "volumeMounts": security.mounts({}, catalog),
@@ -273,8 +274,7 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         **launch_fields,
         **({"env": env} if env else {}),
         **({"ports": _ports(engine)} if serving else {}),
-        # Guaranteed QoS: requests equal limits, so the kubelet evicts these pods last.
-        "resources": {"requests": dict(resources), "limits": dict(resources)},
+        "resources": guaranteed(resources),
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
         "volumeMounts": storage.mounts(spec, catalog, engine) + security.mounts(engine, catalog),
         "securityContext": security.container_context(spec),

@@ -56,6 +56,16 @@ def quantity(value: Any) -> str:
     return str(value)
 
 
+def guaranteed(size: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Requests equal to limits: Guaranteed QoS, so the kubelet evicts such pods last."""
+    return {"requests": dict(size), "limits": dict(size)}
+
+
+def guaranteed_from(catalog_size: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """guaranteed(), of a size the catalog writes (numbers or quantities)."""
+    return guaranteed({name: quantity(value) for name, value in catalog_size.items()})
+
+
 _CPU = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m?)$")
 _MEMORY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
 _MEMORY_MIB = {None: 1 / 2**20, "Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "Ti": 2**20,

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator import model_source
 from generator.build import labels, security
-from generator.build.resources import quantity
+from generator.build.resources import guaranteed_from
 from generator.build.workload import serving_selector
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -169,7 +169,6 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     metrics = engine_for(plan.spec, catalog).get("endpointPickerMetrics", {})
     health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
               "initialDelaySeconds": 5, "periodSeconds": 10}
-    size = {k: quantity(v) for k, v in picker["resources"].items()}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": picker_metadata(plan, catalog),
         "spec": {
@@ -193,7 +192,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                                   {"name": "grpc-health", "containerPort": picker["healthPort"]},
                                   {"name": "metrics", "containerPort": picker["metricsPort"]}],
                         "livenessProbe": health, "readinessProbe": health,
-                        "resources": {"requests": dict(size), "limits": dict(size)},
+                        "resources": guaranteed_from(picker["resources"]),
                         "securityContext": security.container_context(),
                         "volumeMounts": [{"name": "plugins-config", "mountPath": "/config"}],
                     }],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator import autoscaling
-from generator.build import engines, labels
+from generator.build import engines, labels, resources
 from generator.build.monitoring import series
 from generator.build.workload import autoscaled, plan_shape, scale_target
 from generator.catalog import Catalog
@@ -21,11 +21,9 @@ def managed_prometheus_metric(metric: str, metric_type: str, catalog: Catalog) -
     return str(catalog.gke["customMetricName"].format(metric=metric, type=metric_type))
 
 
-def quantity(target: float) -> str:
-    """A target as a Kubernetes quantity: 5 -> "5", 0.8 -> "800m"."""
-    if float(target).is_integer():
-        return str(int(target))
-    return f"{round(target * 1000)}m"
+def _target_quantity(target: float) -> str:
+    """A target as a Kubernetes quantity, in milli-units as CPU is: 5 -> "5", 0.8 -> "800m"."""
+    return resources.cpu_quantity(round(target * 1000))
 
 
 def _gpu_total(plan: Plan, catalog: Catalog, target: float) -> float:
@@ -45,14 +43,14 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
             "metric": {"name": managed_prometheus_metric(dcgm["renamed"], dcgm["type"], catalog),
                        "selector": {"matchLabels": selector}},
             "target": {"type": "AverageValue",
-                       "averageValue": quantity(_gpu_total(plan, catalog, target))}}}
+                       "averageValue": _target_quantity(_gpu_total(plan, catalog, target))}}}
     found = engine_for(plan.spec, catalog)["loadSignals"][signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
     name = (found["metric"] if plan.environment.target == "kubernetes"
             else managed_prometheus_metric(found["metric"], found["type"], catalog))
     return {"type": "Pods", "pods": {
         "metric": {"name": name},
-        "target": {"type": "AverageValue", "averageValue": quantity(target)}}}
+        "target": {"type": "AverageValue", "averageValue": _target_quantity(target)}}}
 
 
 def _targets(plan: Plan, catalog: Catalog) -> dict[str, float]:
@@ -102,7 +100,7 @@ def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> d
     # HPA's per-pod average
     return {"type": "prometheus", "metricType": "AverageValue",
             "metadata": {"serverAddress": address, "query": query,
-                         "threshold": quantity(threshold)}}
+                         "threshold": _target_quantity(threshold)}}
 
 
 def scaled_object(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
