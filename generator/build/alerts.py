@@ -13,6 +13,7 @@ from typing import Any
 from generator import autoscaling
 from generator.build import engines, labels
 from generator.build.monitoring import p95, series
+from generator.build.placement import portable
 from generator.build.probes import startup_seconds
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -128,7 +129,7 @@ def _enabled(plan: Plan) -> bool:
 
 def managed_rules(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     """Rules for Managed Service for Prometheus (GKE)."""
-    if not _enabled(plan) or plan.environment.target != "gke":
+    if not _enabled(plan) or portable(plan):
         return None
     return {"apiVersion": "monitoring.googleapis.com/v1", "kind": "Rules",
             "metadata": labels.metadata(plan), "spec": {"groups": _groups(plan, catalog)}}
@@ -136,7 +137,7 @@ def managed_rules(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 def prometheus_rule(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     """The same rules for prometheus-operator (the portable target)."""
-    if not _enabled(plan) or plan.environment.target == "gke":
+    if not _enabled(plan) or not portable(plan):
         return None
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
             "metadata": labels.metadata(plan), "spec": {"groups": _groups(plan, catalog)}}

@@ -9,6 +9,7 @@ from typing import Any
 from generator import autoscaling
 from generator.build import engines, labels, resources
 from generator.build.monitoring import series
+from generator.build.placement import portable
 from generator.build.workload import autoscaled, plan_shape, scale_target
 from generator.catalog import Catalog
 from generator.engine_facts import engine_for
@@ -46,7 +47,7 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
                        "averageValue": _target_quantity(_gpu_total(plan, catalog, target))}}}
     found = engine_for(plan.spec, catalog)["loadSignals"][signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
-    name = (found["metric"] if plan.environment.target == "kubernetes"
+    name = (found["metric"] if portable(plan)
             else managed_prometheus_metric(found["metric"], found["type"], catalog))
     return {"type": "Pods", "pods": {
         "metric": {"name": name},

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 from generator import autoscaling, model_source
 from generator.build.monitoring import seconds
+from generator.build.placement import portable
+from generator.build.scaling import uses_keda
 from generator.catalog import Catalog
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
@@ -27,7 +29,7 @@ def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield where.diagnostic(
             STEP, f"minReplicas {scaling['minReplicas']} is greater than maxReplicas "
             f"{scaling['maxReplicas']} in environment {plan.environment.name}{origin}")
-    if scaling["minReplicas"] == 0 and plan.environment.autoscaler != "keda":
+    if scaling["minReplicas"] == 0 and not uses_keda(plan):
         yield plan.locate("scaling", "minReplicas").diagnostic(
             STEP, "minReplicas 0 (scale to zero) is not possible with a "
             "HorizontalPodAutoscaler on GKE",
@@ -112,7 +114,7 @@ def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 # never silently rendered without them.
 def portable_target(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """A portable environment (target: kubernetes) uses nothing only GKE has."""
-    if plan.environment.target != "kubernetes":
+    if not portable(plan):
         return
     spec = plan.spec
     found: list[tuple[tuple[str | int, ...], str]] = []
