@@ -20,9 +20,12 @@ def _enabled(plan: Plan) -> bool:
     return bool(plan.spec["routing"]["inferenceGateway"])
 
 
+def _pool_group(catalog: Catalog) -> str:
+    return str(catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0])
+
+
 def _pool_ref(plan: Plan, catalog: Catalog) -> dict[str, str]:
-    group = catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0]
-    return {"group": group, "kind": "InferencePool", "name": plan.name}
+    return {"group": _pool_group(catalog), "kind": "InferencePool", "name": plan.name}
 
 
 def served_model_name(plan: Plan, catalog: Catalog) -> str:
@@ -43,7 +46,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
             "targetPorts": [{"number": port}],
-            "endpointPickerRef": {"name": plan.name + gateway["endpointPickerSuffix"],
+            "endpointPickerRef": {"name": _picker_name(plan, catalog),
                                   "port": {"number": gateway["endpointPickerPort"]},
                                   "failureMode": gateway["failureMode"]},
         },
@@ -55,7 +58,8 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         return None
     engine = engine_for(plan.spec, catalog)
     path = engine.get("readinessPath", engine["healthPath"])
-    return {"apiVersion": "networking.gke.io/v1", "kind": "HealthCheckPolicy",
+    return {"apiVersion": catalog.gke["inferenceGateway"]["policyApiVersion"],
+            "kind": "HealthCheckPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
                      "default": {"config": {"type": "HTTP", "httpHealthCheck": {
@@ -65,7 +69,8 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 def gcp_backend_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": "networking.gke.io/v1", "kind": "GCPBackendPolicy",
+    return {"apiVersion": catalog.gke["inferenceGateway"]["policyApiVersion"],
+            "kind": "GCPBackendPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
                      "default": {
@@ -123,14 +128,14 @@ def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     read = ["get", "list", "watch"]
-    pool_group = catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0]
+    reads = catalog.gke["inferenceGateway"]["endpointPicker"]["reads"]
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "metadata": picker_metadata(plan, catalog),
             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": read},
-                      {"apiGroups": [pool_group], "resources": ["inferencepools"], "verbs": read},
-                      {"apiGroups": ["inference.networking.x-k8s.io"],
-                       "resources": ["inferenceobjectives", "inferencemodelrewrites"],
-                       "verbs": read}]}
+                      {"apiGroups": [_pool_group(catalog)], "resources": ["inferencepools"],
+                       "verbs": read},
+                      *({"apiGroups": [group], "resources": list(resources), "verbs": read}
+                        for group, resources in reads.items())]}
 
 
 def endpoint_picker_role_binding(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -149,9 +154,10 @@ PLUGINS_FILE = "default-plugins.yaml"
 def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    weights = catalog.gke["inferenceGateway"]["endpointPicker"]["plugins"]
+    picker = catalog.gke["inferenceGateway"]["endpointPicker"]
+    weights = picker["plugins"]
     config = {
-        "apiVersion": "inference.networking.x-k8s.io/v1alpha1", "kind": "EndpointPickerConfig",
+        "apiVersion": picker["configApiVersion"], "kind": "EndpointPickerConfig",
         "plugins": [{"type": name} for name in weights],
         "schedulingProfiles": [{"name": "default", "plugins": [
             {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],
@@ -168,7 +174,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     name = _picker_name(plan, catalog)
     metrics = engine_for(plan.spec, catalog).get("endpointPickerMetrics", {})
     health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
-              "initialDelaySeconds": 5, "periodSeconds": 10}
+              **picker["probe"]}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": picker_metadata(plan, catalog),
         "spec": {
