@@ -136,6 +136,6 @@ def plan(source: Source, platform: Platform, environment: Environment,
 
 
 def plans_for(source: Source, platform: Platform, catalog: Catalog) -> list[Plan]:
+    targets = target_environments(source, platform)
     return [plan(source, platform, env, catalog)
-            for env in platform.environments if env.name in
-            target_environments(source, platform)]
+            for env in platform.environments if env.name in targets]
