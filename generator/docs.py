@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.explain import value_text
 from generator.load import load
-from generator.schema_fields import Field, root
+from generator.schema_fields import Field, root, walk
 from generator.schema_store import INPUT_KINDS
 from generator.yamlio import load_plain
 
@@ -63,16 +63,6 @@ def examples(specs: Path) -> dict[ExampleKey, tuple[str, str]]:
     return found
 
 
-def _fields(field: Field, shown: str) -> list[tuple[str, Field]]:
-    rows = []
-    for child in field.children():
-        path = f"{shown}.{child.name}" if shown else child.name
-        rows.append((path, child))
-        if not child.partial_spec:
-            rows += _fields(child, path + ("[]" if child.type.startswith("[]") else ""))
-    return rows
-
-
 def _section(path: str, field: Field, example: tuple[str, str] | None) -> list[str]:
     facts = [f"`{field.type}`" + (", required" if field.required else "")]
     if field.default is not None:
@@ -98,7 +88,7 @@ def generate(specs: Path) -> str:
     for kind in ("ModelDeployment", "Platform"):
         top = root(kind)
         lines += [f"## {kind}", "", top.description, ""]
-        for path, field in _fields(top, ""):
+        for path, field in walk(top):
             key = (kind, tuple(p.removesuffix("[]") for p in path.split(".")))
             lines += _section(path, field, found.get(key))
     return "\n".join(lines).rstrip("\n") + "\n"

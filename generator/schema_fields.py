@@ -151,13 +151,15 @@ def root(kind: str) -> Field:
     return Field(kind, (), resolve(kind, input_schema(kind)), True)
 
 
-def walk(field: Field) -> list[Field]:
-    """Every field under `field`, depth first in schema order; partial specs not repeated."""
-    found: list[Field] = []
+def walk(field: Field, shown: str = "") -> list[tuple[str, Field]]:
+    """Every field under `field`, depth first in schema order, with its path as the docs
+    show it (`spec.environments[].name`); partial specs are not repeated."""
+    found: list[tuple[str, Field]] = []
     for child in field.children():
-        found.append(child)
+        path = f"{shown}.{child.name}" if shown else child.name
+        found.append((path, child))
         if not child.partial_spec:
-            found.extend(walk(child))
+            found += walk(child, path + ("[]" if child.type.startswith("[]") else ""))
     return found
 
 

@@ -18,7 +18,7 @@ def test_committed_reference_is_up_to_date() -> None:
 def test_every_schema_field_is_documented() -> None:
     text = COMMITTED.read_text(encoding="utf-8")
     for kind in ("ModelDeployment", "Platform"):
-        for field in walk(root(kind)):
+        for _, field in walk(root(kind)):
             assert f".{field.name}`\n" in text or f"### `{field.name}`\n" in text, field.dotted
 
 
