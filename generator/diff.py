@@ -128,7 +128,9 @@ def _unified(path: str, old: str, new: str) -> str:
                                         f"a/{path}", f"b/{path}"))
 
 
-def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog) -> list[str]:
+def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog,
+           changed: dict[str, tuple[Any, Any]]) -> list[str]:
+    """`changed`: each path in both trees whose text changed, parsed (old, new)."""
     risks = []
     envs = sorted({_environment(p) for p in base} - set(RESERVED_FOLDERS))
     for env in envs:
@@ -142,10 +144,9 @@ def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog) -> list
         if len(parts) == 3 and parts[1] == "namespaces" and path not in head:
             risks.append(f"namespace `{parts[2].removesuffix('.yaml')}` is removed from "
                          f"`{parts[0]}`: Config Sync deletes it and everything in it")
-    for path in sorted(set(base) & set(head)):
-        if base[path] == head[path] or not _is_model_object(path):
+    for path, (old, new) in sorted(changed.items()):
+        if not _is_model_object(path):
             continue
-        old, new = _parse(base[path]), _parse(head[path])
         was, now = accelerator(old, catalog), accelerator(new, catalog)
         if was and now and was != now:
             risks.append(f"`{title(new)}` in `{_environment(path)}` changes accelerator "
@@ -157,6 +158,8 @@ def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog) -> list
 def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
             base_name: str) -> Report:
     environments: dict[str, list[ObjectChange]] = {}
+    changed = {path: (_parse(base[path]), _parse(head[path]))
+               for path in set(base) & set(head) if base[path] != head[path]}
     for path in sorted(set(base) | set(head)):
         if path.endswith("/kustomization.yaml") or base.get(path) == head.get(path):
             continue  # the kustomization only lists the files
@@ -165,13 +168,13 @@ def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
         elif path not in head:
             change = ObjectChange(path, title(_parse(base[path])), "removed")
         else:
-            old, new = _parse(base[path]), _parse(head[path])
+            old, new = changed[path]
             change = ObjectChange(path, title(new), "changed", important_changes(old, new),
                                   _unified(path, base[path], head[path]))
         environments.setdefault(_environment(path), []).append(change)
     ordered = dict(sorted(environments.items(),
                           key=lambda kv: (kv[0] in RESERVED_FOLDERS, kv[0])))
-    return Report(base_name, ordered, _risks(base, head, catalog))
+    return Report(base_name, ordered, _risks(base, head, catalog, changed))
 
 
 # ------------------------------------------------------------------ printing
