@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-CHECKOV := .venv-checkov/bin/checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# keyed on the pinned version: a clone builds its own, a version bump rebuilds it
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 .PHONY: render check test lint typecheck docs bench clean
 
@@ -26,11 +30,13 @@ check: $(STAMP)  ## fail when rendered/ is not what specs/ produce
 
 # checkov (security checks in the tests) lives in a venv of its own: never a runtime
 # dependency, and its pins never fight infergen's
-$(CHECKOV):
-	$(PYTHON) -m venv .venv-checkov
-	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
+$(CHECKOV_STAMP):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $(CHECKOV_STAMP)
 
-test: $(TEST_STAMP) $(CHECKOV)  ## unit, golden and end-to-end tests (needs kubectl)
+test: $(TEST_STAMP) $(CHECKOV_STAMP)  ## unit, golden and end-to-end tests (needs kubectl)
 	INFERGEN_CHECKOV=$(CHECKOV) $(BIN)/python -m pytest
 
 docs: $(STAMP)  ## regenerate docs/spec-reference.md from the schemas (a test checks it)
@@ -46,4 +52,4 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .venv-checkov bench/results.json build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) bench/results.json build *.egg-info .pytest_cache .mypy_cache .ruff_cache
