@@ -2,8 +2,13 @@
 
 Loading composes nodes (never the global loader, never arbitrary tags), then turns them
 into plain data while recording where every key and value was written, so later steps can
-point at `file:line:column`. Duplicate keys, non-string keys, merge keys, unknown tags,
-non-finite numbers and alias bombs are reported as diagnostics, never raised.
+point at `file:line:column`. Duplicate keys, non-string keys, merge keys, explicit tags,
+%TAG directives, non-finite numbers and alias bombs are reported as diagnostics, never raised.
+
+The loader owns every scalar: an explicit tag is accepted only when it is a plain core tag
+on a value it fits (`!!str` on any scalar; `!!int`, `!!float`, `!!bool`, `!!null` on a
+value YAML would read as that type anyway), so no tag ever reaches a constructor that could
+fail or build something other than plain data.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import yaml
 from generator.diagnostics import Diagnostic, Location, dotted
 
 # libyaml is 4-7x faster; the pure-Python classes give the same data and bytes.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -30,9 +35,42 @@ Path = tuple[str | int, ...]
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-_SCALAR_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+# an explicit core tag fits a value YAML reads as one of these without the tag
+_FITS = {_STR: None, _INT: {_INT}, _FLOAT: {_FLOAT, _INT}, _BOOL: {_BOOL}, _NULL: {_NULL}}
+# what plain scalars never resolve to here: dates stay strings (the schema decides what
+# they mean), and `=` is the string "=" (PyYAML's !!value tag has no constructor)
+_NOT_IMPLICIT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader minus the implicit timestamp and value types: an untagged date is a
+    string, and `!!timestamp` is always an explicit tag (refused)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NOT_IMPLICIT]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+
+
+class _Reading(yaml.resolver.BaseResolver):
+    """How _Loader reads a plain scalar: the type a value has without a tag."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+_READ = _Reading()
+
+
+def _read_as(value: str) -> str:
+    """The tag YAML gives `value` written plain, without a tag."""
+    tag: str = _READ.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
+_SHOWN_MAX = 40
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN_MAX else value[: _SHOWN_MAX - 3] + "...")
 
 
 @dataclass
@@ -130,14 +168,14 @@ class _Converter:
                     "write the fields out", dotted(path)))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                shown = yaml.safe_dump(self.constructor.construct_object(key_node, deep=True),
+                shown = yaml.safe_dump(self._key_data(key_node, path, depth, doc),
                                        default_flow_style=True, width=1_000).strip()
                 self.problems.append(_problem(
                     self.file, key_node.start_mark, f"mapping key {shown} is not a string",
                     "use a plain string as the key", dotted(path)))
                 continue
             if key_node.tag != _STR:
-                self.problems.append(_problem(
+                self.problems.append(self._refused_tag(key_node, path) or _problem(
                     self.file, key_node.start_mark,
                     f"mapping key {key_node.value!r} is not a string",
                     f'quote it: "{key_node.value}"', dotted(path)))
@@ -155,21 +193,47 @@ class _Converter:
             result[key] = self._value(value_node, child, depth + 1, doc)
         return result
 
+    def _refused_tag(self, node: yaml.Node, path: Path) -> Diagnostic | None:
+        """Why a scalar's tag is refused, if it is."""
+        if node.tag not in _FITS:
+            return _problem(self.file, node.start_mark, f"unsupported YAML tag {_tag(node.tag)}",
+                            "remove the tag", dotted(path))
+        fits = _FITS[node.tag]
+        if fits is not None and _read_as(node.value) not in fits:
+            # only an explicit tag gets here: untagged scalars are read as what they are
+            return _problem(self.file, node.start_mark,
+                            f"explicit tag {_tag(node.tag)} on {_shown(node.value)}",
+                            "remove the tag", dotted(path))
+        return None
+
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
-        if node.tag == _TIMESTAMP:
-            return node.value  # dates stay strings: the schema decides what they mean
-        if node.tag not in _SCALAR_TAGS:
-            self.problems.append(_problem(self.file, node.start_mark,
-                                          f"unsupported YAML tag {_tag(node.tag)}",
-                                          "remove the tag", dotted(path)))
+        refused = self._refused_tag(node, path)
+        if refused is not None:
+            self.problems.append(refused)
             return None
-        value = self.constructor.construct_object(node)
+        try:
+            value = self.constructor.construct_object(node)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            # YAML 1.1 patterns PyYAML accepts but cannot build, such as 0b_ or 0x_
+            self.problems.append(_problem(
+                self.file, node.start_mark,
+                f"{_shown(node.value)} is not a valid {_tag(node.tag)[2:]}",
+                "quote it if it is meant as a string", dotted(path)))
+            return None
         if isinstance(value, float) and not math.isfinite(value):
             self.problems.append(_problem(self.file, node.start_mark,
                                           f"{node.value!r} is not a finite number", "",
                                           dotted(path)))
             return None
         return value
+
+    def _key_data(self, node: yaml.Node, path: Path, depth: int, doc: Document) -> Any:
+        """A list or mapping used as a key, as plain data to show: converted like any value
+        (so its nodes count against the limits), its own problems dropped (it is refused)."""
+        kept = len(self.problems)
+        data = self._value(node, path, depth + 1, Document(doc.file, None))
+        del self.problems[kept:]
+        return data
 
     def _expect_tag(self, node: yaml.Node, tag: str, path: Path) -> None:
         if node.tag != tag:
@@ -194,6 +258,15 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
                                  "save the file as UTF-8")]
 
 
+def _tag_directives(text: str, file: str) -> list[Diagnostic]:
+    """%TAG directives, refused: they rename tag handles (even `!!`), so a tag would not
+    mean what it shows."""
+    return [_problem(file, event.start_mark, "%TAG directives are not supported",
+                     "remove the %TAG line and the tags written with it")
+            for event in yaml.parse(text, Loader=_Loader)
+            if isinstance(event, yaml.DocumentStartEvent) and event.tags]
+
+
 def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     """All documents of a YAML stream, or the diagnostics that explain why not."""
     converter = _Converter(file)
@@ -204,6 +277,8 @@ def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
                                 and node.tag == "tag:yaml.org,2002:null"):
                 continue  # an empty document: a stray `---`
             documents.append(converter.document(node))
+        if "%TAG" in text:  # the only way to write one: skip the second pass otherwise
+            converter.problems += _tag_directives(text, file)
     except _Stop as stop:
         return [], [stop.diagnostic]
     except yaml.MarkedYAMLError as exc:

@@ -130,6 +130,77 @@ CASES = [
         ["specs/m.yaml:10:6: error[load] spec.x: unsupported YAML tag !!set "
          "(hint: remove the tag)"],
         id="tag-set"),
+    # --- explicit core tags only on values they fit (they used to crash: exit 3)
+    pytest.param(
+        MODEL.replace("source: hf://org/m", "source: hf://org/m\n    dtype: !!int bfloat16"),
+        ["specs/m.yaml:8:12: error[load] spec.model.dtype: explicit tag !!int on 'bfloat16' "
+         "(hint: remove the tag)"],
+        id="tag-int-on-a-word"),
+    pytest.param(
+        MODEL.replace("type: nvidia-l4", "type: nvidia-l4\n    count: !!float one"),
+        ["specs/m.yaml:10:12: error[load] spec.accelerator.count: explicit tag !!float on "
+         "'one' (hint: remove the tag)"],
+        id="tag-float-on-a-word"),
+    pytest.param(
+        MODEL + "  monitoring:\n    enabled: !!bool maybe\n",
+        ["specs/m.yaml:11:14: error[load] spec.monitoring.enabled: explicit tag !!bool on "
+         "'maybe' (hint: remove the tag)"],
+        id="tag-bool-on-a-word"),
+    pytest.param(
+        MODEL.replace("type: nvidia-l4", "type: nvidia-l4\n    count: !!int 1.5"),
+        ["specs/m.yaml:10:12: error[load] spec.accelerator.count: explicit tag !!int on '1.5' "
+         "(hint: remove the tag)"],
+        id="tag-int-on-a-float"),
+    pytest.param(
+        MODEL + "  deployTo: !!null dev\n",
+        ["specs/m.yaml:10:13: error[load] spec.deployTo: explicit tag !!null on 'dev' (hint: "
+         "remove the tag)"],
+        id="tag-null-on-a-word"),
+    pytest.param(
+        MODEL + "  x: !!int " + "9" * 50 + "x\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: explicit tag !!int on '" + "9" * 37
+         + "...' (hint: remove the tag)"],
+        id="tag-long-value-is-shortened"),
+    pytest.param(
+        MODEL + "  x: !!timestamp 2024-01-01\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: unsupported YAML tag "
+         "!!timestamp (hint: remove the tag)"],
+        id="tag-timestamp"),
+    pytest.param(
+        MODEL + "  x: !!omap [a: 1]\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: unsupported YAML tag !!omap "
+         "(hint: remove the tag)"],
+        id="tag-omap"),
+    pytest.param(
+        MODEL + "  x: !!pairs [a: 1]\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: unsupported YAML tag !!pairs "
+         "(hint: remove the tag)"],
+        id="tag-pairs"),
+    pytest.param(
+        MODEL + "  x: !!python/name:os.system\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: unsupported YAML tag "
+         "!!python/name:os.system (hint: remove the tag)"],
+        id="tag-python-name"),
+    pytest.param(
+        MODEL + "  ? !!int x\n  : 1\n",
+        ["specs/m.yaml:10:5: error[load] spec: explicit tag !!int on 'x' (hint: remove the "
+         "tag)"],
+        id="tag-on-a-key"),
+    pytest.param(
+        MODEL + "  ? [!!int x, !!python/none y]\n  : 1\n",
+        ["specs/m.yaml:10:5: error[load] spec: mapping key [null, null] is not a string (hint: "
+         "use a plain string as the key)"],
+        id="tags-inside-a-list-key"),
+    pytest.param(
+        "%TAG !e! tag:example.com,2000:\n---\n" + MODEL,
+        ["specs/m.yaml:1:1: error[load] %TAG directives are not supported (hint: remove the "
+         "%TAG line and the tags written with it)"],
+        id="tag-directive"),
+    pytest.param(
+        MODEL + "  x: 0x_\n",
+        ["specs/m.yaml:10:6: error[load] spec.x: '0x_' is not a valid int (hint: quote it if "
+         "it is meant as a string)"],
+        id="int-pattern-without-digits"),
     # --- keys that YAML 1.1 does not read as strings
     pytest.param(
         MODEL + "  on: true\n",
@@ -161,6 +232,16 @@ CASES = [
         ["specs/m.yaml:14:9: error[load] spec.environments.prod.scaling: YAML merge keys (<<) "
          "are not supported (hint: write the fields out)"],
         id="merge-key"),
+    pytest.param(
+        MODEL + "  <<: [1, 2]\n",
+        ["specs/m.yaml:10:3: error[load] spec: YAML merge keys (<<) are not supported (hint: "
+         "write the fields out)"],
+        id="merge-key-of-a-list"),
+    pytest.param(
+        MODEL + "  <<: !!int x\n",
+        ["specs/m.yaml:10:3: error[load] spec: YAML merge keys (<<) are not supported (hint: "
+         "write the fields out)"],
+        id="merge-key-of-a-tagged-scalar"),
     # --- numbers that no manifest can carry
     pytest.param(
         MODEL + "  scaling:\n    target: .inf\n",
