@@ -116,7 +116,6 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     digest = platforms[0].digest()
     outcome.diagnostics += checks.environment_names(platform)
     outcome.diagnostics += checks.config_sync_auth(platform)
-    outcome.diagnostics += checks.no_inline_secrets(platform.source)
     version = kubernetes_api.schema_version(platform.kubernetes_version)
     if digest:  # on every core when there are many specs (same results as one process)
         parallel.prepare([u for u in models if u.model is None or u.model.platform != digest

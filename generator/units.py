@@ -62,7 +62,7 @@ class Built:
 @dataclass
 class ModelPart:
     platform: str  # digest of the Platform file it was checked against
-    found: list[Diagnostic]  # rules over the spec: environments, labels, secrets
+    found: list[Diagnostic]  # rules over the spec: environments, labels
     name_at: Location  # where metadata.name is written
     plans: list[PlanPart]
     problems: list[Diagnostic]  # the rules over each plan
@@ -117,7 +117,8 @@ def from_file(display: str, rel: str, raw: bytes) -> Unit:
 
 def validate_unit(unit: Unit) -> None:
     if unit.has_source and unit.schema is None:
-        unit.schema = validate.check(unit.source)
+        # the secret scanner reads every document, valid or not: the spec is in Git either way
+        unit.schema = validate.check(unit.source) + list(checks.no_inline_secrets(unit.source))
 
 
 def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -> ModelPart:
@@ -125,7 +126,6 @@ def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -
     source = unit.source
     found = list(checks.model_environments(source, platform))
     found += checks.model_labels(source)
-    found += checks.no_inline_secrets(source)
     plans = [] if errors(found) else plans_for(source, platform, catalog)
     problems: list[Diagnostic] = []
     for plan in plans:

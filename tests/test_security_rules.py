@@ -20,8 +20,8 @@ TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
           accelerator: {{type: nvidia-l4}}
           server: {{env: {{HF_TOKEN: {TOKEN}}}}}
         """),
-        ["specs/m.yaml:9:28: error[check] spec.server.env.HF_TOKEN: this looks like a secret "
-         "token; specs are committed to Git (hint: put it in a Kubernetes Secret and name it in "
+        ["specs/m.yaml:9:28: error[check] spec.server.env.HF_TOKEN: this looks like a Hugging "
+         "Face token; specs are committed to Git (hint: put it in a Secret and name it in "
          "model.tokenSecret)"],
         id="hugging-face-token-in-env"),
     pytest.param(
@@ -29,9 +29,9 @@ TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
           accelerator: {type: nvidia-l4}
           server: {args: ["--api-key=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ=="]}
         """),
-        ["specs/m.yaml:9:19: error[check] spec.server.args[0]: this looks like a secret token; "
-         "specs are committed to Git (hint: put it in a Kubernetes Secret and name it in "
-         "model.tokenSecret)"],
+        ["specs/m.yaml:9:19: error[check] spec.server.args[0]: this looks like a random token; "
+         "specs are committed to Git (hint: put it in a Kubernetes Secret, and revoke it: it "
+         "may already be in Git history)"],
         id="base64-in-args"),
     pytest.param(
         model("""

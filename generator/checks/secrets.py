@@ -1,53 +1,214 @@
-"""Secrets only by reference: a value in a spec that looks like a token is refused."""
+"""Secrets only by reference: one scanner over every string of every spec document.
+
+Specs are committed to Git, so a credential written in one is refused wherever it is: a key
+or a value, in a ModelDeployment or the Platform. Three rules, first match wins, at most
+one problem per string:
+
+- a URL carrying credentials (`https://user:token@host`);
+- a known credential shape (catalog/credentials.yaml: vendor prefixes, PEM keys, JWTs...);
+- a key-shaped flag or environment variable (`--api-key=...`, `VLLM_API_KEY: ...`) given a
+  literal value.
+
+The message never repeats the value: the diagnostic itself may land in a CI log.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
 from generator.load import Source
 
-_HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
+Path = tuple[str | int, ...]
+_ENV_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(NAME)
 
 
-# a long run of base64 with upper case, lower case and digits, that is not plain hex (a
-# revision or digest)
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+@dataclass(frozen=True)
+class _Shape:
+    name: str
+    pattern: re.Pattern[str]
+    hint: str
+    fields: frozenset[str]  # only under these field names; empty: anywhere
 
 
-def _looks_secret(value: str, free_text: bool) -> bool:
-    if _HF_TOKEN.search(value):
-        return True
-    if not free_text:
-        return False
-    for run in _BASE64.findall(value):
-        if (re.search(r"[A-Z]", run) and re.search(r"[a-z]", run) and re.search(r"\d", run)
-                and not re.fullmatch(r"[0-9a-fA-F]+", run)):
-            return True
-    return False
+@dataclass(frozen=True)
+class _Rules:
+    shapes: tuple[_Shape, ...]
+    url: re.Pattern[str]
+    url_hint: str
+    flags: frozenset[str]
+    env_suffixes: tuple[str, ...]
+    engine_env: dict[str, tuple[str, str]]  # engine -> (its name, the variable it reads)
 
 
-def _strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[
-        tuple[tuple[str | int, ...], str]]:
+_SECRET_HINT = "put it in a Kubernetes Secret, and revoke it: it may already be in Git history"
+
+
+@cache
+def _rules() -> _Rules:
+    text = resources.files("generator.catalog").joinpath("credentials.yaml").read_text(
+        encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _Rules(
+        tuple(_Shape(s["name"], re.compile(s["pattern"]), s.get("hint", _SECRET_HINT),
+                     frozenset(s.get("fields", ()))) for s in data["shapes"]),
+        re.compile(data["urlUserinfo"]["pattern"]), data["urlUserinfo"]["hint"],
+        frozenset(data["keyFlags"]), tuple(data["keyEnv"]["suffixes"]),
+        {engine: (e["name"], e["keyEnv"]) for engine, e in data["engines"].items()})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A credential found at `path` (at its key when `at_key`)."""
+
+    path: Path
+    at_key: bool
+    message: str
+    hint: str
+
+
+def _strings(value: Any, path: Path = ()) -> Iterator[tuple[Path, bool, str]]:
+    """(path, is it the key, text) for every key and string value, in document order."""
     if isinstance(value, str):
-        yield path, value
+        yield path, False, value
     elif isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str):
+                yield (*path, key), True, key
             yield from _strings(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, (*path, index))
 
 
+def _in_server(path: Path, field: str) -> bool:
+    """`path` is an item of server.<field> (args, command) or a value of server.env."""
+    return len(path) >= 3 and path[-2] == field and path[-3] == "server"
+
+
+def _url_userinfo(text: str, rules: _Rules) -> bool:
+    for match in rules.url.finditer(text):
+        scheme, userinfo = match.group(1).lower(), match.group(2)
+        if ":" in userinfo or scheme in ("http", "https"):
+            return True
+    return False
+
+
+def _shape(path: Path, text: str, rules: _Rules) -> _Shape | None:
+    for shape in rules.shapes:
+        if shape.fields and not any(_in_server(path, f) for f in shape.fields):
+            continue
+        if shape.pattern.search(text):
+            return shape
+    return None
+
+
+def _literal(value: str) -> bool:
+    return bool(value) and not _ENV_REFERENCE.fullmatch(value)
+
+
+def _engine(data: Any, path: Path) -> str:
+    """The engine of the server block holding `path`, else the spec's, else vLLM."""
+    if "server" in path:
+        depth = len(path) - 1 - path[::-1].index("server")
+        server = _get(data, path[: depth + 1])
+        if isinstance(server, dict) and isinstance(server.get("engine"), str):
+            return str(server["engine"])
+    spec = data.get("spec") if isinstance(data, dict) else None
+    server = spec.get("server") if isinstance(spec, dict) else None
+    engine = server.get("engine") if isinstance(server, dict) else None
+    return engine if isinstance(engine, str) else "vllm"
+
+
+def _key_hint(name: str, engine: str, rules: _Rules) -> str:
+    lowered = name.lower()
+    if "hf" in lowered or "hugging" in lowered:
+        return "put it in a Secret and name it in model.tokenSecret"
+    reader = rules.engine_env.get(engine) if "api" in lowered else None
+    reads = f"{reader[0]} reads its key from {reader[1]} in its environment, but " \
+        if reader else ""
+    return (f"a key comes from a Secret, never the spec: {reads}server.env holds literal "
+            "values only (no Secret references), so infergen cannot pass one yet; leave it "
+            "out")
+
+
+def _flag(item: str) -> str | None:
+    """The flag's name, lower case with dashes, when `item` is one (`--api-key[=...]`)."""
+    if not item.startswith("--"):
+        return None
+    return item[2:].split("=", 1)[0].lower().replace("_", "-")
+
+
+def _key_flags(data: Any, rules: _Rules) -> Iterator[Finding]:
+    """--api-key=VALUE, or --api-key VALUE as two items, in server.args and command."""
+    for path, at_key, text in _strings(data):
+        if at_key or not (_in_server(path, "args") or _in_server(path, "command")):
+            continue
+        name = _flag(text)
+        if name not in rules.flags:
+            continue
+        items, index = _get(data, path[:-1]), path[-1]
+        if not isinstance(items, list) or not isinstance(index, int):
+            continue  # not a list of arguments: the schema says so
+        if "=" in text:
+            value, where = text.split("=", 1)[1], path
+        elif index + 1 < len(items) and isinstance(items[index + 1], str) \
+                and not items[index + 1].startswith("-"):
+            value, where = items[index + 1], (*path[:-1], index + 1)
+        else:
+            continue
+        if _literal(value):
+            yield Finding(where, False, f"--{name} is given a literal value; specs are "
+                          "committed to Git", _key_hint(name, _engine(data, path), rules))
+
+
+def _key_env(data: Any, rules: _Rules) -> Iterator[Finding]:
+    """API_KEY: VALUE and the like in server.env."""
+    for path, at_key, text in _strings(data):
+        if at_key or not _in_server(path, "env"):
+            continue
+        name = str(path[-1])
+        if name.upper().endswith(rules.env_suffixes) and _literal(text):
+            yield Finding(path, False, f"{name} is given a literal value; specs are "
+                          "committed to Git", _key_hint(name, _engine(data, path), rules))
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def scan(data: Any) -> list[Finding]:
+    """Every credential in a document's data, at most one per string, in document order."""
+    rules = _rules()
+    found: dict[tuple[Path, bool], Finding] = {}
+    for path, at_key, text in _strings(data):
+        if _url_userinfo(text, rules):
+            found.setdefault((path, at_key), Finding(
+                path, at_key, "this URL carries credentials (user:password@ or a token as "
+                "the user); specs are committed to Git", rules.url_hint))
+            continue
+        shape = _shape(path, text, rules)
+        if shape is not None:
+            found.setdefault((path, at_key), Finding(
+                path, at_key, f"this looks like a {shape.name}; specs are committed to Git",
+                shape.hint))
+    for finding in (*_key_flags(data, rules), *_key_env(data, rules)):
+        found.setdefault((finding.path, finding.at_key), finding)
+    return list(found.values())
+
+
 def no_inline_secrets(source: Source) -> Iterator[Diagnostic]:
-    """Secrets come by reference: a value that looks like a token is refused."""
-    for path, value in _strings(source.document.data):
-        # env values and args are where a pasted secret would land
-        free_text = any(part in ("env", "args") for part in path)
-        if _looks_secret(value, free_text):
-            yield source.document.locate(path).diagnostic(
-                STEP, "this looks like a secret token; specs are committed to Git",
-                "put it in a Kubernetes Secret and name it in model.tokenSecret")
+    """Secrets come by reference: no credential anywhere in a spec document."""
+    for finding in scan(source.document.data):
+        yield source.document.locate(finding.path, at_key=finding.at_key).diagnostic(
+            STEP, finding.message, finding.hint)

@@ -1,0 +1,270 @@
+"""The secret scanner: every string of every spec document, the Platform included.
+
+Table tests: each credential shape of generator/catalog/credentials.yaml, each URL form and
+each key-shaped flag gives exactly one error, at the line and field where it is written,
+with the exit code, the untouched tree and the one-line format of every error test. The
+tokens are assembled from pieces so that this file is not itself a credential to scanners.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.checks.secrets import scan
+from generator.yamlio import parse
+from tests.conftest import ROOT
+from tests.errorcases import MODEL, PLATFORM, assert_fails, render
+
+GIT = "specs are committed to Git"
+REVOKE = "put it in a Kubernetes Secret, and revoke it: it may already be in Git history"
+HF_HINT = "put it in a Secret and name it in model.tokenSecret"
+URL_HINT = ("remove the credentials from the URL: Config Sync reads them from a Secret "
+            "(configSync.auth token or ssh, with configSync.secretRef); other services take "
+            "theirs from a Secret too")
+URL_MESSAGE = ("this URL carries credentials (user:password@ or a token as the user); " + GIT)
+NO_SECRET_REFS = ("server.env holds literal values only (no Secret references), so infergen "
+                  "cannot pass one yet; leave it out")
+VLLM_KEY_HINT = ("a key comes from a Secret, never the spec: vLLM reads its key from "
+                 "VLLM_API_KEY in its environment, but " + NO_SECRET_REFS)
+
+ALNUM = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5cD7eF9gH1jK3"  # 48 letters and digits
+UPPER = "A1B2C3D4E5F6G7H8"
+
+# (shape name as the catalog says it, a value of that shape)
+SHAPES = [
+    ("Hugging Face token", "hf" + "_" + ALNUM[:34]),
+    ("GitHub token (classic, OAuth, app or refresh)", "gh" + "p_" + ALNUM[:36]),
+    ("GitHub token (classic, OAuth, app or refresh)", "gh" + "o_" + ALNUM[:36]),
+    ("GitHub token (classic, OAuth, app or refresh)", "gh" + "u_" + ALNUM[:36]),
+    ("GitHub token (classic, OAuth, app or refresh)", "gh" + "s_" + ALNUM[:36]),
+    ("GitHub token (classic, OAuth, app or refresh)", "gh" + "r_" + ALNUM[:36]),
+    ("GitHub fine-grained token", "github" + "_pat_" + ALNUM[:22] + "_" + ALNUM),
+    ("GitLab token", "gl" + "pat-" + ALNUM[:20]),
+    ("OpenAI or Anthropic API key", "sk" + "-proj-" + ALNUM + "-" + ALNUM),
+    ("OpenAI or Anthropic API key", "sk" + "-ant-api03-" + ALNUM + ALNUM),
+    ("OpenAI or Anthropic API key", "sk" + "-" + ALNUM),
+    ("AWS access key id", "AK" + "IA" + UPPER),
+    ("AWS access key id", "AS" + "IA" + UPPER),
+    ("Google API key", "AI" + "za" + ALNUM[:35]),
+    ("Google service account key (JSON)",
+     json.dumps({"type": "service_account", "private" + "_key_id": "1",
+                 "private" + "_key": "x"})),
+    ("Slack token", "xo" + "xb-" + "1234567890-" + ALNUM[:24]),
+    ("private key (PEM)", "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEow\n-----END RSA "
+     "PRIVATE KEY-----\n"),
+    ("private key (PEM)", "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3Bl\n"),
+    ("JSON Web Token", "ey" + "JhbGciOiJIUzI1NiJ9.ey" + "JzdWIiOiIxMjM0NTY3ODkwIn0."
+     + ALNUM[:30]),
+    ("random token", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ=="),
+]
+HINTS = {"Hugging Face token": HF_HINT,
+         "Google service account key (JSON)":
+         "use Workload Identity (identity.gcpServiceAccount) instead of a key file"}
+
+
+def _catalog() -> dict:
+    return yaml.safe_load((ROOT / "generator" / "catalog" / "credentials.yaml").read_text(
+        encoding="utf-8"))
+
+
+def test_every_shape_in_the_catalog_has_a_case() -> None:
+    assert {s["name"] for s in _catalog()["shapes"]} == {name for name, _ in SHAPES}
+    assert all(s.get("source") for s in _catalog()["shapes"])
+
+
+def _in_args(value: str) -> str:
+    # json.dumps: a YAML double-quoted string, newlines and all
+    return MODEL + f"  server:\n    args:\n      - {json.dumps(value)}\n"
+
+
+@pytest.mark.parametrize(("name", "value"), SHAPES, ids=[f"{n}-{v[:6]}" for n, v in SHAPES])
+def test_each_shape_in_args_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         name: str, value: str) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": _in_args(value)})
+    assert_fails(run, [f"specs/m.yaml:12:9: error[check] spec.server.args[0]: this looks like "
+                       f"a {name}; {GIT} (hint: {HINTS.get(name, REVOKE)})"])
+    assert value not in run.stderr  # the diagnostic never repeats the secret
+
+
+@pytest.mark.parametrize(("name", "value"), [s for s in SHAPES if s[0] != "random token"],
+                         ids=[f"{n}-{v[:6]}" for n, v in SHAPES if n != "random token"])
+def test_each_shape_anywhere_else_is_one_error(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               name: str, value: str) -> None:
+    # a field no rule knows about: the schema refuses it, and the scanner still says why
+    text = MODEL + f"  note: {json.dumps('see ' + value)}\n"
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    secret = [line for line in run.errors if "error[check]" in line]
+    assert secret == [f"specs/m.yaml:10:9: error[check] spec.note: this looks like a {name}; "
+                      f"{GIT} (hint: {HINTS.get(name, REVOKE)})"]
+    assert_fails(run, run.errors)
+
+
+def test_random_token_outside_args_and_env_is_not_a_secret() -> None:
+    data = {"spec": {"model": {"source": "hf://org/m@" + dict(SHAPES)["random token"]}}}
+    assert scan(data) == []
+
+
+WHERE = [
+    # (spec text, the one error expected)
+    pytest.param(
+        MODEL.replace("  name: m\n", "  name: m\n  labels:\n    team: " + "AK" + "IA" + UPPER
+                      + "\n"),
+        "specs/m.yaml:6:11: error[check] metadata.labels.team: this looks like a AWS access "
+        f"key id; {GIT} (hint: {REVOKE})",
+        id="aws-key-in-a-label-value"),
+    pytest.param(
+        MODEL.replace("  name: m\n", "  name: m\n  labels:\n    " + "AK" + "IA" + UPPER
+                      + ": x\n"),
+        "specs/m.yaml:6:5: error[check] metadata.labels." + "AK" + "IA" + UPPER
+        + f": this looks like a AWS access key id; {GIT} (hint: {REVOKE})",
+        id="aws-key-as-a-label-key"),
+    pytest.param(
+        MODEL + "  server:\n    env:\n      CERT: |\n        -----BEGIN EC " + "PRIVATE KEY"
+        "-----\n        MHcCAQEE\n        -----END EC PRIVATE KEY-----\n",
+        f"specs/m.yaml:12:13: error[check] spec.server.env.CERT: this looks like a private "
+        f"key (PEM); {GIT} (hint: {REVOKE})",
+        id="pem-key-in-env-block-scalar"),
+    pytest.param(
+        MODEL + "  environments:\n    prod:\n      server:\n        args: [\"--api-key=abc\"]\n",
+        f"specs/m.yaml:13:16: error[check] spec.environments.prod.server.args[0]: --api-key is "
+        f"given a literal value; {GIT} (hint: {VLLM_KEY_HINT})",
+        id="key-flag-in-an-environment-override"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WHERE)
+def test_where_a_secret_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
+                                  expected: str) -> None:
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), [expected])
+
+
+# ---------------------------------------------------------------------------- URLs
+
+def _platform(repo: str) -> str:
+    return PLATFORM.replace("repo: https://example.com/config.git", f"repo: {repo}")
+
+
+@pytest.mark.parametrize("repo", [
+    "https://deploy-bot:" + "gh" + "p_" + ALNUM[:36] + "@github.com/org/repo.git",
+    "https://user:hunter2@example.com/config.git",
+    "https://oauth2@example.com/config.git",  # a token pasted as the user
+    "http://user:pw@example.com/config.git",
+    "ssh://git:hunter2@example.com/config.git",
+    "git+https://user:pw@example.com/config.git",
+    "HTTPS://User:Pw@Example.com/config.git",
+])
+def test_platform_repo_with_credentials_is_one_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repo: str) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL, "platform.yaml": _platform(repo)})
+    assert_fails(run, [f"specs/platform.yaml:7:11: error[check] spec.configSync.repo: "
+                       f"{URL_MESSAGE} (hint: {URL_HINT})"])
+
+
+@pytest.mark.parametrize("repo", [
+    "ssh://git@github.com/org/repo.git",  # a user without a password: the SSH key is elsewhere
+    "git@github.com:org/repo.git",
+    "https://example.com/path/with@sign.git",
+    "https://source.developers.google.com/p/project/r/repo",
+])
+def test_urls_without_credentials_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       repo: str) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL, "platform.yaml": _platform(repo)})
+    assert run.exit_code == 0, run.stderr
+
+
+def test_url_in_args_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {
+        "m.yaml": _in_args("--otlp-traces-endpoint=https://u:p@collector:4318")})
+    assert_fails(run, [f"specs/m.yaml:12:9: error[check] spec.server.args[0]: {URL_MESSAGE} "
+                       f"(hint: {URL_HINT})"])
+
+
+@pytest.mark.parametrize("source", [
+    "hf://org/m@0123456789abcdef0123456789abcdef01234567",
+    "oci://registry.example.com/models/m@sha256:" + "0a" * 32,
+    "oci://m:v1@sha256:" + "0a" * 32,
+    "gs://bucket/path@2",
+])
+def test_model_sources_with_at_are_not_urls_with_credentials(source: str) -> None:
+    assert scan({"spec": {"model": {"source": source}}}) == []
+
+
+# ----------------------------------------------------------------- key-shaped flags
+
+@pytest.mark.parametrize(("args", "engine", "at", "flag", "hint"), [
+    (["--api-key=abc"], None, 0, "api-key", VLLM_KEY_HINT),
+    (["--api-key", "abc"], None, 1, "api-key", VLLM_KEY_HINT),
+    (["--API_KEY=abc"], None, 0, "api-key", VLLM_KEY_HINT),
+    (["--token", "abc"], "sglang", 1, "token",
+     "a key comes from a Secret, never the spec: " + NO_SECRET_REFS),
+    (["--hf-token=abc"], None, 0, "hf-token", HF_HINT),
+    (["--api-key=" + "sk" + "-proj-" + ALNUM], None, 0, None, REVOKE),
+])
+def test_key_flag_with_a_literal_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              args: list[str], engine: str | None, at: int,
+                                              flag: str | None, hint: str) -> None:
+    server = {"args": args, **({"engine": engine} if engine else {})}
+    text = MODEL + "  server: " + json.dumps(server) + "\n"
+    column = text.splitlines()[9].index(json.dumps(args[at])) + 1
+    message = (f"--{flag} is given a literal value; {GIT}" if flag else
+               f"this looks like a OpenAI or Anthropic API key; {GIT}")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert_fails(run, [f"specs/m.yaml:10:{column}: error[check] spec.server.args[{at}]: "
+                       f"{message} (hint: {hint})"])
+
+
+@pytest.mark.parametrize("args", [
+    ["--api-key=$(VLLM_API_KEY)"],  # Kubernetes puts the environment's value there
+    ["--api-key", "$(VLLM_API_KEY)"],
+    ["--api-key"],
+    ["--api-key", "--port=8000"],
+    ["--max-num-batched-tokens=8192", "--tokenizer=org/m"],
+])
+def test_key_flags_without_a_literal_pass(args: list[str]) -> None:
+    assert scan({"spec": {"server": {"args": args}}}) == []
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("VLLM_API_KEY", VLLM_KEY_HINT),
+    ("HF_TOKEN", HF_HINT),
+    ("DB_PASSWORD", "a key comes from a Secret, never the spec: " + NO_SECRET_REFS),
+])
+def test_key_env_with_a_literal_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             name: str, hint: str) -> None:
+    text = MODEL + f"  server:\n    env:\n      {name}: abc\n"
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    column = 9 + len(name)
+    assert_fails(run, [f"specs/m.yaml:12:{column}: error[check] spec.server.env.{name}: "
+                       f"{name} is given a literal value; {GIT} (hint: {hint})"])
+
+
+def test_a_secret_in_a_schema_invalid_document_is_still_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = MODEL + "  server: {args: {a: \"--api-key=abc\"}, env: [\"" + "AK" + "IA" + UPPER \
+        + "\"]}\n"
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert any(": error[check] spec.server.env[0]: this looks like a AWS access key id"
+               in line for line in run.errors), run.stderr
+    assert_fails(run, run.errors)
+
+
+# ---------------------------------------------------------------- no false positives
+
+def _spec_files() -> list[Path]:
+    folders = [ROOT / "specs", ROOT / "examples", ROOT / "tests" / "cases"]
+    return sorted(p for folder in folders for p in folder.rglob("*.y*ml")
+                  if "expected" not in p.relative_to(ROOT).parts)
+
+
+def test_no_example_spec_or_golden_case_trips_the_scanner() -> None:
+    files = _spec_files()
+    assert len(files) > 50
+    for file in files:
+        documents, _ = parse(file.read_text(encoding="utf-8"), str(file))
+        for document in documents:
+            assert scan(document.data) == [], file
