@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -200,6 +201,21 @@ def _mutate(draw: Any, files: dict[str, bytes], stats: Counter[str]) -> dict[str
 
 # ------------------------------------------------------------------------ the property
 
+_DIAGNOSTIC = re.compile(r"^(?P<file>.+?)(?::\d+:\d+)?: (?:error|warning)\[")
+
+
+def _assert_problems_name_files(stderr: str, specs: Path) -> None:
+    """Every diagnostic names a spec file, or the specs folder itself, first."""
+    named = 0
+    for line in stderr.splitlines():
+        if ": error[" not in line and ": warning[" not in line:
+            continue
+        match = _DIAGNOSTIC.match(line)
+        assert match is not None, line
+        assert Path(match["file"]).resolve().is_relative_to(specs.resolve()), line
+        named += 1
+    assert named or "infergen:" in stderr, stderr
+
 def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[str]) -> None:
     with tempfile.TemporaryDirectory(dir=cache) as scratch:
         root = Path(scratch)
@@ -226,6 +242,7 @@ def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[
         if result.exit_code == 1:
             assert after == before, "exit 1 but the output folder changed"
             assert "error" in result.stderr or "infergen:" in result.stderr, everything
+            _assert_problems_name_files(result.stderr, specs)
             return
         # exit 0: exactly the clean render of these specs, plus the foreign file
         outcome = compile_specs([specs], str(out), catalog.load())
