@@ -101,7 +101,7 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     for unit in found:
         units.validate_unit(unit)
         outcome.diagnostics += unit.schema or []
-    valid = [u for u in found if u.has_source and not u.schema]
+    valid = [u for u in found if u.has_source and not errors(u.schema or [])]
     if errors(outcome.diagnostics) and not any(u.kind == "Platform" for u in valid):
         return outcome  # a broken or missing file could be the Platform: no guessing
     platforms = [u for u in found if u.has_source and u.kind == "Platform"]

@@ -268,3 +268,69 @@ def test_no_example_spec_or_golden_case_trips_the_scanner() -> None:
         documents, _ = parse(file.read_text(encoding="utf-8"), str(file))
         for document in documents:
             assert scan(document.data) == [], file
+
+
+# ------------------------------------------------------------------------ waivers
+
+_WAIVED = MODEL.replace("  name: m\n", """\
+  name: m
+  secretExceptions:
+    - field: spec.server.args[1]
+      reason: the public key of the vendor's open sandbox, not a credential
+""") + "  server:\n    args: [--api-key, sandbox-public]\n"
+
+
+def test_a_waived_field_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": _WAIVED})
+    assert run.exit_code == 0, run.stderr
+    assert run.warnings == []
+    assert not any("secretExceptions" in text.decode() or "sandbox the" in text.decode()
+                   for text in run.out_after.values())
+
+
+def test_a_waiver_covers_its_field_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _WAIVED.replace("[--api-key, sandbox-public]", "[--api-key, sandbox-public, --token=x]")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert_fails(run, [
+        f"specs/m.yaml:14:39: error[check] spec.server.args[2]: --token is given a literal "
+        f"value; {GIT} (hint: a key comes from a Secret, never the spec: {NO_SECRET_REFS})"])
+
+
+def test_a_waiver_needs_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _WAIVED.replace(
+        "      reason: the public key of the vendor's open sandbox, not a credential\n", "")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert_fails(run, [
+        "specs/m.yaml:6:7: error[schema] metadata.secretExceptions[0]: missing required field "
+        "'reason'",
+        f"specs/m.yaml:13:23: error[check] spec.server.args[1]: --api-key is given a literal "
+        f"value; {GIT} (hint: {VLLM_KEY_HINT})"])
+
+
+def test_a_waiver_that_waives_nothing_warns(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _WAIVED.replace("[--api-key, sandbox-public]", "[--port=8000]")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    assert run.warnings == [
+        "specs/m.yaml:6:14: warning[check] metadata.secretExceptions[0].field: secret "
+        "exception for spec.server.args[1], where the scanner finds nothing (hint: remove the "
+        "exception)"]
+
+
+def test_the_platform_takes_waivers_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform = PLATFORM.replace("  name: acme\n", """\
+  name: acme
+  secretExceptions:
+    - field: spec.environments[0].defaults.server.env.DEMO_TOKEN
+      reason: a placeholder the sandbox image expects, not a credential
+""").replace("      clusters: [dev-1]\n", """\
+      clusters: [dev-1]
+      defaults: {server: {env: {DEMO_TOKEN: placeholder}}}
+""")
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL, "platform.yaml": platform})
+    assert run.exit_code == 0, run.stderr
+    unwaived = platform.replace("DEMO_TOKEN\n", "OTHER_TOKEN\n")
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL, "platform.yaml": unwaived})
+    assert [line.split(": error")[1][:40] for line in run.errors] == [
+        "[check] spec.environments[0].defaults.se"]

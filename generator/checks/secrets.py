@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, dotted
 from generator.load import Source
 
 Path = tuple[str | int, ...]
@@ -192,6 +192,8 @@ def scan(data: Any) -> list[Finding]:
     rules = _rules()
     found: dict[tuple[Path, bool], Finding] = {}
     for path, at_key, text in _strings(data):
+        if path[:2] == ("metadata", "secretExceptions") and path[-1] == "field":
+            continue  # names a field (perhaps by a key that is itself the finding)
         if _url_userinfo(text, rules):
             found.setdefault((path, at_key), Finding(
                 path, at_key, "this URL carries credentials (user:password@ or a token as "
@@ -207,8 +209,33 @@ def scan(data: Any) -> list[Finding]:
     return list(found.values())
 
 
+def _exceptions(data: Any) -> list[tuple[int, str]]:
+    """(index, field) of each metadata.secretExceptions entry that gives a reason (one
+    without is a schema error, and waives nothing)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    entries = metadata.get("secretExceptions") if isinstance(metadata, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [(index, entry["field"]) for index, entry in enumerate(entries)
+            if isinstance(entry, dict) and isinstance(entry.get("field"), str)
+            and isinstance(entry.get("reason"), str) and entry["reason"].strip()]
+
+
 def no_inline_secrets(source: Source) -> Iterator[Diagnostic]:
-    """Secrets come by reference: no credential anywhere in a spec document."""
-    for finding in scan(source.document.data):
-        yield source.document.locate(finding.path, at_key=finding.at_key).diagnostic(
+    """Secrets come by reference: no credential anywhere in a spec document, except in a
+    field waived, with a reason, in metadata.secretExceptions."""
+    doc = source.document
+    waived = dict((field, index) for index, field in _exceptions(doc.data))
+    used: set[str] = set()
+    for finding in scan(doc.data):
+        field = dotted(finding.path)
+        if field in waived:
+            used.add(field)
+            continue
+        yield doc.locate(finding.path, at_key=finding.at_key).diagnostic(
             STEP, finding.message, finding.hint)
+    for field, index in sorted(waived.items(), key=lambda item: item[1]):
+        if field not in used:
+            yield doc.locate(("metadata", "secretExceptions", index, "field")).diagnostic(
+                STEP, f"secret exception for {field}, where the scanner finds nothing",
+                "remove the exception", "warning")
