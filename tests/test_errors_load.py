@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import generator.load
 from generator.cli import main
-from generator.yamlio import MAX_FILE_BYTES, MAX_NODES
+from generator.yamlio import MAX_FILE_BYTES, MAX_NODES, load_plain, parse
 from tests.errorcases import MODEL, PLATFORM, SENTINEL, assert_fails, render
 
 
@@ -447,3 +447,32 @@ def test_broken_model_does_not_warn_about_empty_environments(
         "specs/m.yaml:10:3: error[load] spec: mapping key 'on' is not a string (hint: quote "
         'it: "on")']
     assert run.warnings == [], run.stderr
+
+
+@pytest.mark.parametrize(("tagged", "plain"), [
+    ("!!str bfloat16", "bfloat16"),
+    ("!!str 12", "'12'"),
+    ("!!int 2", "2"),
+    ("!!int 0x10", "16"),
+    ("!!float 1", "1.0"),
+    ("!!float 0.5", "0.5"),
+    ("!!bool yes", "true"),
+    ("!!null ~", "null"),
+    ("!!null ''", "null"),
+    ('!<tag:yaml.org,2002:int> "2"', "2"),
+])
+def test_core_tags_on_values_they_fit_are_the_plain_value(tagged: str, plain: str) -> None:
+    documents, problems = parse(f"a: {tagged}\n", "m.yaml")
+    assert problems == []
+    assert documents[0].data == load_plain(f"a: {plain}\n")
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("a: 2024-01-01\n", "2024-01-01"),  # dates stay strings: the schema says what they mean
+    ("a: 2024-01-01T10:00:00Z\n", "2024-01-01T10:00:00Z"),
+    ("a: =\n", "="),  # YAML 1.1's !!value: a plain "=" was refused as a tag nobody wrote
+])
+def test_untagged_values_pyyaml_would_type_stay_strings(text: str, value: str) -> None:
+    documents, problems = parse(text, "m.yaml")
+    assert problems == []
+    assert documents[0].data == {"a": value}
