@@ -229,6 +229,16 @@ def test_key_flags_without_a_literal_pass(args: list[str]) -> None:
     assert scan({"spec": {"server": {"args": args}}}) == []
 
 
+@pytest.mark.parametrize("env", [
+    {"HF_HUB_DISABLE_IMPLICIT_TOKEN": "1"},  # switches and counts are settings
+    {"USE_TOKEN": "true"},
+    {"VLLM_API_KEY": "$(FROM_A_SECRET)"},
+    {"MAX_TOTAL_TOKENS": "hello-world"},  # not a key-shaped name
+])
+def test_key_env_without_a_literal_key_passes(env: dict[str, str]) -> None:
+    assert scan({"spec": {"server": {"env": env}}}) == []
+
+
 @pytest.mark.parametrize(("name", "hint"), [
     ("VLLM_API_KEY", VLLM_KEY_HINT),
     ("HF_TOKEN", HF_HINT),

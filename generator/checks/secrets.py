@@ -111,8 +111,14 @@ def _shape(path: Path, text: str, rules: _Rules) -> _Shape | None:
     return None
 
 
+# a switch or a small number is a setting, not a key (HF_HUB_DISABLE_IMPLICIT_TOKEN: "1")
+_SETTING = re.compile(r"(?i:true|false|yes|no|on|off|[0-9]{1,6})")
+
+
 def _literal(value: str) -> bool:
-    return bool(value) and not _ENV_REFERENCE.fullmatch(value)
+    """A value written in the spec: not empty, not $(NAME), not a switch or a count."""
+    return bool(value) and not _ENV_REFERENCE.fullmatch(value) \
+        and not _SETTING.fullmatch(value)
 
 
 def _engine(data: Any, path: Path) -> str:
@@ -188,7 +194,7 @@ def _get(data: Any, path: Path) -> Any:
 
 
 def scan(data: Any) -> list[Finding]:
-    """Every credential in a document's data, at most one per string, in document order."""
+    """Every credential in a document's data, at most one per string."""
     rules = _rules()
     found: dict[tuple[Path, bool], Finding] = {}
     for path, at_key, text in _strings(data):
