@@ -47,6 +47,7 @@ class _Rules:
     flags: frozenset[str]
     env_suffixes: tuple[str, ...]
     engine_env: dict[str, tuple[str, str]]  # engine -> (its name, the variable it reads)
+    anywhere: re.Pattern[str]  # any shape that applies everywhere: one search per string
 
 
 _SECRET_HINT = "put it in a Kubernetes Secret, and revoke it: it may already be in Git history"
@@ -57,12 +58,13 @@ def _rules() -> _Rules:
     text = resources.files("generator.catalog").joinpath("credentials.yaml").read_text(
         encoding="utf-8")
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    shapes = tuple(_Shape(s["name"], re.compile(s["pattern"]), s.get("hint", _SECRET_HINT),
+                          frozenset(s.get("fields", ()))) for s in data["shapes"])
     return _Rules(
-        tuple(_Shape(s["name"], re.compile(s["pattern"]), s.get("hint", _SECRET_HINT),
-                     frozenset(s.get("fields", ()))) for s in data["shapes"]),
-        re.compile(data["urlUserinfo"]["pattern"]), data["urlUserinfo"]["hint"],
+        shapes, re.compile(data["urlUserinfo"]["pattern"]), data["urlUserinfo"]["hint"],
         frozenset(data["keyFlags"]), tuple(data["keyEnv"]["suffixes"]),
-        {engine: (e["name"], e["keyEnv"]) for engine, e in data["engines"].items()})
+        {engine: (e["name"], e["keyEnv"]) for engine, e in data["engines"].items()},
+        re.compile("|".join(f"(?:{s.pattern.pattern})" for s in shapes if not s.fields)))
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ class Finding:
     hint: str
 
 
-def _strings(value: Any, path: Path = ()) -> Iterator[tuple[Path, bool, str]]:
+_String = tuple[Path, bool, str]  # where, is it a key, the text
+
+
+def _strings(value: Any, path: Path = ()) -> Iterator[_String]:
     """(path, is it the key, text) for every key and string value, in document order."""
     if isinstance(value, str):
         yield path, False, value
@@ -95,6 +100,8 @@ def _in_server(path: Path, field: str) -> bool:
 
 
 def _url_userinfo(text: str, rules: _Rules) -> bool:
+    if "://" not in text:
+        return False
     for match in rules.url.finditer(text):
         scheme, userinfo = match.group(1).lower(), match.group(2)
         if ":" in userinfo or scheme in ("http", "https"):
@@ -103,6 +110,9 @@ def _url_userinfo(text: str, rules: _Rules) -> bool:
 
 
 def _shape(path: Path, text: str, rules: _Rules) -> _Shape | None:
+    server_field = len(path) >= 3 and path[-3] == "server"
+    if not server_field and not rules.anywhere.search(text):
+        return None  # the common case: one search, no shape matches
     for shape in rules.shapes:
         if shape.fields and not any(_in_server(path, f) for f in shape.fields):
             continue
@@ -153,9 +163,9 @@ def _flag(item: str) -> str | None:
     return item[2:].split("=", 1)[0].lower().replace("_", "-")
 
 
-def _key_flags(data: Any, rules: _Rules) -> Iterator[Finding]:
+def _key_flags(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Finding]:
     """--api-key=VALUE, or --api-key VALUE as two items, in server.args and command."""
-    for path, at_key, text in _strings(data):
+    for path, at_key, text in strings:
         if at_key or not (_in_server(path, "args") or _in_server(path, "command")):
             continue
         name = _flag(text)
@@ -176,9 +186,9 @@ def _key_flags(data: Any, rules: _Rules) -> Iterator[Finding]:
                           "committed to Git", _key_hint(name, _engine(data, path), rules))
 
 
-def _key_env(data: Any, rules: _Rules) -> Iterator[Finding]:
+def _key_env(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Finding]:
     """API_KEY: VALUE and the like in server.env."""
-    for path, at_key, text in _strings(data):
+    for path, at_key, text in strings:
         if at_key or not _in_server(path, "env"):
             continue
         name = str(path[-1])
@@ -196,8 +206,9 @@ def _get(data: Any, path: Path) -> Any:
 def scan(data: Any) -> list[Finding]:
     """Every credential in a document's data, at most one per string."""
     rules = _rules()
+    strings = list(_strings(data))
     found: dict[tuple[Path, bool], Finding] = {}
-    for path, at_key, text in _strings(data):
+    for path, at_key, text in strings:
         if path[:2] == ("metadata", "secretExceptions") and path[-1] == "field":
             continue  # names a field (perhaps by a key that is itself the finding)
         if _url_userinfo(text, rules):
@@ -210,7 +221,7 @@ def scan(data: Any) -> list[Finding]:
             found.setdefault((path, at_key), Finding(
                 path, at_key, f"this looks like a {shape.name}; specs are committed to Git",
                 shape.hint))
-    for finding in (*_key_flags(data, rules), *_key_env(data, rules)):
+    for finding in (*_key_flags(data, strings, rules), *_key_env(data, strings, rules)):
         found.setdefault((finding.path, finding.at_key), finding)
     return list(found.values())
 
