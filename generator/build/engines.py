@@ -136,9 +136,11 @@ def triton(ctx: Context) -> Launch:
 
 
 def jetstream(ctx: Context) -> Launch:
+    """`jpt serve` at v0.2.4: no --prometheus_port (its CLI lacks it, and absl aborts on an
+    unknown flag); Hugging Face weights are converted under --working_dir, which defaults to
+    a relative path on the read-only root, so it goes to the cache emptyDir."""
     model_id, _ = _model_id(ctx)
-    args = [f"--model_id={model_id}",
-            f"--prometheus_port={ctx.engine['metrics']['port']}"]
+    args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
     length = ctx.spec["model"].get("maxModelLength")
     if length:
         args += [f"--max_input_length={max(length // 2, 1)}",
@@ -148,7 +150,7 @@ def jetstream(ctx: Context) -> Launch:
 
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
-    args += [f"--tp={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
+    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
              "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
