@@ -30,6 +30,7 @@ class Contract:
     underscores: bool = False
     negatable: bool = False
     unknown_fatal: bool = False
+    abbreviations: bool = False   # argparse's allow_abbrev: a unique prefix is the flag
     aliases: dict[str, str] = field(default_factory=dict)      # name -> canonical key
     exclusive: tuple[dict[str, Any], ...] = ()
     architectures: frozenset[str] = frozenset()
@@ -41,9 +42,14 @@ class Contract:
         return self.parser == CLAP
 
     def spelled(self, flag: str) -> str:
-        """The flag as the parser reads it (vLLM takes underscores for dashes)."""
+        """The flag as the parser reads it: vLLM takes underscores for dashes and
+        `--json-arg.key` for a key of `--json-arg`; argparse takes a unique prefix."""
         if self.underscores and flag.startswith("--"):
-            return "--" + flag[2:].replace("_", "-")
+            flag = "--" + flag[2:].replace("_", "-").split(".", 1)[0]
+        if self.abbreviations and flag.startswith("--") and flag not in self.flags:
+            longer = [known for known in self.flags if known.startswith(flag)]
+            if len(longer) == 1:
+                return longer[0]
         return flag
 
     def known(self, flag: str) -> bool:
@@ -96,6 +102,7 @@ def contract(engine: str) -> Contract | None:
         flags=frozenset(flags), env=frozenset(env),
         underscores=bool(data.get("underscores")), negatable=bool(data.get("negatable")),
         unknown_fatal=bool(data.get("unknownFlagsFatal")),
+        abbreviations=bool(data.get("abbreviations")),
         exclusive=tuple(data.get("exclusive", [])),
         architectures=frozenset(a["arch"] for a in data.get("architectures", [])),
         writable=tuple(data.get("writablePaths", [])), raw=data)

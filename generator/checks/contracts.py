@@ -20,14 +20,14 @@ POD_USER = "infergen (the pod's user and home, gke.yaml podSecurity)"
 CACHE = "infergen (the model cache on an emptyDir)"
 
 
-def _derived(plan: Plan, catalog: Catalog) -> tuple[list[str], list[str]]:
-    """The flags and env names infergen renders for this spec, without the user's own."""
+def _derived(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
+    """The flags and env infergen renders for this spec, without the user's own."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
     spec = {**plan.spec, "server": server}
     shape = shape_of(spec["accelerator"], catalog)
     main = engines.container(spec, shape, catalog)
     flags = [flag for _, flag, _ in split_args(main.get("args", []))]
-    return flags, [e["name"] for e in main.get("env", [])]
+    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
 
 
 def _buildable(plan: Plan, catalog: Catalog) -> bool:
@@ -78,7 +78,7 @@ def server_overrides(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     for index, flag, _ in split_args(args):
         where = plan.locate("server", "args", index)
         yield from _one_setting(where, key(flag), flag, owned, owners, "server.args")
-        if terms is None:
+        if terms is None or key(flag) in owned:
             continue
         if key(flag) in seen:
             outcome = "exits" if terms.repeat_is_error else "silently keeps the last"
@@ -86,7 +86,7 @@ def server_overrides(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
                 STEP, f"{flag} is given twice in server.args: engine {name} {outcome}",
                 "give it once")
         seen.setdefault(key(flag), index)
-        if not terms.known(flag) and key(flag) not in owned:
+        if not terms.known(flag):
             guess = terms.suggestion(flag)
             fatal = " (the engine exits on an unknown flag)" if terms.unknown_fatal else ""
             yield where.diagnostic(
@@ -97,7 +97,7 @@ def server_overrides(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         where = plan.locate("server", "env", env_name)
         yield from _one_setting(where, key(env_name), env_name, owned, owners, "server.env")
     if terms is not None:
-        yield from _exclusive(plan, terms, flags, env, args)
+        yield from _exclusive(plan, terms, flags, env, args, set(owned))
 
 
 def _one_setting(where: Any, canonical: str, given: str, owned: dict[str, str],
@@ -113,8 +113,8 @@ def _one_setting(where: Any, canonical: str, given: str, owned: dict[str, str],
                                        if owner.startswith("spec.") else "; remove it"))
 
 
-def _exclusive(plan: Plan, terms: Contract, flags: list[str], env: list[str],
-               args: list[str]) -> Iterator[Diagnostic]:
+def _exclusive(plan: Plan, terms: Contract, flags: list[str], env: dict[str, str],
+               args: list[str], owned: set[str]) -> Iterator[Diagnostic]:
     """A user setting that the engine refuses next to a derived one (TGI: SHARDED next to
     NUM_SHARD, DTYPE next to QUANTIZE, ...)."""
     derived = {terms.key(n) for n in [*flags, *env]}
@@ -124,13 +124,23 @@ def _exclusive(plan: Plan, terms: Contract, flags: list[str], env: list[str],
     for rule in terms.exclusive:
         first, second = (terms.key(n) for n in rule["names"])
         for mine, theirs in ((first, second), (second, first)):
-            if mine in given and theirs in derived:
+            if mine in given and theirs in derived and mine not in owned:  # else said
                 kind, at = given[mine]
                 where = plan.locate("server", kind, at)
                 yield where.diagnostic(
                     STEP, f"{rule['names'][0]} and {rule['names'][1]} cannot be set together "
                     f"on {terms.engine} {terms.version}: {rule['reason']}",
                     f"remove it: infergen sets {theirs}")
+    for rule in terms.raw.get("atLeast", []):
+        value = user_env.get(rule["name"])
+        floor = env.get(rule["than"])
+        if value is None or floor is None or not str(value).isdigit() or not floor.isdigit():
+            continue
+        if int(value) < int(floor):
+            yield plan.locate("server", "env", rule["name"]).diagnostic(
+                STEP, f"{rule['name']}={value} is below {rule['than']}={floor}, which infergen "
+                f"derives from spec.model.maxModelLength: {terms.engine} {terms.version} exits",
+                f"set it to at least {floor}, or remove it")
 
 
 def image_architecture(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -146,4 +156,4 @@ def image_architecture(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, f"{accelerator} nodes are {gpu.architecture}, and engine {name}'s pinned "
             f"image is built for {', '.join(sorted(terms.architectures))} only: the pod "
             "cannot pull it", f"choose an {', '.join(sorted(terms.architectures))} GPU, or "
-            f"give server.image a {gpu.architecture} build of {name}")
+            f"give server.image an image of {name} built for {gpu.architecture}")
