@@ -140,3 +140,24 @@ def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
     assert "passes --max-model-length, which vllm 0.33.0 does not define" in result.output
     assert "this is a bug in infergen" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang", "tgi", "tei", "triton", "jetstream"])
+def test_every_contract_fact_names_its_source(engine: str) -> None:
+    terms = contract(engine)
+    assert terms is not None and terms.flags and terms.architectures
+    for section in ("envAliases", "exclusive", "atLeast", "architectures", "writablePaths"):
+        for fact in terms.raw.get(section, []):
+            assert fact.get("source"), (engine, section, fact)
+    generated = ROOT / "generator" / "catalog" / "contracts" / f"{engine}-flags.yaml"
+    if generated.exists():  # from the pinned release: make engine-facts
+        data = yaml.safe_load(generated.read_text(encoding="utf-8"))
+        assert data["source"]["repo"] and data["source"]["tag"] and data["source"]["paths"]
+        assert str(data["version"]) == terms.version or data["version"].endswith(terms.version)
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> None:
+    terms = contract(engine)
+    assert terms is not None
+    assert load().engines[engine]["image"].endswith(f":v{terms.version}")
