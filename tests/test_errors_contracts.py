@@ -155,6 +155,15 @@ CASES = [
         id="jetstream-unknown-flag-is-fatal"),
     pytest.param(
         model("""
+          model: {source: hf://meta-llama/Llama-3.3-70B-Instruct, parameters: 70B}
+          accelerator: {type: tpu-v6e, topology: 4x4}
+        """),
+        ["specs/m.yaml:7:16: error[check] spec.accelerator: engine vllm cannot serve one replica "
+         "across 4 nodes: GKE does not support vLLM across the hosts of a multi-host TPU slice "
+         "(hint: choose an accelerator that fits one node (a single-host slice))"],
+        id="vllm-multi-host-tpu"),
+    pytest.param(
+        model("""
           server: {engine: vllm}
           accelerator: {type: nvidia-gb200, count: 4}
         """),
