@@ -155,6 +155,32 @@ CASES = [
         id="jetstream-unknown-flag-is-fatal"),
     pytest.param(
         model("""
+          model: {source: hf://org/m, dtype: int4}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:6:38: error[check] spec.model.dtype: engine vllm does not quantize a "
+         "checkpoint to int4 at load (only to fp8) (hint: for a checkpoint already quantized to "
+         "int4 (AWQ, GPTQ, ...) set model.preQuantized: true; else use fp8)"],
+        id="vllm-int4-needs-a-quantized-checkpoint"),
+    pytest.param(
+        model("""
+          model: {source: hf://org/m, dtype: bfloat16, preQuantized: true}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:6:38: error[check] spec.model.dtype: a pre-quantized checkpoint is not "
+         "bfloat16 (hint: give its precision: one of fp8, int8, int4)"],
+        id="pre-quantized-bfloat16"),
+    pytest.param(
+        model("""
+          model: {source: hf://org/m, dtype: float16, preQuantized: true}
+          server: {engine: tei}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:6:61: error[check] spec.model.preQuantized: engine tei does not load "
+         "pre-quantized checkpoints (hint: use vllm, tgi, sglang)"],
+        id="tei-pre-quantized"),
+    pytest.param(
+        model("""
           model: {source: hf://meta-llama/Llama-3.3-70B-Instruct, parameters: 70B}
           accelerator: {type: tpu-v6e, topology: 4x4}
         """),
@@ -254,3 +280,38 @@ def test_clap_flag_and_env_name_are_one_setting() -> None:
     assert tgi is not None
     assert tgi.key("--max-input-length") == tgi.key("MAX_INPUT_TOKENS") == "MAX_INPUT_TOKENS"
     assert contract("custom") is None
+
+
+def _main_container(tmp_path: Path) -> dict[str, object]:
+    deployment = next(yaml.safe_load(p.read_text()) for p in (tmp_path / "rendered").rglob(
+        "deployment.yaml") if not p.name.endswith("-epp.yaml"))
+    container: dict[str, object] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_pre_quantized_checkpoint_gets_no_dtype_on_tgi(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TGI reads quant_method from the checkpoint; DTYPE next to it fails the shard."""
+    text = model("""
+      model: {source: hf://org/m-awq, dtype: int4, preQuantized: true}
+      server: {engine: tgi}
+      accelerator: {type: nvidia-l4}
+    """)
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    env = [e["name"] for e in _main_container(tmp_path)["env"]]  # type: ignore[union-attr]
+    assert "DTYPE" not in env and "QUANTIZE" not in env and "MODEL_ID" in env
+
+
+def test_adapter_rank_reaches_vllm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = model("""
+      model:
+        source: hf://org/m
+        adapters:
+          - {name: a, source: "hf://org/a", rank: 64}
+          - {name: b, source: "hf://org/b"}
+      accelerator: {type: nvidia-l4}
+    """)
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    assert "--max-lora-rank=64" in _main_container(tmp_path)["args"]  # type: ignore[operator]

@@ -49,6 +49,8 @@ class Context:
         return max(self.shape.devices, 1) * self.shape.hosts
 
     def dtype_options(self) -> list[str]:
+        if self.spec["model"].get("preQuantized") and self.engine.get("checkpointQuantization"):
+            return []  # the engine reads the checkpoint's own quantization config
         return list(self.engine["dtypeArgs"][self.spec["model"]["dtype"]])
 
 
@@ -80,7 +82,11 @@ def vllm(ctx: Context) -> Launch:
         args.append(f"--gpu-memory-utilization={math.floor(percent) / 100:.2f}")
     adapters = model.get("adapters", [])
     if adapters:
-        args += ["--enable-lora", f"--max-loras={len(adapters)}", "--lora-modules"]
+        args += ["--enable-lora", f"--max-loras={len(adapters)}"]
+        ranks = [a["rank"] for a in adapters if "rank" in a]
+        if ranks:  # vLLM reserves rank 16 by default and fails on a larger adapter
+            args.append(f"--max-lora-rank={max(ranks)}")
+        args.append("--lora-modules")
         args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
     return Launch(args)
 

@@ -22,7 +22,11 @@ from generator.checks.accelerators import (
     topology_for_tpus,
 )
 from generator.checks.common import STEP
-from generator.checks.contracts import image_architecture, server_overrides
+from generator.checks.contracts import (
+    image_architecture,
+    quantized_checkpoint,
+    server_overrides,
+)
 from generator.checks.engines import (
     engine_accelerator,
     engine_settings,
@@ -55,7 +59,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods, server_overrides,
-    image_architecture,
+    image_architecture, quantized_checkpoint,
 )
 
 

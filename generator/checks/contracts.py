@@ -157,3 +157,35 @@ def image_architecture(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             f"image is built for {', '.join(sorted(terms.architectures))} only: the pod "
             "cannot pull it", f"choose an {', '.join(sorted(terms.architectures))} GPU, or "
             f"give server.image an image of {name} built for {gpu.architecture}")
+
+
+QUANTIZED = ("fp8", "int8", "int4")
+
+
+def quantized_checkpoint(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A quantized dtype is either a pre-quantized checkpoint the engine reads as it is, or
+    a quantization the engine applies at load; the two are never confused."""
+    name = plan.spec["server"]["engine"]
+    if name not in catalog.engines:
+        return
+    engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
+    model = plan.spec["model"]
+    dtype = model["dtype"]
+    if model.get("preQuantized"):
+        if not engine.get("checkpointQuantization"):
+            yield plan.locate("model", "preQuantized").diagnostic(
+                STEP, f"engine {name} does not load pre-quantized checkpoints",
+                "use " + ", ".join(n for n, e in catalog.engines.items()
+                                   if e.get("checkpointQuantization")))
+        elif dtype not in QUANTIZED:
+            yield plan.locate("model", "dtype").diagnostic(
+                STEP, f"a pre-quantized checkpoint is not {dtype}",
+                "give its precision: one of " + ", ".join(QUANTIZED))
+        return
+    online = engine.get("onlineQuantization")
+    if online is not None and dtype in QUANTIZED and dtype not in online:
+        yield plan.locate("model", "dtype").diagnostic(
+            STEP, f"engine {name} does not quantize a checkpoint to {dtype} at load "
+            f"(only to {', '.join(online)})",
+            f"for a checkpoint already quantized to {dtype} (AWQ, GPTQ, ...) set "
+            f"model.preQuantized: true; else use {', '.join(online)}")
