@@ -155,6 +155,18 @@ CASES = [
         id="jetstream-unknown-flag-is-fatal"),
     pytest.param(
         model("""
+          model: {source: "gs://bucket-1/repo"}
+          server: {engine: triton}
+          accelerator:
+            type: nvidia-l4
+            sharing: {strategy: time-sharing, maxSharedClients: 2}
+        """),
+        ["specs/m.yaml:10:14: error[check] spec.accelerator.sharing: engine triton takes most of a "
+         "GPU's memory and infergen cannot cap it: a second client on a time-sharing GPU runs "
+         "out of memory (hint: use MIG, or a GPU of its own)"],
+        id="triton-shared-gpu"),
+    pytest.param(
+        model("""
           model: {source: hf://org/m, dtype: int4}
           accelerator: {type: nvidia-l4}
         """),
@@ -315,3 +327,24 @@ def test_adapter_rank_reaches_vllm(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     assert "--max-lora-rank=64" in _main_container(tmp_path)["args"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("engine", "setting"), [
+    ("vllm", "--gpu-memory-utilization=0.45"),
+    ("sglang", "--mem-fraction-static=0.44"),
+    ("tgi", "CUDA_MEMORY_FRACTION"),
+])
+def test_a_shared_gpu_caps_each_engines_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               engine: str, setting: str) -> None:
+    text = model(f"""
+      server: {{engine: {engine}}}
+      accelerator:
+        type: nvidia-l4
+        sharing: {{strategy: mps, maxSharedClients: 2}}
+    """)
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    container = _main_container(tmp_path)
+    env = {e["name"]: e["value"] for e in container.get("env", [])  # type: ignore[attr-defined]
+           if "value" in e}
+    assert setting in container.get("args", []) or env.get(setting) == "0.45"  # type: ignore[attr-defined,operator]

@@ -48,6 +48,17 @@ class Context:
         """Accelerators of one replica, across all its hosts."""
         return max(self.shape.devices, 1) * self.shape.hosts
 
+    def memory_share(self) -> str | None:
+        """The engine's memory fraction on a time-shared or MPS GPU, else None. Each engine
+        takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared or MPS
+        client sees the whole GPU, so it must keep to its own share or the next client
+        fails (MIG partitions the memory itself)."""
+        sharing = self.spec["accelerator"].get("sharing") or {}
+        if self.shape.share >= 1 or sharing.get("strategy") == "mig":
+            return None
+        percent = self.engine["gpuMemoryPercent"] * self.shape.share
+        return f"{math.floor(percent) / 100:.2f}"
+
     def dtype_options(self) -> list[str]:
         if self.spec["model"].get("preQuantized") and self.engine.get("checkpointQuantization"):
             return []  # the engine reads the checkpoint's own quantization config
@@ -73,13 +84,9 @@ def vllm(ctx: Context) -> Launch:
     if "maxModelLength" in model:
         args.append(f"--max-model-len={model['maxModelLength']}")
     args += ctx.dtype_options()
-    sharing = ctx.spec["accelerator"].get("sharing") or {}
-    if ctx.shape.share < 1 and sharing.get("strategy") != "mig":
-        # vLLM takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared
-        # or MPS client sees the whole GPU, so it must keep to its own share or the next
-        # client fails.
-        percent = ctx.engine["gpuMemoryPercent"] * ctx.shape.share
-        args.append(f"--gpu-memory-utilization={math.floor(percent) / 100:.2f}")
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--gpu-memory-utilization={share}")
     adapters = model.get("adapters", [])
     if adapters:
         args += ["--enable-lora", f"--max-loras={len(adapters)}"]
@@ -131,6 +138,9 @@ def tgi(ctx: Context) -> Launch:
         env["MAX_TOTAL_TOKENS"] = str(length)
         env["MAX_INPUT_TOKENS"] = str(max(length - 1, 1))
     env.update(_env_pairs(ctx.dtype_options()))
+    share = ctx.memory_share()
+    if share is not None:
+        env["CUDA_MEMORY_FRACTION"] = share
     return Launch(env=env)
 
 
@@ -160,6 +170,9 @@ def sglang(ctx: Context) -> Launch:
              "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--mem-fraction-static={share}")
     return Launch(args + ctx.dtype_options())
 
 

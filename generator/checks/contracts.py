@@ -189,3 +189,16 @@ def quantized_checkpoint(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             f"(only to {', '.join(online)})",
             f"for a checkpoint already quantized to {dtype} (AWQ, GPTQ, ...) set "
             f"model.preQuantized: true; else use {', '.join(online)}")
+
+
+def gpu_sharing(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """A time-shared or MPS GPU only for engines whose memory infergen can cap."""
+    name = plan.spec["server"]["engine"]
+    sharing = plan.spec["accelerator"].get("sharing") or {}
+    if name not in catalog.engines or sharing.get("strategy") in (None, "mig"):
+        return
+    if catalog.engines[name].get("gpuSharing") is False:
+        yield plan.locate("accelerator", "sharing").diagnostic(
+            STEP, f"engine {name} takes most of a GPU's memory and infergen cannot cap it: "
+            f"a second client on a {sharing['strategy']} GPU runs out of memory",
+            "use MIG, or a GPU of its own")
