@@ -167,6 +167,42 @@ CASES = [
         id="triton-shared-gpu"),
     pytest.param(
         model("""
+          model: {source: "hf://google/gemma-7b-it@0123abc"}
+          server: {engine: jetstream}
+          accelerator: {type: tpu-v5e, topology: 2x4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: engine jetstream jetstream-v0.2.4 "
+         "cannot pin a Hugging Face revision (it has no revision flag) (hint: use "
+         "hf://google/gemma-7b-it)"],
+        id="jetstream-revision"),
+    pytest.param(
+        model("""
+          model: {source: "gs://bucket-1/models/google/gemma-2-9b-it"}
+          server: {engine: jetstream}
+          accelerator: {type: tpu-v5e, topology: 2x4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: engine jetstream jetstream-v0.2.4 "
+         "does not serve google/gemma-2-9b-it: it serves only 16 models (hint: one of: "
+         "meta-llama/Llama-2-7b-chat-hf, meta-llama/Llama-2-7b-hf, "
+         "meta-llama/Llama-2-13b-chat-hf, meta-llama/Llama-2-13b-hf, meta-llama/Llama-2-70b-hf, "
+         "meta-llama/Llama-2-70b-chat-hf, meta-llama/Meta-Llama-3-8B, "
+         "meta-llama/Meta-Llama-3-8B-Instruct, meta-llama/Meta-Llama-3-70B, "
+         "meta-llama/Meta-Llama-3-70B-Instruct, google/gemma-2b, google/gemma-2b-it, "
+         "google/gemma-7b, google/gemma-7b-it, mistralai/Mixtral-8x7B-v0.1, "
+         "mistralai/Mixtral-8x7B-Instruct-v0.1)"],
+        id="jetstream-unsupported-model"),
+    pytest.param(
+        model("""
+          model: {source: "gs://bucket-1/gemma"}
+          server: {engine: jetstream}
+          accelerator: {type: tpu-v5e, topology: 2x4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: engine jetstream reads a bucket laid "
+         "out as its download cache (hint: gs://BUCKET/[PREFIX/]ORG/NAME, with "
+         "ORG/NAME/hf_original/ holding the safetensors, *.json and tokenizer.model)"],
+        id="jetstream-bucket-layout"),
+    pytest.param(
+        model("""
           model: {source: hf://org/m, dtype: int4}
           accelerator: {type: nvidia-l4}
         """),

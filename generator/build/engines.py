@@ -155,8 +155,15 @@ def jetstream(ctx: Context) -> Launch:
     """`jpt serve` at v0.2.4: no --prometheus_port (its CLI lacks it, and absl aborts on an
     unknown flag); Hugging Face weights are converted under --working_dir, which defaults to
     a relative path on the read-only root, so it goes to the cache emptyDir."""
-    model_id, _ = _model_id(ctx)
-    args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
+    source = ctx.source
+    if isinstance(source, model_source.CloudStorage):
+        # a bucket laid out as jpt's own cache (ORG/NAME/hf_original): jpt skips the
+        # download when hf_original is there, and reads the tokenizer from it
+        args = [f"--model_id={storage.repo_id(source)}", f"--working_dir={ctx.model_path}",
+                "--internal_use_local_tokenizer=True"]
+    else:
+        model_id, _ = _model_id(ctx)
+        args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
     length = ctx.spec["model"].get("maxModelLength")
     if length:
         args += [f"--max_input_length={max(length // 2, 1)}",

@@ -25,6 +25,7 @@ from generator.checks.common import STEP
 from generator.checks.contracts import (
     gpu_sharing,
     image_architecture,
+    model_id_served,
     quantized_checkpoint,
     server_overrides,
 )
@@ -60,7 +61,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods, server_overrides,
-    image_architecture, quantized_checkpoint, gpu_sharing,
+    image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
 )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator import model_source
 from generator.accelerators import shape_of
-from generator.build import engines, security
+from generator.build import engines, security, storage
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.contracts import Contract, contract, split_args
@@ -40,6 +40,12 @@ def _buildable(plan: Plan, catalog: Catalog) -> bool:
     return (parsed is not None and model_source.kind(parsed) in engine["sources"]
             and plan.spec["model"]["dtype"] in engine["dtypeArgs"]
             and (name != "custom" or bool(plan.spec["server"].get("image"))))
+
+
+def _runs_here(plan: Plan, catalog: Catalog) -> bool:
+    """The engine runs on the spec's kind of accelerator (engine_accelerator says if not)."""
+    kind = catalog.accelerator_kind(plan.spec["accelerator"].get("type", "none"))
+    return kind in catalog.engines[plan.spec["server"]["engine"]]["accelerators"]
 
 
 def _owners(engine: dict[str, Any], catalog: Catalog) -> dict[str, str]:
@@ -202,3 +208,33 @@ def gpu_sharing(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, f"engine {name} takes most of a GPU's memory and infergen cannot cap it: "
             f"a second client on a {sharing['strategy']} GPU runs out of memory",
             "use MIG, or a GPU of its own")
+
+
+def model_id_served(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """Engines that serve a fixed list of models (JetStream PyTorch) get one of them, at
+    no pinned revision (it has no revision flag)."""
+    name = plan.spec["server"]["engine"]
+    terms = contract(name)
+    if terms is None or "modelIds" not in terms.raw or not _runs_here(plan, catalog):
+        return
+    source = model_source.parse(plan.spec["model"]["source"])
+    if isinstance(source, model_source.HuggingFace):
+        model_id = source.repo
+        if source.revision:
+            yield plan.locate("model", "source").diagnostic(
+                STEP, f"engine {name} {terms.version} cannot pin a Hugging Face revision "
+                "(it has no revision flag)", f"use hf://{source.repo}")
+    elif isinstance(source, model_source.CloudStorage):
+        if source.path.count("/") < 1:
+            yield plan.locate("model", "source").diagnostic(
+                STEP, f"engine {name} reads a bucket laid out as its download cache",
+                "gs://BUCKET/[PREFIX/]ORG/NAME, with ORG/NAME/hf_original/ holding the "
+                "safetensors, *.json and tokenizer.model")
+            return
+        model_id = storage.repo_id(source)
+    else:
+        return
+    if model_id not in terms.raw["modelIds"]:
+        yield plan.locate("model", "source").diagnostic(
+            STEP, f"engine {name} {terms.version} does not serve {model_id}: it serves only "
+            f"{len(terms.raw['modelIds'])} models", "one of: " + ", ".join(terms.raw["modelIds"]))
