@@ -384,3 +384,14 @@ def test_a_shared_gpu_caps_each_engines_memory(tmp_path: Path, monkeypatch: pyte
     env = {e["name"]: e["value"] for e in container.get("env", [])  # type: ignore[attr-defined]
            if "value" in e}
     assert setting in container.get("args", []) or env.get(setting) == "0.45"  # type: ignore[attr-defined,operator]
+
+
+def test_tei_on_a_cpu_defaults_to_float32(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TEI's CPU build (ORT) serves float32 only; float16 falls back to slow Candle."""
+    text = model("""
+      server: {engine: tei}
+      accelerator: {type: none}
+    """)
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    assert "--dtype=float32" in _main_container(tmp_path)["args"]  # type: ignore[operator]
