@@ -203,6 +203,17 @@ CASES = [
         id="jetstream-bucket-layout"),
     pytest.param(
         model("""
+          model: {source: hf://google/gemma-7b-it}
+          server: {engine: jetstream}
+          accelerator: {type: tpu-v5e, topology: 2x4}
+          scaling: {minReplicas: 1, maxReplicas: 2}
+        """),
+        ["specs/m.yaml:9:3: error[check] spec.scaling.metric: engine jetstream has no queue-size "
+         "metric (jetstream-v0.2.4's `jpt serve` exports no metrics) (hint: choose one of: "
+         "none)"],
+        id="jetstream-cannot-autoscale"),
+    pytest.param(
+        model("""
           model: {source: hf://org/m, dtype: int4}
           accelerator: {type: nvidia-l4}
         """),
@@ -395,3 +406,20 @@ def test_tei_on_a_cpu_defaults_to_float32(tmp_path: Path, monkeypatch: pytest.Mo
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     assert "--dtype=float32" in _main_container(tmp_path)["args"]  # type: ignore[operator]
+
+
+def test_an_engine_without_metrics_is_neither_scraped_nor_alerted_on_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JetStream v0.2.4 serves no metrics: a scrape would fail and `up == 0` would page."""
+    text = model("""
+      model: {source: hf://google/gemma-7b-it}
+      server: {engine: jetstream}
+      accelerator: {type: tpu-v5e, topology: 2x4}
+      monitoring: {alerts: true}
+    """)
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    names = {p.name for p in (tmp_path / "rendered").rglob("*.yaml")}
+    assert "podmonitoring.yaml" not in names
+    rules = "".join(p.read_text() for p in (tmp_path / "rendered").rglob("rules.yaml"))
+    assert "ModelRestarting" in rules and "ModelNoReplicaUp" not in rules
