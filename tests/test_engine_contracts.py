@@ -156,8 +156,11 @@ def test_every_contract_fact_names_its_source(engine: str) -> None:
         assert str(data["version"]) == terms.version or data["version"].endswith(terms.version)
 
 
-@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+@pytest.mark.parametrize("engine", ["vllm", "sglang", "tei"])
 def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> None:
     terms = contract(engine)
     assert terms is not None
-    assert load().engines[engine]["image"].endswith(f":v{terms.version}")
+    facts = load().engines[engine]
+    for image in [facts["image"], *(v["image"] for v in facts.get("variants", {}).values()
+                                    if "image" in v and engine != "vllm")]:
+        assert image.endswith((f":v{terms.version}", f"-{terms.version}", f":{terms.version}"))

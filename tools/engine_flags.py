@@ -58,7 +58,7 @@ SOURCES: dict[str, dict[str, object]] = {
 GIT_SOURCES: dict[str, dict[str, object]] = {
     "tgi": {"repo": "huggingface/text-generation-inference", "tag": "v2.4.0",
             "clap": ["launcher/src/main.rs"]},
-    "tei": {"repo": "huggingface/text-embeddings-inference", "tag": "v1.9.0",
+    "tei": {"repo": "huggingface/text-embeddings-inference", "tag": "v1.9.3",
             "clap": ["router/src/main.rs"]},
     "jetstream": {"repo": "AI-Hypercomputer/jetstream-pytorch", "tag": "jetstream-v0.2.4",
                   "absl": ["jetstream_pt/cli.py", "jetstream_pt/config.py",
