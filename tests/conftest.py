@@ -12,7 +12,7 @@ from generator.pipeline import Outcome, compile_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
-UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"  # copied from ../shared; README names sources
+UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"  # from ../shared; its README names sources
 
 
 def render_tree(specs: Path) -> Outcome:
