@@ -10,7 +10,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # keyed on the pinned version: a clone builds its own, a version bump rebuilds it
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: render check test lint typecheck docs bench clean
+.PHONY: render check test lint typecheck docs bench clean engine-facts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,10 +46,16 @@ bench: $(STAMP)  ## fleet-scale benchmark (100 and 1,000 specs, best of 3) -> be
 	$(BIN)/python -m bench.run --repeat 3
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator tests bench tools
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) bench/results.json build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate the Python engines' flag lists (generator/catalog/contracts/*-flags.yaml) from
+# their pinned releases on PyPI. Needs the network; its output is committed and CI never
+# runs it. TGI, TEI and JetStream: `python -m tools.engine_flags --engine tgi --git-dir CLONE`.
+engine-facts: $(STAMP)
+	$(BIN)/python -m tools.engine_flags --engine vllm --engine sglang

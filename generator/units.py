@@ -24,7 +24,7 @@ from generator.diagnostics import Diagnostic, Location, as_rows, errors, from_ro
 from generator.load import Source, parse_file
 from generator.model import Plan, Platform
 from generator.resolve import plans_for
-from generator.verify import Identity, check_item, synced
+from generator.verify import Identity, check_engine, check_item, synced
 from generator.write import text_of
 
 
@@ -152,6 +152,9 @@ def build_model(unit: Unit, platform: Platform, catalog: Catalog, version: str |
         rendered = model_objects(plan, catalog)
         problems = [d for item in rendered for d in check_item(item, version, out)] \
             if version is not None else []
+        engine, user_args = plan.spec["server"]["engine"], plan.spec["server"].get("args", [])
+        problems += [d for item in rendered
+                     for d in check_engine(item, engine, out, tuple(user_args))]
         built.append(Built(
             [Emitted(item.path, "" if problems else text_of(item), str(item.obj.get("kind")),
                      synced(item)) for item in rendered],

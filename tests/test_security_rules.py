@@ -55,7 +55,7 @@ def test_revisions_and_digests_are_not_taken_for_secrets(
       accelerator: {{type: nvidia-l4}}
       server:
         image: "vllm/vllm-openai@sha256:{digest}"
-        args: [--served-model-name=meta-llama/Llama-3.1-8B-Instruct-long-name-for-testing]
+        args: [--tokenizer=meta-llama/Llama-3.1-8B-Instruct-long-name-for-testing]
     """)
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr

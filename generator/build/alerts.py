@@ -64,10 +64,12 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     # a model may take this long to load before "down" means down
     loading = max(hold, math.ceil(startup_seconds(plan.spec, catalog) / 60))
     up = f"(sum({series(facts['upMetric'], plan)}) or vector(0))"
+    scraped = engine.get("metrics") is not None  # else `up` is never 1: no scrape alerts
     found = [_alert(plan, "ModelNoReplicaUp", f"{up} == 0", loading, "critical",
-                    "No replica is serving", "No replica has answered a metrics scrape")]
+                    "No replica is serving", "No replica has answered a metrics scrape")
+             ] if scraped else []
     minimum = plan.spec["scaling"]["minReplicas"]
-    if minimum > 1:
+    if minimum > 1 and scraped:
         found.append(_alert(plan, "ModelBelowMinReplicas", f"{up} < {minimum}", loading,
                             "warning", "Fewer replicas than the minimum",
                             f"Fewer than {minimum} replicas answer metrics scrapes"))

@@ -28,7 +28,8 @@ def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = engine_for(plan.spec, catalog)
     name = f"{plan.namespace}/{plan.name}"
     up = series(catalog.alerting["upMetric"], plan)
-    charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")]
+    charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")
+              ] if engine.get("metrics") is not None else []
     signals = engine.get("loadSignals", {})
     for signal, label in (("queue-size", "requests waiting"), ("batch-size", "requests running"),
                           ("kv-cache-usage", "KV cache used")):
@@ -46,7 +47,7 @@ def charts_of(plan: Plan, catalog: Catalog) -> list[dict[str, Any]] | None:
     """The plan's row of its environment's dashboard; None when it shows in none."""
     if plan.environment.target != "gke" or not plan.spec["monitoring"]["enabled"]:
         return None
-    return _charts(plan, catalog)
+    return _charts(plan, catalog) or None  # an engine without metrics has no row
 
 
 Row = tuple[str, str, list[dict[str, Any]] | None]  # namespace, name, charts_of(plan)

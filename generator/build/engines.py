@@ -48,7 +48,20 @@ class Context:
         """Accelerators of one replica, across all its hosts."""
         return max(self.shape.devices, 1) * self.shape.hosts
 
+    def memory_share(self) -> str | None:
+        """The engine's memory fraction on a time-shared or MPS GPU, else None. Each engine
+        takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared or MPS
+        client sees the whole GPU, so it must keep to its own share or the next client
+        fails (MIG partitions the memory itself)."""
+        sharing = self.spec["accelerator"].get("sharing") or {}
+        if self.shape.share >= 1 or sharing.get("strategy") == "mig":
+            return None
+        percent = self.engine["gpuMemoryPercent"] * self.shape.share
+        return f"{math.floor(percent) / 100:.2f}"
+
     def dtype_options(self) -> list[str]:
+        if self.spec["model"].get("preQuantized") and self.engine.get("checkpointQuantization"):
+            return []  # the engine reads the checkpoint's own quantization config
         return list(self.engine["dtypeArgs"][self.spec["model"]["dtype"]])
 
 
@@ -71,16 +84,16 @@ def vllm(ctx: Context) -> Launch:
     if "maxModelLength" in model:
         args.append(f"--max-model-len={model['maxModelLength']}")
     args += ctx.dtype_options()
-    sharing = ctx.spec["accelerator"].get("sharing") or {}
-    if ctx.shape.share < 1 and sharing.get("strategy") != "mig":
-        # vLLM takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared
-        # or MPS client sees the whole GPU, so it must keep to its own share or the next
-        # client fails.
-        percent = ctx.engine["gpuMemoryPercent"] * ctx.shape.share
-        args.append(f"--gpu-memory-utilization={math.floor(percent) / 100:.2f}")
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--gpu-memory-utilization={share}")
     adapters = model.get("adapters", [])
     if adapters:
-        args += ["--enable-lora", f"--max-loras={len(adapters)}", "--lora-modules"]
+        args += ["--enable-lora", f"--max-loras={len(adapters)}"]
+        ranks = [a["rank"] for a in adapters if "rank" in a]
+        if ranks:  # vLLM reserves rank 16 by default and fails on a larger adapter
+            args.append(f"--max-lora-rank={max(ranks)}")
+        args.append("--lora-modules")
         args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
     return Launch(args)
 
@@ -125,6 +138,9 @@ def tgi(ctx: Context) -> Launch:
         env["MAX_TOTAL_TOKENS"] = str(length)
         env["MAX_INPUT_TOKENS"] = str(max(length - 1, 1))
     env.update(_env_pairs(ctx.dtype_options()))
+    share = ctx.memory_share()
+    if share is not None:
+        env["CUDA_MEMORY_FRACTION"] = share
     return Launch(env=env)
 
 
@@ -136,9 +152,18 @@ def triton(ctx: Context) -> Launch:
 
 
 def jetstream(ctx: Context) -> Launch:
-    model_id, _ = _model_id(ctx)
-    args = [f"--model_id={model_id}",
-            f"--prometheus_port={ctx.engine['metrics']['port']}"]
+    """`jpt serve` at v0.2.4: no --prometheus_port (its CLI lacks it, and absl aborts on an
+    unknown flag); Hugging Face weights are converted under --working_dir, which defaults to
+    a relative path on the read-only root, so it goes to the cache emptyDir."""
+    source = ctx.source
+    if isinstance(source, model_source.CloudStorage):
+        # a bucket laid out as jpt's own cache (ORG/NAME/hf_original): jpt skips the
+        # download when hf_original is there, and reads the tokenizer from it
+        args = [f"--model_id={storage.repo_id(source)}", f"--working_dir={ctx.model_path}",
+                "--internal_use_local_tokenizer=True"]
+    else:
+        model_id, _ = _model_id(ctx)
+        args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
     length = ctx.spec["model"].get("maxModelLength")
     if length:
         args += [f"--max_input_length={max(length // 2, 1)}",
@@ -148,10 +173,13 @@ def jetstream(ctx: Context) -> Launch:
 
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
-    args += [f"--tp={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
+    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
              "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--mem-fraction-static={share}")
     return Launch(args + ctx.dtype_options())
 
 

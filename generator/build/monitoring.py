@@ -57,10 +57,15 @@ def _endpoint(plan: Plan, catalog: Catalog) -> tuple[str | int, str]:
     return names.get(metrics["port"], metrics["port"]), metrics["path"]
 
 
+def scraped(plan: Plan, catalog: Catalog) -> bool:
+    """The engine serves metrics (catalog `metrics`; JetStream v0.2.4 serves none)."""
+    return engine_for(plan.spec, catalog).get("metrics") is not None
+
+
 def pod_monitor(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     """prometheus-operator's PodMonitor, for the portable target."""
     monitoring = plan.spec["monitoring"]
-    if not monitoring["enabled"] or not portable(plan):
+    if not monitoring["enabled"] or not portable(plan) or not scraped(plan, catalog):
         return None
     port, path = _endpoint(plan, catalog)
     relabel = [{"sourceLabels": ["__meta_kubernetes_pod_label_" + re.sub(r"[^a-zA-Z0-9]", "_",
@@ -78,7 +83,7 @@ def pod_monitor(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     monitoring = plan.spec["monitoring"]
-    if not monitoring["enabled"] or portable(plan):
+    if not monitoring["enabled"] or portable(plan) or not scraped(plan, catalog):
         return None
     port, path = _endpoint(plan, catalog)
     return {

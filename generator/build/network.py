@@ -48,7 +48,7 @@ def network_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     engine = engine_for(plan.spec, catalog)
     serving = _ports([engine["port"], *engine.get("extraPorts", {}).values()])
     ingress = [{"from": _sources(plan, catalog), "ports": serving}]
-    if plan.spec["monitoring"]["enabled"]:
+    if plan.spec["monitoring"]["enabled"] and engine.get("metrics") is not None:
         ingress.append({"from": [_collectors(plan, catalog)],
                         "ports": _ports([engine["metrics"]["port"]])})
     if plan_shape(plan, catalog).multi_host:  # the group's collective traffic (Ray, NCCL)

@@ -191,6 +191,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                         "args": [f"--pool-name={plan.name}",
                                  f"--pool-namespace={plan.namespace}",
                                  f"--config-file=/config/{PLUGINS_FILE}",
+                                 *picker["flags"],
                                  *[f"--{flag}={value}" for flag, value in sorted(metrics.items())]],
                         "env": [{"name": "NAMESPACE", "valueFrom": {
                             "fieldRef": {"fieldPath": "metadata.namespace"}}}],

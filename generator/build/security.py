@@ -54,4 +54,8 @@ def mounts(engine: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def home_env(catalog: Catalog) -> list[dict[str, str]]:
-    return [{"name": "HOME", "value": catalog.gke["podSecurity"]["home"]}]
+    """HOME, and a user name for a UID the image's /etc/passwd does not list."""
+    user = catalog.gke["podSecurity"]
+    return [{"name": "HOME", "value": user["home"]},
+            {"name": "LOGNAME", "value": user["userName"]},
+            {"name": "USER", "value": user["userName"]}]

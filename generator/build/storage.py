@@ -26,6 +26,15 @@ def model_path(spec: dict[str, Any], catalog: Catalog) -> str | None:
     return None
 
 
+def repo_id(source: model_source.CloudStorage) -> str:
+    """ORG/NAME: the last two folders of a bucket path laid out as a Hugging Face cache."""
+    return "/".join(source.path.split("/")[-2:])
+
+
+def repo_id_parent(source: model_source.CloudStorage) -> str:
+    return "/".join(source.path.split("/")[:-2])
+
+
 def adapter_location(adapter: dict[str, str]) -> str:
     """What the engine loads a LoRA adapter from: a Hugging Face repo, or its mount."""
     source = model_source.parse(adapter["source"])
@@ -42,6 +51,10 @@ def _buckets(spec: dict[str, Any], catalog: Catalog) -> list[Bucket]:
     found = []
     source = model_source.parse(spec["model"]["source"])
     if isinstance(source, model_source.CloudStorage):
+        engine = catalog.engines.get(spec["server"]["engine"], {})
+        if engine.get("modelDirLayout") == "repo-id":
+            # the engine finds ORG/NAME under its working dir: mount the folder above them
+            source = model_source.CloudStorage(source.bucket, repo_id_parent(source))
         found.append((WEIGHTS_VOLUME, catalog.gke["gcsFuse"]["mountPath"], source))
     for adapter in spec["model"].get("adapters", []):
         parsed = model_source.parse(adapter["source"])

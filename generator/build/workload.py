@@ -63,6 +63,9 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     spec: dict[str, Any] = {
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,
+        # No Service's env vars: a Service named vllm injects VLLM_PORT=tcp://..., which
+        # vLLM refuses, and one named master breaks TGI's MASTER_PORT (audit row 11).
+        "enableServiceLinks": False,
         **placement.pod_placement(plan, shape, catalog),
     }
     sharing = plan.spec["accelerator"].get("sharing") or {}

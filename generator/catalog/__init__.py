@@ -28,6 +28,7 @@ class Gpu:
     bfloat16: bool
     machines: tuple[Machine, ...]
     mig_profiles: dict[str, int]
+    architecture: str = "amd64"  # the CPU of the machines: images must be built for it
 
     @property
     def counts(self) -> list[int]:
@@ -80,7 +81,8 @@ def _gpu(name: str, row: dict[str, Any]) -> Gpu:
     machines = tuple(Machine(m["type"], m["gpus"], m["vcpus"], m["memoryGB"])
                      for m in row["machines"])
     return Gpu(name, row["description"], row["memoryGB"], row["gfdProduct"], row["bfloat16"],
-               machines, dict(row.get("migProfiles") or {}))
+               machines, dict(row.get("migProfiles") or {}),
+               row.get("architecture", "amd64"))
 
 
 @cache

@@ -22,6 +22,13 @@ from generator.checks.accelerators import (
     topology_for_tpus,
 )
 from generator.checks.common import STEP
+from generator.checks.contracts import (
+    gpu_sharing,
+    image_architecture,
+    model_id_served,
+    quantized_checkpoint,
+    server_overrides,
+)
 from generator.checks.engines import (
     engine_accelerator,
     engine_settings,
@@ -53,7 +60,8 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     portable_target, accelerator_given, model_source_form, topology_for_tpus,
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
-    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
+    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods, server_overrides,
+    image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
 )
 
 

@@ -71,9 +71,12 @@ def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if shape is None:
         return
     if shape.multi_host and kind not in catalog.engines[name].get("multiHostScript", {}):
+        why = catalog.engines[name].get("multiHostUnsupported", {}).get(kind)
         yield plan.locate("accelerator").diagnostic(
-            STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes",
-            "choose an accelerator that fits one node")
+            STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes"
+            + (f": {why}" if why else ""),
+            "choose an accelerator that fits one node"
+            + (" (a single-host slice)" if kind == "tpu" else ""))
 
 
 def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

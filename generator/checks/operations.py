@@ -65,7 +65,8 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         elif signal not in engine["loadSignals"]:
             hint = ("name the metric in server.metrics" if name == "custom" else
                     "choose one of: " + ", ".join([*sorted(engine["loadSignals"]), "none"]))
-            yield where.diagnostic(STEP, f"engine {name} has no {signal} metric", hint)
+            why = f" ({engine['noMetrics']})" if "noMetrics" in engine else ""
+            yield where.diagnostic(STEP, f"engine {name} has no {signal} metric{why}", hint)
     given = plan.spec["scaling"].get("target")
     if isinstance(given, (int, float)) and len(signals) > 1:
         yield plan.locate("scaling", "target").diagnostic(

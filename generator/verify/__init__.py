@@ -14,7 +14,7 @@ from generator import fast_schema as fast
 from generator.build import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.diagnostics import Diagnostic, dotted
 from generator.schema_store import crd_validator
-from generator.verify import configsync_rules, kubernetes_api
+from generator.verify import configsync_rules, engine_contract, kubernetes_api
 
 STEP = "verify"
 DASHBOARD = ("monitoring.googleapis.com/v1", "Dashboard")  # infergen's schema of its subset
@@ -79,6 +79,16 @@ def check_item(item: Rendered, version: str, out: str) -> list[Diagnostic]:
         for message in configsync_rules.check_object(item.obj):
             report("", message)
     return problems
+
+
+def check_engine(item: Rendered, engine: str, out: str,
+                 user_args: tuple[str, ...] = ()) -> list[Diagnostic]:
+    """A model's workload against its engine's contract (engine_contract)."""
+    if item.obj.get("kind") not in engine_contract.WORKLOAD_KINDS:
+        return []
+    return [Diagnostic(f"{out}/{item.path}", 0, 0, "spec.template.spec.containers",
+                       f"generated {_name(item.obj)} {message}", STEP, BUG_HINT)
+            for message in engine_contract.problems(engine, item.obj, user_args)]
 
 
 Identity = tuple[str, str, str, str]
