@@ -122,7 +122,7 @@ CASES = [
         model("""
           server:
             engine: tei
-            env: {HF_API_TOKEN: x}
+            env: {HF_API_TOKEN: "$(HF_TOKEN)"}
           accelerator: {type: nvidia-l4}
         """),
         [f"specs/m.yaml:10:25: error[check] spec.server.env.HF_API_TOKEN: HF_API_TOKEN in "

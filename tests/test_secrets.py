@@ -319,7 +319,7 @@ def test_a_waiver_needs_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_a_waiver_that_waives_nothing_warns(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    text = _WAIVED.replace("[--api-key, sandbox-public]", "[--port=8000]")
+    text = _WAIVED.replace("[--api-key, sandbox-public]", "[--seed, \"7\"]")
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     assert run.warnings == [
