@@ -16,12 +16,12 @@ from typing import Any
 
 import click
 
-from generator import cache
 from generator import catalog as catalog_data
 from generator.diagnostics import Diagnostic, format_all
+from generator.incremental import cache
+from generator.output.write import WriteError, compare, scan, settled, write
 from generator.pipeline import Outcome, compile_specs
-from generator.schema_store import INPUT_KINDS, input_schema
-from generator.write import WriteError, compare, scan, settled, write
+from generator.spec.schema_store import INPUT_KINDS, input_schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3
 
@@ -161,7 +161,7 @@ def schema_command(kind: str | None) -> None:
 def explain_command(field_path: str, fmt: str) -> int:
     """Describe a spec field, like `kubectl explain` (e.g. spec.accelerator.sharing,
     metadata.name, Platform.spec.environments)."""
-    from generator import explain  # each command imports only what it uses: fast start
+    from generator.commands import explain  # each command imports only what it uses: fast start
     field, problems = explain.find(field_path)
     _report(problems, fmt)
     if field is None:
@@ -186,7 +186,7 @@ def explain_command(field_path: str, fmt: str) -> int:
 def new_command(name: str, engine: str, source: str, accelerator: str, parameters: str | None,
                 namespace: str | None, specs: Path, fmt: str) -> int:
     """Write a minimal, validated spec for a new model (never overwrites one)."""
-    from generator import scaffold
+    from generator.commands import scaffold
     request = scaffold.Request(name, engine, source, accelerator, parameters, namespace, specs)
     made, problems = scaffold.draft(request)
     if made is None:
@@ -222,8 +222,8 @@ def new_command(name: str, engine: str, source: str, accelerator: str, parameter
 @_guard
 def diff_command(base: str | None, specs: Path, fmt: str) -> int:
     """What the change to the specs does to the rendered tree (rendered/ is not read)."""
-    from generator import diff as difference
-    from generator import gitref
+    from generator.commands import diff as difference
+    from generator.commands import gitref
     catalog = catalog_data.load()
     problems_format = "json" if fmt == "json" else "text"
     try:

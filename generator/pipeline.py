@@ -15,16 +15,17 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, parallel, units
-from generator.build import Member, Rendered, merge_shared, platform_objects
+from generator import checks
 from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
-from generator.load import Source, discover, load, read_raw
-from generator.resolve import platform_from
-from generator.units import Built, PlanPart, Unit
+from generator.incremental import parallel, units
+from generator.incremental.units import Built, PlanPart, Unit
+from generator.objects import Member, Rendered, merge_shared, platform_objects
+from generator.output.write import text_of
+from generator.plan.resolve import platform_from
+from generator.spec.load import Source, discover, load, read_raw
 from generator.verify import check_item, duplicates, kubernetes_api, synced, unsupported
-from generator.write import text_of
 
 
 @dataclass

@@ -12,7 +12,8 @@ from generator.pipeline import Outcome, compile_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
-UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"  # copied from ../shared; README names sources
+# copied from ../shared; README names sources
+UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"
 
 
 def render_tree(specs: Path) -> Outcome:

@@ -1,5 +1,6 @@
-"""The content-addressed cache (generator/cache.py) is never stale and never changes a byte:
-a cached run gives exactly the uncached run's tree and diagnostics, whatever changed."""
+"""The content-addressed cache (generator/incremental/cache.py) is never stale and never
+changes a byte: a cached run gives exactly the uncached run's tree and diagnostics, whatever
+changed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from generator import cache, catalog, pipeline, units
+from generator import catalog, pipeline
 from generator.cli import main
+from generator.incremental import cache, units
+from generator.output.write import digests_of
 from generator.pipeline import Outcome, compile_specs
-from generator.write import digests_of
 from tests.conftest import CASES, ROOT, golden_cases, read_tree
 from tests.errorcases import MODEL, PLATFORM
 

@@ -7,7 +7,7 @@ import jinja2
 import pytest
 import yaml
 
-from generator import templates
+from generator.commands import templates
 
 INJECTIONS = ["a: b", "x\n  injected: true", "{{ x }}", "--- #", "- item", "'", '"', "yes",
               "1.33", "", "é\u2028x", "a\rb", "# comment", "&anchor *alias", "!!python/object"]

@@ -45,7 +45,7 @@ from generator.checks.operations import (
 )
 from generator.checks.secrets import no_inline_secrets
 from generator.diagnostics import Diagnostic
-from generator.model import Plan
+from generator.plan.records import Plan
 
 PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
 

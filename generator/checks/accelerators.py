@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator import memory_fit
-from generator.accelerators import ShapeError, shape_of
-from generator.build import resources
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
-from generator.engine_facts import engine_for
-from generator.model import Plan
+from generator.objects import resources
+from generator.plan import memory_fit
+from generator.plan.engine import engine_for
+from generator.plan.records import Plan
+from generator.plan.shape import ShapeError, shape_of
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator.accelerators import Shape, ShapeError, shape_of
 from generator.catalog import Catalog
-from generator.model import Plan
+from generator.plan.records import Plan
+from generator.plan.shape import Shape, ShapeError, shape_of
 
 STEP = "check"
 

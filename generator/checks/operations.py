@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator import autoscaling, model_source
-from generator.build.monitoring import seconds
-from generator.build.placement import portable
-from generator.build.scaling import uses_keda
 from generator.catalog import Catalog
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
-from generator.engine_facts import engine_for
-from generator.model import Plan
+from generator.objects.monitoring import seconds
+from generator.objects.placement import portable
+from generator.objects.scaling import uses_keda
+from generator.plan import autoscaling, model_source
+from generator.plan.engine import engine_for
+from generator.plan.records import Plan
 
 
 def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

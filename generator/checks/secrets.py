@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
-from generator.load import Source
+from generator.spec.load import Source
 
 _HF_TOKEN = re.compile(r"hf_[A-Za-z0-9]{30,}")
 

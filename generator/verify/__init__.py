@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from generator import fast_schema as fast
-from generator.build import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.diagnostics import Diagnostic, dotted
-from generator.schema_store import crd_validator
+from generator.objects import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.spec import fast_schema as fast
+from generator.spec.schema_store import crd_validator
 from generator.verify import configsync_rules, kubernetes_api
 
 STEP = "verify"

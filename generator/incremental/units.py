@@ -1,0 +1,223 @@
+"""One spec file's part of the compile, computable on its own.
+
+A Unit is what one file says (its load and schema diagnostics), then, for a valid
+ModelDeployment, its plans checked against the Platform, then (once the whole run checks
+clean) its objects built, verified and serialized. Everything spanning several specs (unique
+names, namespaces, kustomizations, shared objects, dashboards, fleet rules) is the
+pipeline's, from the small summaries kept here. A Unit is plain data, so a cache can keep
+it (`to_json`, `from_json`); the Source and Plans it was computed from live only in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import checks
+from generator.catalog import Catalog
+from generator.checks import fleet
+from generator.diagnostics import Diagnostic, Location, as_rows, errors, from_rows
+from generator.objects import dashboards, model_objects, shared_objects
+from generator.output.write import text_of
+from generator.plan.records import Plan, Platform
+from generator.plan.resolve import plans_for
+from generator.spec import validate
+from generator.spec.load import Source, parse_file
+from generator.verify import Identity, check_item, synced
+
+
+@dataclass
+class PlanPart:
+    """One plan of the spec, as the cross-spec rules see it."""
+
+    environment: str
+    namespace: str
+    name: str
+    clusters: tuple[str, ...] | None  # build.fleet.selected_clusters
+
+
+@dataclass
+class Emitted:
+    """A model object, serialized: its file, its kind and the identity Config Sync syncs."""
+
+    path: str
+    text: str
+    kind: str
+    identity: Identity | None
+
+
+@dataclass
+class Built:
+    """One plan's objects, the shared objects it asks for, its dashboard row, and what
+    verifying its objects found (a bug in infergen when not empty)."""
+
+    objects: list[Emitted]
+    shared: list[tuple[str, dict[str, Any]]]
+    charts: list[dict[str, Any]] | None
+    problems: list[Diagnostic]
+
+
+@dataclass
+class ModelPart:
+    platform: str  # digest of the Platform file it was checked against
+    found: list[Diagnostic]  # rules over the spec: environments, labels, secrets
+    name_at: Location  # where metadata.name is written
+    plans: list[PlanPart]
+    problems: list[Diagnostic]  # the rules over each plan
+    built: list[Built] | None = None  # one per plan, once built
+
+
+@dataclass
+class Unit:
+    display: str
+    rel: str
+    read: list[Diagnostic]  # load diagnostics
+    kind: str | None = None  # None: no document, or a kind that is not a string
+    has_source: bool = False
+    schema: list[Diagnostic] | None = None  # None until validated
+    model: ModelPart | None = None
+    raw: bytes | None = field(default=None, repr=False)
+    _source: Source | None = field(default=None, repr=False)
+    _plans: list[Plan] | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> Source:
+        if self._source is None:  # a unit from a cache: parse it again when needed
+            assert self.raw is not None
+            found, _ = parse_file(self.raw, self.display, self.rel)
+            self._source = found[0]
+        return self._source
+
+    def digest(self) -> str:
+        """Names this file's content where it is shown: "" (matches nothing) without bytes."""
+        if self.raw is None:
+            return ""
+        return hashlib.sha256(f"{self.display}\0{self.rel}\0".encode() + self.raw).hexdigest()
+
+
+def _kind(source: Source) -> str | None:
+    kind = source.kind
+    return kind if isinstance(kind, str) else None
+
+
+def from_source(source: Source) -> Unit:
+    return Unit(source.display, source.rel, [], _kind(source), True, _source=source)
+
+
+def from_file(display: str, rel: str, raw: bytes) -> Unit:
+    sources, problems = parse_file(raw, display, rel)
+    if not sources:
+        return Unit(display, rel, problems, raw=raw)
+    unit = from_source(sources[0])
+    unit.read, unit.raw = problems, raw
+    return unit
+
+
+def validate_unit(unit: Unit) -> None:
+    if unit.has_source and unit.schema is None:
+        unit.schema = validate.check(unit.source)
+
+
+def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -> ModelPart:
+    """The spec's own rules and its plans' rules, against this Platform."""
+    source = unit.source
+    found = list(checks.model_environments(source, platform))
+    found += checks.model_labels(source)
+    found += checks.no_inline_secrets(source)
+    plans = [] if errors(found) else plans_for(source, platform, catalog)
+    problems: list[Diagnostic] = []
+    for plan in plans:
+        problems += checks.check_plan(plan, catalog)
+        problems += fleet.cluster_selection(plan)
+    unit._plans = plans
+    unit.model = ModelPart(
+        digest, found, source.document.locate(("metadata", "name")),
+        [PlanPart(p.environment.name, p.namespace, p.name, fleet.placed(p)[1]) for p in plans],
+        problems)
+    return unit.model
+
+
+def build_model(unit: Unit, platform: Platform, catalog: Catalog, version: str | None,
+                out: str) -> list[Built]:
+    """Build, verify (against API `version`; skipped when None) and serialize the spec's
+    objects. Only called when the whole run checked clean."""
+    assert unit.model is not None
+    plans = unit._plans
+    if plans is None:  # checked in an earlier run: plan again, as then
+        plans = unit._plans = plans_for(unit.source, platform, catalog)
+    built = []
+    for plan in plans:
+        rendered = model_objects(plan, catalog)
+        problems = [d for item in rendered for d in check_item(item, version, out)] \
+            if version is not None else []
+        built.append(Built(
+            [Emitted(item.path, "" if problems else text_of(item), str(item.obj.get("kind")),
+                     synced(item)) for item in rendered],
+            _plain_data(shared_objects(plan, catalog)),
+            _plain_data(dashboards.charts_of(plan, catalog)), problems))
+    unit.model.built = built
+    return built
+
+
+# ------------------------------------------------------------------ plain data for a cache
+
+def _plain_data(value: Any) -> Any:
+    """As a cache gives it back (tuples become lists), so a fresh unit and a cached one
+    compare and serialize alike."""
+    return json.loads(json.dumps(value))
+
+
+def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
+    texts += [e.text for e in built.objects]
+    return {"objects": [[e.path, e.kind, e.identity] for e in built.objects],
+            "shared": built.shared, "charts": built.charts, "problems": as_rows(built.problems)}
+
+
+def _built(data: dict[str, Any], texts: Iterator[str]) -> Built:
+    return Built([Emitted(path, next(texts), kind,
+                          tuple(identity) if identity else None)
+                  for path, kind, identity in data["objects"]],
+                 [(path, obj) for path, obj in data["shared"]], data["charts"],
+                 from_rows(data["problems"]))
+
+
+def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
+    """The unit as JSON data, and the texts of its objects, in order."""
+    texts: list[str] = []
+    data: dict[str, Any] = {"display": unit.display, "rel": unit.rel, "read": as_rows(unit.read),
+                            "kind": unit.kind, "has_source": unit.has_source,
+                            "schema": None if unit.schema is None else as_rows(unit.schema)}
+    model = unit.model
+    if model is not None:
+        data["model"] = {
+            "platform": model.platform, "found": as_rows(model.found),
+            "name_at": [model.name_at.file, model.name_at.line, model.name_at.column,
+                        model.name_at.path],
+            "plans": [[p.environment, p.namespace, p.name, p.clusters] for p in model.plans],
+            "problems": as_rows(model.problems),
+            "built": None if model.built is None else [_built_json(b, texts)
+                                                       for b in model.built]}
+    return data, texts
+
+
+def from_json(data: dict[str, Any], texts: list[str], raw: bytes) -> Unit:
+    remaining = iter(texts)
+    unit = Unit(data["display"], data["rel"], from_rows(data["read"]), data["kind"],
+                data["has_source"],
+                None if data["schema"] is None else from_rows(data["schema"]), raw=raw)
+    model = data.get("model")
+    if model is not None:
+        unit.model = ModelPart(
+            model["platform"], from_rows(model["found"]), Location(*model["name_at"]),
+            [PlanPart(env, ns, name, tuple(clusters) if clusters is not None else None)
+             for env, ns, name, clusters in model["plans"]],
+            from_rows(model["problems"]),
+            None if model["built"] is None else [_built(b, remaining) for b in model["built"]])
+    if next(remaining, None) is not None or (
+            unit.model is not None and unit.model.built is not None
+            and len(unit.model.built) != len(unit.model.plans)):
+        raise ValueError("an entry of another shape")
+    return unit
