@@ -21,8 +21,9 @@ from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
 from generator.incremental import parallel, units
 from generator.incremental.units import Built, PlanPart, Unit
-from generator.objects import Member, Rendered, merge_shared, platform_objects
-from generator.output.write import text_of
+from generator.objects import Member, merge_shared, platform_objects
+from generator.output.layout import Rendered
+from generator.output.text import text_of
 from generator.plan.resolve import platform_from
 from generator.spec.load import Source, discover, load, read_raw
 from generator.verify import check_item, duplicates, kubernetes_api, synced, unsupported
@@ -33,7 +34,7 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: dict[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
-    digests: dict[str, str] | None = None  # the tree's write.digests_of, where known
+    digests: dict[str, str] | None = None  # the tree's text.digests_of, where known
     current: int | None = None  # files of a tree a cache found in place already (no tree)
 
     @property

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator import catalog, pipeline
 from generator.cli import main
 from generator.incremental import cache, units
-from generator.output.write import digests_of
+from generator.output.text import digests_of
 from generator.pipeline import Outcome, compile_specs
 from tests.conftest import CASES, ROOT, golden_cases, read_tree
 from tests.errorcases import MODEL, PLATFORM

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.objects import RESERVED_FOLDERS
-from generator.output.write import HEADER_MARK
+from generator.output.layout import RESERVED_FOLDERS
+from generator.output.text import HEADER_MARK
 from generator.spec.yamlio import load_plain
 from generator.verify import kubernetes_api
 from tests.conftest import CASES, ROOT, UPSTREAM_SCHEMAS, golden_cases

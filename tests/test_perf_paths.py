@@ -16,7 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.output.write import compare, digests_of, scan, settled, snapshot_of, spare_of, write
+from generator.output.text import digests_of
+from generator.output.write import compare, scan, settled, snapshot_of, spare_of, write
 from generator.spec import fast_schema as fast
 from generator.spec import yamlio
 from generator.spec.schema_store import INPUT_KINDS, input_validator

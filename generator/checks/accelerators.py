@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
-from generator.objects import resources
-from generator.plan import memory_fit
+from generator.plan import memory_fit, sizing
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.shape import ShapeError, shape_of
@@ -65,9 +64,9 @@ def resources_fit(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         return
     if shape.machine is None:
         return
-    wanted = resources.requests(plan.spec, shape, catalog)
-    if resources.machine_for(shape, wanted, catalog) is None:
-        largest = resources.derived(shape, catalog, catalog.gpus[shape.name].machines_for(
+    wanted = sizing.requests(plan.spec, shape, catalog)
+    if sizing.machine_for(shape, wanted, catalog) is None:
+        largest = sizing.derived(shape, catalog, catalog.gpus[shape.name].machines_for(
             shape.devices)[-1] if shape.kind == "gpu" else shape.machine)
         yield plan.locate("server", "resources").diagnostic(
             STEP, f"cpu {wanted.get('cpu')} and memory {wanted.get('memory')} do not fit any "

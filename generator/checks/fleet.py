@@ -9,10 +9,9 @@ from collections.abc import Collection, Iterable, Iterator
 
 from generator.catalog import Catalog
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic, Severity
-from generator.objects.fleet import selected_clusters
+from generator.diagnostics import Diagnostic, Severity, did_you_mean
 from generator.plan.records import Plan, Platform
-from generator.spec.validate import did_you_mean
+from generator.plan.target import selected_clusters
 
 EMPTY_HINT = "Config Sync removes everything it synced from an empty root"
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic, Location
-from generator.objects import RESERVED_FOLDERS
+from generator.diagnostics import Diagnostic, Location, did_you_mean
+from generator.output.layout import RESERVED_FOLDERS
 from generator.plan.records import Platform
 from generator.spec.load import Source
-from generator.spec.validate import did_you_mean
 
 RESERVED_LABEL_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/",
                            "app.kubernetes.io/", "infergen.dev/")

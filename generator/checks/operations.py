@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from generator.catalog import Catalog
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
-from generator.objects.monitoring import seconds
-from generator.objects.placement import portable
-from generator.objects.scaling import uses_keda
 from generator.plan import autoscaling, model_source
+from generator.plan.autoscaling import seconds
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
+from generator.plan.target import portable, uses_keda
 
 
 def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

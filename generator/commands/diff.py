@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.objects import BOOTSTRAP, DASHBOARDS, RESERVED_FOLDERS
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, RESERVED_FOLDERS
 from generator.spec.yamlio import load_plain
 
 HEADINGS = {BOOTSTRAP: "bootstrap (RootSyncs, applied by hand)",

@@ -7,10 +7,9 @@ import json
 import textwrap
 from typing import Any
 
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, did_you_mean
 from generator.spec.fields import Field, resolve, root, split_path
 from generator.spec.schema_store import INPUT_KINDS, input_schema
-from generator.spec.validate import did_you_mean
 
 STEP = "explain"
 DEFAULT_KIND = "ModelDeployment"

@@ -38,8 +38,8 @@ from generator import pipeline
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, as_rows, from_rows
 from generator.incremental import units
-from generator.objects import Rendered
-from generator.output.write import digest, digests_of, text_of
+from generator.output.layout import Rendered
+from generator.output.text import digest, digests_of, text_of
 from generator.pipeline import Outcome, RawFile
 
 MAGIC = b"infergen-cache 3\n"

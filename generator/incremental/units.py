@@ -21,7 +21,7 @@ from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, Location, as_rows, errors, from_rows
 from generator.objects import dashboards, model_objects, shared_objects
-from generator.output.write import text_of
+from generator.output.text import text_of
 from generator.plan.records import Plan, Platform
 from generator.plan.resolve import plans_for
 from generator.spec import validate
@@ -36,7 +36,7 @@ class PlanPart:
     environment: str
     namespace: str
     name: str
-    clusters: tuple[str, ...] | None  # build.fleet.selected_clusters
+    clusters: tuple[str, ...] | None  # plan.target.selected_clusters
 
 
 @dataclass

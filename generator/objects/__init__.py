@@ -1,14 +1,5 @@
-"""Step 5: turn plans into Kubernetes objects, each placed at its path in the tree.
-
-Layout of the tree (paths relative to the output folder):
-    <env>/kustomization.yaml                 lists every file of the root
-    <env>/namespaces/<namespace>.yaml
-    <env>/<namespace>/<model>/<kind>.yaml    one object per file
-    <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
-    <env>/<namespace>/_shared/<kind>-<name>.yaml   namespaced objects models share
-    bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
-    dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
-"""
+"""Step 5: turn plans into Kubernetes objects, each placed at its path in the tree (the
+tree's layout is output/layout.py)."""
 
 from __future__ import annotations
 
@@ -29,21 +20,8 @@ from generator.objects import (
     scaling,
     workload,
 )
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.plan.records import Plan, Platform
-
-# Folders beside the environment roots, never synced by Config Sync.
-BOOTSTRAP, DASHBOARDS = "bootstrap", "dashboards"
-RESERVED_FOLDERS = (BOOTSTRAP, DASHBOARDS)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """One object, the file it goes to, and the specs it was generated from."""
-
-    path: str
-    obj: dict[str, Any]
-    sources: tuple[str, ...]
-
 
 Builder = Callable[[Plan, Catalog], dict[str, Any] | None]
 

@@ -13,11 +13,11 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.objects import engines, labels
 from generator.objects.monitoring import p95, series
-from generator.objects.placement import portable
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
+from generator.plan.target import portable
 
 
 def _pods_regex(plan: Plan) -> str:

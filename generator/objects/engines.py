@@ -15,10 +15,11 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
-from generator.objects.resources import guaranteed, guaranteed_from, requests
+from generator.objects.resources import guaranteed, guaranteed_from
 from generator.plan import model_source
 from generator.plan.engine import engine_for
 from generator.plan.shape import Shape
+from generator.plan.sizing import requests
 
 PORT_NAME = "http"
 CONTAINER_NAME = "inference-server"

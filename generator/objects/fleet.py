@@ -7,12 +7,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.plan.records import Plan
-
-
-def selected_clusters(plan: Plan) -> tuple[str, ...] | None:
-    """The clusters of the plan's environment the model runs on; None for all of them."""
-    clusters = plan.source.document.data["spec"].get("clusters")
-    return tuple(sorted(clusters)) if clusters else None
+from generator.plan.target import selected_clusters
 
 
 def select(obj: dict[str, Any], plan: Plan, catalog: Catalog) -> dict[str, Any]:

@@ -7,19 +7,14 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.objects import engines, labels
-from generator.objects.placement import portable
 from generator.objects.workload import serving_selector
 from generator.plan import autoscaling
+from generator.plan.autoscaling import seconds
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
+from generator.plan.target import portable
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
 DEFAULT_TIMEOUT = "10s"
-
-
-def seconds(duration: str) -> float:
-    """A Prometheus duration ("1m30s") in seconds."""
-    return sum(float(n) * _UNITS[unit] for n, unit in re.findall(r"(\d+)(ms|s|m|h)", duration))
 
 
 def scrape_timeout(monitoring: dict[str, Any]) -> str:

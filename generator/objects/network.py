@@ -8,10 +8,10 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.objects import labels, routing
-from generator.objects.placement import portable
 from generator.objects.workload import plan_shape
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
+from generator.plan.target import portable
 
 
 def _namespace(name: str) -> dict[str, Any]:

@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.objects import labels, resources
+from generator.objects import labels
+from generator.plan import sizing
 from generator.plan.records import Plan
 from generator.plan.shape import Shape
+from generator.plan.target import portable
 
 
 def uses_compute_class(plan: Plan) -> bool:
@@ -48,11 +50,6 @@ def _accelerator_tolerations(shape: Shape, catalog: Catalog) -> list[dict[str, A
     if shape.kind in ("gpu", "tpu"):
         return [dict(catalog.gke["tolerations"][shape.kind])]
     return []
-
-
-def portable(plan: Plan) -> bool:
-    """A plain Kubernetes cluster: no GKE labels, classes or CRDs."""
-    return plan.environment.target == "kubernetes"
 
 
 def _portable_placement(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
@@ -96,7 +93,7 @@ def _accelerator_rule(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, A
     accelerator = plan.spec["accelerator"]
     rule: dict[str, Any] = {}
     # the smallest machine on which the pod's requests fit (bigger ones when set by hand)
-    machine = resources.machine_for(shape, resources.requests(plan.spec, shape, catalog),
+    machine = sizing.machine_for(shape, sizing.requests(plan.spec, shape, catalog),
                                     catalog)
     if machine is not None:
         rule["machineType"] = machine.type

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.objects import engines, labels, resources
+from generator.objects import engines, labels
 from generator.objects.monitoring import series
-from generator.objects.placement import portable
 from generator.objects.workload import autoscaled, plan_shape, scale_target
-from generator.plan import autoscaling
+from generator.plan import autoscaling, sizing
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
+from generator.plan.target import portable, uses_keda
 
 
 def managed_prometheus_metric(metric: str, metric_type: str, catalog: Catalog) -> str:
@@ -24,7 +24,7 @@ def managed_prometheus_metric(metric: str, metric_type: str, catalog: Catalog) -
 
 def _target_quantity(target: float) -> str:
     """A target as a Kubernetes quantity, in milli-units as CPU is: 5 -> "5", 0.8 -> "800m"."""
-    return resources.cpu_quantity(round(target * 1000))
+    return sizing.cpu_quantity(round(target * 1000))
 
 
 def _gpu_total(plan: Plan, catalog: Catalog, target: float) -> float:
@@ -57,10 +57,6 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
 def _targets(plan: Plan, catalog: Catalog) -> dict[str, float]:
     found = autoscaling.targets(plan.spec, engine_for(plan.spec, catalog), catalog)
     return {signal: target for signal, target in found.items() if target is not None}
-
-
-def uses_keda(plan: Plan) -> bool:
-    return plan.environment.autoscaler == "keda"
 
 
 def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from generator.plan import autoscaling
 from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.shape import Shape, shape_of
+from generator.plan.target import portable
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 ROLE_LABEL = "infergen.dev/role"
@@ -54,7 +55,7 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     shape = plan_shape(plan, catalog)
     engine = engine_for(plan.spec, catalog)
     pod_labels = labels.common(plan)
-    if not placement.portable(plan):  # how Google's samples and GKE dashboards find servers
+    if not portable(plan):  # how Google's samples and GKE dashboards find servers
         keys = catalog.gke["labels"]
         pod_labels.update({keys["model"]: plan.name,
                            keys["inferenceServer"]: engine["gkeServerLabel"]})

@@ -7,6 +7,7 @@ ScaledObject, so both always agree.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from generator.catalog import Catalog
@@ -69,3 +70,11 @@ def behavior(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     for direction, given in spec["scaling"].get("behavior", {}).items():
         result[direction].update(copy.deepcopy(given))
     return result
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def seconds(duration: str) -> float:
+    """A Prometheus duration ("1m30s") in seconds."""
+    return sum(float(n) * _UNITS[unit] for n, unit in re.findall(r"(\d+)(ms|s|m|h)", duration))

@@ -6,25 +6,17 @@ value, with a "did you mean" hint for misspelled field names and enum values.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, did_you_mean
 from generator.spec import fast_schema as fast
 from generator.spec.load import Source
 from generator.spec.schema_store import INPUT_KINDS, input_validator
 
 STEP = "schema"
-
-
-def did_you_mean(word: str, choices: Iterable[object]) -> str:
-    options = [str(c) for c in choices]
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def _describe(schema: Any) -> str:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from generator.diagnostics import Diagnostic, dotted
-from generator.objects import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.spec import fast_schema as fast
 from generator.spec.schema_store import crd_validator
 from generator.verify import configsync_rules, kubernetes_api
