@@ -8,9 +8,7 @@ from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
 from generator.plan import memory_fit, sizing
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
-from generator.plan.shape import ShapeError, shape_of
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -30,11 +28,8 @@ def topology_for_tpus(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 def accelerator_shape(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """The accelerator is one GKE offers: GPU counts per node, sharing rules, TPU topology."""
-    if "type" not in plan.spec["accelerator"]:
-        return
-    try:
-        shape_of(plan.spec["accelerator"], catalog)
-    except ShapeError as error:
+    error = plan.facts.shape_error
+    if "type" in plan.spec["accelerator"] and error is not None:
         yield plan.locate("accelerator", *error.field.split(".")).diagnostic(
             STEP, error.message, error.hint)
 
@@ -101,7 +96,7 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Engines that split attention heads across devices (catalog `headsSplit`): sizes
     that are not powers of two rarely divide them."""
-    if not engine_for(plan.spec, catalog).get("headsSplit"):
+    if not plan.facts.checked_engine.get("headsSplit"):
         return
     shape = valid_shape(plan, catalog)
     if shape is None:

@@ -9,7 +9,6 @@ from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
 from generator.plan import autoscaling, model_source
 from generator.plan.autoscaling import seconds
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.target import portable, uses_keda
 
@@ -45,7 +44,7 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if not autoscaling.autoscaled(plan.spec):
         return
     name = plan.spec["server"]["engine"]
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     signals = autoscaling.signals(plan.spec)
     where = plan.locate("scaling", "metric")
     for signal in signals:

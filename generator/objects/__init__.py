@@ -54,7 +54,7 @@ MODEL_BUILDERS: tuple[Builder, ...] = (
 
 
 def compute_class(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    return placement.compute_class(plan, workload.plan_shape(plan, catalog), catalog)
+    return placement.compute_class(plan, plan.facts.checked_shape, catalog)
 
 
 # Cluster-scoped objects several models may ask for: written once per environment, naming

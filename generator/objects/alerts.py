@@ -15,7 +15,6 @@ from generator.objects import engines, labels
 from generator.objects.monitoring import p95, series
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.target import portable
 
@@ -57,7 +56,7 @@ def _alert(plan: Plan, name: str, expr: str, minutes: int, severity: str, summar
 
 def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     """The alerting rules of one model, in a fixed order."""
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     limits = _thresholds(plan, catalog, engine)
     facts = catalog.alerting
     window, hold = facts["rateWindow"], facts["forMinutes"]

@@ -11,7 +11,6 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.objects.monitoring import p95, series
-from generator.plan.engine import engine_for
 from generator.plan.records import Environment, Plan
 
 COLUMNS, WIDTH, HEIGHT = 48, 12, 16
@@ -25,7 +24,7 @@ def _chart(title: str, query: str, label: str) -> dict[str, Any]:
 
 
 def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     name = f"{plan.namespace}/{plan.name}"
     up = series(catalog.alerting["upMetric"], plan)
     charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")]

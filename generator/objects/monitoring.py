@@ -10,7 +10,6 @@ from generator.objects import engines, labels
 from generator.objects.workload import serving_selector
 from generator.plan import autoscaling
 from generator.plan.autoscaling import seconds
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.target import portable
 
@@ -45,7 +44,7 @@ def p95(latency: dict[str, Any], plan: Plan, window: str) -> str:
 
 def _endpoint(plan: Plan, catalog: Catalog) -> tuple[str | int, str]:
     """The metrics port (named when it can be: the `container` label needs a name) and path."""
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     metrics = engine["metrics"]
     names = {number: name for name, number in engine.get("extraPorts", {}).items()}
     names[engine["port"]] = engines.PORT_NAME

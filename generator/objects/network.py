@@ -8,8 +8,6 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.objects import labels, routing
-from generator.objects.workload import plan_shape
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.target import portable
 
@@ -45,13 +43,13 @@ def _collectors(plan: Plan, catalog: Catalog) -> dict[str, Any]:
 def network_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not plan.spec["networkPolicy"]["enabled"]:
         return None
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     serving = _ports([engine["port"], *engine.get("extraPorts", {}).values()])
     ingress = [{"from": _sources(plan, catalog), "ports": serving}]
     if plan.spec["monitoring"]["enabled"]:
         ingress.append({"from": [_collectors(plan, catalog)],
                         "ports": _ports([engine["metrics"]["port"]])})
-    if plan_shape(plan, catalog).multi_host:  # the group's collective traffic (Ray, NCCL)
+    if plan.facts.checked_shape.multi_host:  # the group's collective traffic (Ray, NCCL)
         ingress.append({"from": [{"podSelector": {"matchLabels": labels.selector(plan)}}]})
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": labels.metadata(plan),

@@ -10,8 +10,6 @@ from generator.catalog import Catalog
 from generator.objects import labels, security
 from generator.objects.resources import guaranteed_from
 from generator.objects.workload import serving_selector
-from generator.plan import model_source
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.spec.yamlio import dump
 
@@ -30,16 +28,14 @@ def _pool_ref(plan: Plan, catalog: Catalog) -> dict[str, str]:
 
 def served_model_name(plan: Plan, catalog: Catalog) -> str:
     """The name clients put in a request's "model" field."""
-    source = model_source.parse(plan.spec["model"]["source"])
-    assert source is not None, "checked before build"
-    return source.name
+    return plan.facts.checked_source.name
 
 
 def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     gateway = catalog.gke["inferenceGateway"]
-    port = engine_for(plan.spec, catalog)["port"]
+    port = plan.facts.checked_engine["port"]
     return {
         "apiVersion": gateway["poolApiVersion"], "kind": "InferencePool",
         "metadata": labels.metadata(plan),
@@ -56,7 +52,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     path = engine.get("readinessPath", engine["healthPath"])
     return {"apiVersion": catalog.gke["inferenceGateway"]["policyApiVersion"],
             "kind": "HealthCheckPolicy",
@@ -172,7 +168,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     gateway = catalog.gke["inferenceGateway"]
     picker = gateway["endpointPicker"]
     name = _picker_name(plan, catalog)
-    metrics = engine_for(plan.spec, catalog).get("endpointPickerMetrics", {})
+    metrics = plan.facts.checked_engine.get("endpointPickerMetrics", {})
     health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
               **picker["probe"]}
     return {

@@ -9,9 +9,8 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.objects import engines, labels
 from generator.objects.monitoring import series
-from generator.objects.workload import autoscaled, plan_shape, scale_target
+from generator.objects.workload import autoscaled, scale_target
 from generator.plan import autoscaling, sizing
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
 from generator.plan.target import portable, uses_keda
 
@@ -29,7 +28,7 @@ def _target_quantity(target: float) -> str:
 
 def _gpu_total(plan: Plan, catalog: Catalog, target: float) -> float:
     # DCGM reports each GPU; a replica's share of the External metric is all its GPUs
-    return target * max(plan_shape(plan, catalog).devices, 1)
+    return target * max(plan.facts.checked_shape.devices, 1)
 
 
 def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
                        "selector": {"matchLabels": selector}},
             "target": {"type": "AverageValue",
                        "averageValue": _target_quantity(_gpu_total(plan, catalog, target))}}}
-    found = engine_for(plan.spec, catalog)["loadSignals"][signal]
+    found = plan.facts.checked_engine["loadSignals"][signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
     name = (found["metric"] if portable(plan)
             else managed_prometheus_metric(found["metric"], found["type"], catalog))
@@ -55,7 +54,7 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
 
 
 def _targets(plan: Plan, catalog: Catalog) -> dict[str, float]:
-    found = autoscaling.targets(plan.spec, engine_for(plan.spec, catalog), catalog)
+    found = autoscaling.targets(plan.spec, plan.facts.checked_engine, catalog)
     return {signal: target for signal, target in found.items() if target is not None}
 
 
@@ -90,7 +89,7 @@ def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> d
                  f'{names["container"]}="{engines.CONTAINER_NAME}"}})')
         threshold = _gpu_total(plan, catalog, target)
     else:
-        metric = engine_for(plan.spec, catalog)["loadSignals"][signal]["metric"]
+        metric = plan.facts.checked_engine["loadSignals"][signal]["metric"]
         query = f"sum({series(metric, plan)})"
         threshold = target
     # KEDA divides the query's value by the threshold: a sum over pods behaves like the

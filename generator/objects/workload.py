@@ -10,17 +10,11 @@ from generator.catalog import Catalog
 from generator.objects import engines, labels, placement, security, storage
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
-from generator.plan.engine import engine_for
 from generator.plan.records import Plan
-from generator.plan.shape import Shape, shape_of
 from generator.plan.target import portable
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 ROLE_LABEL = "infergen.dev/role"
-
-
-def plan_shape(plan: Plan, catalog: Catalog) -> Shape:
-    return shape_of(plan.spec["accelerator"], catalog)  # checked before build: valid
 
 
 def autoscaled(plan: Plan) -> bool:
@@ -29,14 +23,14 @@ def autoscaled(plan: Plan) -> bool:
 
 def scale_target(plan: Plan, catalog: Catalog) -> dict[str, str]:
     """What the HPA scales: a Deployment, or a LeaderWorkerSet's groups."""
-    if plan_shape(plan, catalog).multi_host:
+    if plan.facts.checked_shape.multi_host:
         return {"apiVersion": LWS_API, "kind": "LeaderWorkerSet", "name": plan.name}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name}
 
 
 def serving_selector(plan: Plan, catalog: Catalog) -> dict[str, str]:
     """Pods that serve requests and metrics: all of them, or each group's leader."""
-    if plan_shape(plan, catalog).multi_host:
+    if plan.facts.checked_shape.multi_host:
         return {**labels.selector(plan), ROLE_LABEL: "leader"}
     return labels.selector(plan)
 
@@ -52,8 +46,8 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
 
 
 def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[str, Any]:
-    shape = plan_shape(plan, catalog)
-    engine = engine_for(plan.spec, catalog)
+    shape = plan.facts.checked_shape
+    engine = plan.facts.checked_engine
     pod_labels = labels.common(plan)
     if not portable(plan):  # how Google's samples and GKE dashboards find servers
         keys = catalog.gke["labels"]
@@ -85,7 +79,7 @@ def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     found = storage.volumes(plan.spec, catalog) + security.volumes()
     secret = engines.token_secret(plan.spec)
     if secret is not None:
-        found += storage.token_volume(secret, engine_for(plan.spec, catalog))
+        found += storage.token_volume(secret, plan.facts.checked_engine)
     return found
 
 
@@ -96,7 +90,7 @@ def _replicas(plan: Plan) -> dict[str, int]:
 
 
 def deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    if plan_shape(plan, catalog).multi_host:
+    if plan.facts.checked_shape.multi_host:
         return None
     spec: dict[str, Any] = {
         **_replicas(plan),
@@ -113,7 +107,7 @@ def deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 
 def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    shape = plan_shape(plan, catalog)
+    shape = plan.facts.checked_shape
     if not shape.multi_host:
         return None
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
@@ -137,7 +131,7 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 
 def service(plan: Plan, catalog: Catalog) -> dict[str, Any]:
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     return {"apiVersion": "v1", "kind": "Service", "metadata": labels.metadata(plan),
             "spec": {"type": "ClusterIP", "selector": serving_selector(plan, catalog),
                      "ports": [{"name": engines.PORT_NAME, "port": engine["port"],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.diagnostics import Location
+from generator.plan.facts import Facts
 from generator.spec.load import Source
 from generator.spec.yamlio import Document, Path
 
@@ -66,6 +67,7 @@ class Plan:
     spec: dict[str, Any]  # merged, with every default filled in
     source: Source
     layers: tuple[Layer, ...]  # lowest precedence first
+    facts: Facts  # shape, engine and source, worked out once from `spec`
 
     def layer_of(self, *path: str | int) -> int:
         """Precedence of the layer that set spec.<path>: -1 for a default."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.plan import model_source
+from generator.plan.facts import facts_of
 from generator.plan.records import Environment, Layer, Plan, Platform
 from generator.spec.load import Source
 from generator.spec.schema_store import input_schema
@@ -83,14 +84,14 @@ def target_environments(source: Source, platform: Platform) -> list[str]:
     return [name for name in known if deploy_to is None or name in deploy_to]
 
 
-def _catalog_defaults(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+def _catalog_defaults(spec: dict[str, Any], source: model_source.Source | None,
+                      catalog: Catalog) -> dict[str, Any]:
     """Defaults that depend on the chosen engine and accelerator."""
     accelerator = spec.get("accelerator", {}).get("type", "none")
     engine = (catalog.engine(spec["server"]["engine"], accelerator)
               if spec["server"]["engine"] in catalog.engines else {})
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
-    source = model_source.parse(spec.get("model", {}).get("source", ""))
     # weights baked into an image: that image is the server
     image = source.reference if isinstance(source, model_source.Image) else engine.get("image")
     defaults: dict[str, Any] = {
@@ -126,13 +127,16 @@ def plan(source: Source, platform: Platform, environment: Environment,
         merged = deep_merge(merged, layer.data)
     root = input_schema("ModelDeployment")
     merged = apply_defaults(merged, root["$defs"]["settings"], root)
-    merged = _catalog_defaults(merged, catalog)
+    # parsed once: it picks the image here, and the builders read it from the facts
+    source_of_model = model_source.parse(merged.get("model", {}).get("source", ""))
+    merged = _catalog_defaults(merged, source_of_model, catalog)
 
     metadata = doc.data["metadata"]
     namespace_default = root["properties"]["metadata"]["properties"]["namespace"]["default"]
     return Plan(name=metadata["name"], namespace=metadata.get("namespace", namespace_default),
                 labels=dict(metadata.get("labels", {})), environment=environment,
-                platform=platform, spec=merged, source=source, layers=tuple(layers))
+                platform=platform, spec=merged, source=source, layers=tuple(layers),
+                facts=facts_of(merged, source_of_model, catalog))
 
 
 def plans_for(source: Source, platform: Platform, catalog: Catalog) -> list[Plan]:
