@@ -44,9 +44,8 @@ WRITERS = {
     "generator.commands.gitref": "`infergen diff` extracts a git ref into a temporary folder",
 }
 
-# who may import incremental/: the orchestrator. The CLI still asks the cache whether it is
-# enabled and where it lives, until the orchestrator owns the store (issue 16, step c).
-INCREMENTAL_IMPORTERS = {"pipeline", "incremental", "cli"}
+# who may import incremental/ (speed only): the orchestrator
+INCREMENTAL_IMPORTERS = {"pipeline", "incremental"}
 
 _WRITE_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "unlink", "rmdir",
                   "rmtree", "touch", "symlink_to", "hardlink_to", "extractall", "extract",

@@ -1,12 +1,13 @@
 """A content-addressed cache of compiles, beside the output folder
-(`.<out>.infergen-cache/`). The only module of the pipeline that reads or writes it.
+(`.<out>.infergen-cache/`): a Store (store.py) the orchestrator asks before it computes.
+The only module that reads or writes that folder.
 
 Every key is a hash of content: the generator's fingerprint (its own source, catalog and
 schemas, and the versions of Python and of the libraries that shape the output), plus
     runs/<key>   every spec file's path, display name and bytes, and the run's options:
                  the outcome's diagnostics and the digest of each file of its tree; when
-                 the output folder already holds exactly that tree (the caller's `settled`
-                 says so), the run is done without a text: the tree on disk is its store;
+                 the output folder already holds exactly that tree (`in_place` says so),
+                 the run is done without a text: the tree on disk is its store;
     specs/<key>  one spec file's path, display name and bytes, and the output folder: its
                  `units.Unit` (diagnostics, plan summaries, objects as text), whose model
                  part also names the digest of the Platform file it was checked against.
@@ -34,13 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import generator
-from generator import pipeline
-from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, as_rows, from_rows
 from generator.incremental import units
+from generator.incremental.store import Known, Options
+from generator.incremental.units import RawFile
 from generator.output.layout import Rendered
-from generator.output.text import digest, digests_of, text_of
-from generator.pipeline import Outcome, RawFile
+from generator.output.text import digest, text_of
 
 MAGIC = b"infergen-cache 3\n"
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
@@ -168,21 +168,7 @@ def _prune(folder: Path, keep: set[str]) -> None:
                 os.unlink(entry.path)
 
 
-# ------------------------------------------------------------------ a cached compile
-
-def _unit(file: RawFile, key: str | None, folder: Path) -> units.Unit:
-    display, rel, raw, _ = file
-    if key is not None and raw is not None:
-        stored = _read(folder / "specs" / key)
-        if stored is not None:
-            try:
-                unit = units.from_json(stored[0], stored[1], raw)
-            except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
-                unit = None
-            if unit is not None and (unit.display, unit.rel) == (display, rel):
-                return unit
-    return pipeline.unit_of(file)
-
+# ------------------------------------------------------------------ the store
 
 class Texts:
     """The text of each platform-wide object (namespaces, kustomizations, RootSyncs, shared
@@ -205,65 +191,93 @@ class Texts:
         return text
 
 
-def _state(unit: units.Unit) -> tuple[object, object, object]:
-    """What the pipeline fills in: a unit whose state changed is written back."""
-    return unit.schema, unit.model, unit.model.built if unit.model else None
+class DiskCache:
+    """The store in `folder` (a Store: see store.py). `in_place(digests)` says whether the
+    output folder holds exactly that tree already (output.write.settled); without it, a
+    known run still gives its texts, never "nothing to do"."""
 
+    def __init__(self, folder: Path,
+                 in_place: Callable[[dict[str, str]], bool] | None = None) -> None:
+        self.folder, self.in_place = folder, in_place
+        self._out = ""
+        self._run: str | None = None
+        self._keys: list[str | None] = []  # each file's spec key, in order
+        self._before: dict[int, tuple[object, object, object]] = {}
+        self._texts: Texts | None = None
+        self._pending: list[Callable[[], None]] = []
 
-def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, *,
-                   allow_empty: Collection[str] | None = None,
-                   progress: Callable[[str], None] | None = None,
-                   pending: list[Callable[[], None]] | None = None,
-                   settled: Callable[[dict[str, str]], bool] | None = None) -> Outcome:
-    """compile_specs(paths, out, catalog, allow_empty=..., progress=...), computing only
-    what the cache in `folder` does not hold for these exact inputs; the outcome's digests
-    are filled in.
-
-    With `pending`, the cache's own writes are queued there instead of done at once, so a
-    caller can write the tree first: on a nearly full disk the tree matters, the cache not.
-    With `settled` (write.settled for the output folder), a run whose inputs are unchanged
-    and whose tree is in place already gives an outcome without a tree, `current` set."""
-    def later(action: Callable[[], None]) -> None:
-        if pending is None:
-            action()
-        else:
-            pending.append(action)
-
-    def save(path: Path, data: Any, texts: Sequence[str] = ()) -> None:
-        later(lambda: _write(path, data, texts))
-
-    step = progress or (lambda name: None)
-    step("load")
-    files, problems = pipeline.read_files(paths)
-    run = run_key(files, problems, paths, out, allow_empty)
-    stored = _read(folder / "runs" / run)
-    if stored is not None:
+    def finished(self, options: Options, files: list[RawFile],
+                 problems: list[Diagnostic]) -> Known | None:
+        self._out = options.out
+        self._run = run_key(files, problems, list(options.paths), options.out,
+                            options.allow_empty)
+        self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
+                      for d, rel, raw, _ in files]
+        stored = _read(self.folder / "runs" / self._run)
+        if stored is None:
+            return None
         with contextlib.suppress(KeyError, TypeError, ValueError):
             data = stored[0]
             diagnostics = from_rows(data["diagnostics"])
             if not data["tree"]:
-                return Outcome(diagnostics, None, bool(data["bug"]))
+                return Known(diagnostics, bool(data["bug"]), None, None)
             digests = dict(zip(data["paths"], data["digests"], strict=True))
-            if settled is not None and settled(digests):
-                return Outcome(diagnostics, None, bool(data["bug"]), digests, len(digests))
-    keys = [spec_key(d, r, raw, out) if raw is not None else None for d, r, raw, _ in files]
-    found = [_unit(file, key, folder) for file, key in zip(files, keys, strict=True)]
-    before = [_state(u) for u in found]
-    memo = Texts(_read(folder / TEXTS))
-    outcome = pipeline.compile_units(found, problems, paths, out, catalog, allow_empty, step,
-                                     memo.serialize)
-    for unit, key, was in zip(found, keys, before, strict=True):
-        if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
-            save(folder / "specs" / key, *units.to_json(unit))
-    outcome.digests = digests_of(outcome.tree or {})
-    save(folder / "runs" / run, {"diagnostics": as_rows(outcome.diagnostics),
-                                   "tree": outcome.tree is not None,
-                                   "paths": list(outcome.digests),
-                                   "digests": list(outcome.digests.values()),
-                                   "bug": outcome.bug})
-    if memo.used != memo.known:
-        save(folder / TEXTS, list(memo.used), list(memo.used.values()))
-    live = {k for k in keys if k is not None}
-    later(lambda: _prune(folder / "specs", live))
-    later(lambda: _prune(folder / "runs", {run}))
-    return outcome
+            if self.in_place is not None and self.in_place(digests):
+                return Known(diagnostics, bool(data["bug"]), digests, len(digests))
+        return None
+
+    def unit(self, file: RawFile) -> units.Unit | None:
+        display, rel, raw, _ = file
+        key = spec_key(display, rel, raw, self._out) if raw is not None else None
+        found = self._stored_unit(key, display, rel, raw)
+        if found is not None:
+            self._before[id(found)] = found.state()
+        return found
+
+    def _stored_unit(self, key: str | None, display: str, rel: str,
+                     raw: bytes | None) -> units.Unit | None:
+        if key is None or raw is None:
+            return None
+        stored = _read(self.folder / "specs" / key)
+        if stored is None:
+            return None
+        try:
+            unit = units.from_json(stored[0], stored[1], raw)
+        except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
+            return None
+        return unit if (unit.display, unit.rel) == (display, rel) else None
+
+    def serialize(self, item: Rendered) -> str:
+        if self._texts is None:
+            self._texts = Texts(_read(self.folder / TEXTS))
+        return self._texts.serialize(item)
+
+    def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
+                 tree: dict[str, str] | None, digests: dict[str, str], bug: bool) -> None:
+        assert self._run is not None, "remember follows finished"
+        folder, run = self.folder, self._run
+        for unit, key in zip(found, self._keys, strict=False):  # the files' units come first
+            was = self._before.get(id(unit), (None, None, None))  # a new unit: nothing
+            if key is not None and any(a is not b for a, b in zip(was, unit.state(),
+                                                                   strict=True)):
+                self._save(folder / "specs" / key, *units.to_json(unit))
+        self._save(folder / "runs" / run, {"diagnostics": as_rows(diagnostics),
+                                           "tree": tree is not None,
+                                           "paths": list(digests),
+                                           "digests": list(digests.values()),
+                                           "bug": bug})
+        memo = self._texts
+        if memo is not None and memo.used != memo.known:
+            self._save(folder / TEXTS, list(memo.used), list(memo.used.values()))
+        live = {k for k in self._keys if k is not None}
+        self._pending.append(lambda: _prune(folder / "specs", live))
+        self._pending.append(lambda: _prune(folder / "runs", {run}))
+
+    def _save(self, path: Path, data: Any, texts: Sequence[str] = ()) -> None:
+        self._pending.append(lambda: _write(path, data, texts))
+
+    def flush(self) -> None:
+        """Write what `remember` queued (called once the tree is safe)."""
+        pending, self._pending = self._pending, []
+        for action in pending:
+            action()

@@ -91,11 +91,31 @@ class Unit:
             self._source = found[0]
         return self._source
 
+    def needs_check(self, platform: str) -> bool:
+        """Not checked yet, or checked against another Platform (`platform`: its digest;
+        "" when the Platform has no bytes, which matches nothing)."""
+        return self.model is None or not platform or self.model.platform != platform
+
+    def needs_build(self) -> bool:
+        return self.model is not None and self.model.built is None
+
+    def state(self) -> tuple[object, object, object]:
+        """What a compile fills in: a unit whose state changed is worth keeping again."""
+        return self.schema, self.model, self.model.built if self.model else None
+
     def digest(self) -> str:
         """Names this file's content where it is shown: "" (matches nothing) without bytes."""
         if self.raw is None:
             return ""
         return hashlib.sha256(f"{self.display}\0{self.rel}\0".encode() + self.raw).hexdigest()
+
+
+RawFile = tuple[str, str, bytes | None, list[Diagnostic]]  # display, rel, bytes, problems
+
+
+def unit_of(file: RawFile) -> Unit:
+    display, rel, raw, unreadable = file
+    return Unit(display, rel, unreadable) if raw is None else from_file(display, rel, raw)
 
 
 def _kind(source: Source) -> str | None:
