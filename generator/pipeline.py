@@ -30,7 +30,6 @@ from generator.incremental.store import NO_STORE, Options, Store
 from generator.incremental.units import Built, PlanPart, RawFile, Unit
 from generator.objects import Member, merge_shared, platform_objects
 from generator.output.layout import Rendered
-from generator.output.text import digests_of
 from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
@@ -63,7 +62,7 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: dict[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
-    digests: dict[str, str] | None = None  # the tree's text.digests_of, where known
+    digests: dict[str, str] | None = None  # the tree's text.digests_of, where a store knows
     current: int | None = None  # files of a tree found in place already (then no tree)
 
     @property
@@ -274,6 +273,5 @@ def _tree(ordered: Ordered, rest: list[Rendered],
 
 
 def _remember(store: Store, found: list[Unit], outcome: Outcome) -> Outcome:
-    outcome.digests = digests_of(outcome.tree or {})
-    store.remember(found, outcome.diagnostics, outcome.tree, outcome.digests, outcome.bug)
+    outcome.digests = store.remember(found, outcome.diagnostics, outcome.tree, outcome.bug)
     return outcome

@@ -139,13 +139,14 @@ def test_the_fingerprint_follows_library_versions_and_the_generators_files(
         monkeypatch: pytest.MonkeyPatch) -> None:
     cache.fingerprint.cache_clear()
     before = cache.fingerprint()
-    monkeypatch.setattr(cache, "_version", lambda name: "0.0.0-other")
+    monkeypatch.setattr(cache, "library_version", lambda name: "0.0.0-other")
     cache.fingerprint.cache_clear()
     assert cache.fingerprint() != before
     monkeypatch.undo()
     cache.fingerprint.cache_clear()
     assert cache.fingerprint() == before
-    names = [name for name, _ in cache._files(cache.resources.files("generator"), "generator")]  # noqa: SLF001
+    files = cache.package_files(cache.resources.files("generator"), "generator")
+    names = [name for name, _ in files]
     for expected in ("generator/pipeline.py", "generator/catalog/engines.yaml",
                      "generator/schemas/modeldeployment.schema.json"):
         assert expected in names

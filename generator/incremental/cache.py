@@ -40,7 +40,7 @@ from generator.incremental import units
 from generator.incremental.store import Known, Options
 from generator.incremental.units import RawFile
 from generator.output.layout import Rendered
-from generator.output.text import digest, text_of
+from generator.output.text import digest, digests_of, text_of
 
 MAGIC = b"infergen-cache 3\n"
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
@@ -57,7 +57,7 @@ def folder_for(out: Path) -> Path:
     return out.parent / f".{out.name}.infergen-cache"
 
 
-def _version(name: str) -> str:
+def library_version(name: str) -> str:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -69,25 +69,25 @@ def fingerprint() -> str:
     """Changes whenever the generator could render anything differently."""
     hasher = hashlib.sha256(sys.version.encode())
     for name in LIBRARIES:
-        hasher.update(f"\0{name}={_version(name)}".encode())
+        hasher.update(f"\0{name}={library_version(name)}".encode())
     import yaml  # the C loader and dumper, or the pure Python ones
     hasher.update(f"\0libyaml={yaml.__with_libyaml__}".encode())
-    for name, item in sorted(_files(resources.files(generator), "generator")):
+    for name, item in sorted(package_files(resources.files(generator), "generator")):
         hasher.update(f"\0{name}\0".encode())
         hasher.update(item.read_bytes())
     return hasher.hexdigest()
 
 
-def _files(folder: Traversable, name: str) -> list[tuple[str, Traversable]]:
+def package_files(folder: Traversable, name: str) -> list[tuple[str, Traversable]]:
     """The package's sources, catalog and schemas (generator.schemas is schemas/)."""
     found: list[tuple[str, Traversable]] = []
     for item in folder.iterdir():
         if item.is_dir() and item.name != "__pycache__":
-            found += _files(item, f"{name}/{item.name}")
+            found += package_files(item, f"{name}/{item.name}")
         elif item.name.endswith((".py", ".yaml", ".json")):
             found.append((f"{name}/{item.name}", item))
     if name == "generator":
-        found += _files(resources.files("generator.schemas"), "generator/schemas")
+        found += package_files(resources.files("generator.schemas"), "generator/schemas")
     return found
 
 
@@ -253,8 +253,9 @@ class DiskCache:
         return self._texts.serialize(item)
 
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, digests: dict[str, str], bug: bool) -> None:
+                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
         assert self._run is not None, "remember follows finished"
+        digests = digests_of(tree or {})
         folder, run = self.folder, self._run
         for unit, key in zip(found, self._keys, strict=False):  # the files' units come first
             was = self._before.get(id(unit), (None, None, None))  # a new unit: nothing
@@ -272,6 +273,7 @@ class DiskCache:
         live = {k for k in self._keys if k is not None}
         self._pending.append(lambda: _prune(folder / "specs", live))
         self._pending.append(lambda: _prune(folder / "runs", {run}))
+        return digests
 
     def _save(self, path: Path, data: Any, texts: Sequence[str] = ()) -> None:
         self._pending.append(lambda: _write(path, data, texts))

@@ -49,7 +49,8 @@ class Store(Protocol):
     def serialize(self, item: Rendered) -> str: ...
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, digests: dict[str, str], bug: bool) -> None: ...
+                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+        """Queue the run for keeping; the tree's digests, where the store computed them."""
 
     def flush(self) -> None: ...
 
@@ -68,7 +69,7 @@ class NoStore:
         return text_of(item)
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, digests: dict[str, str], bug: bool) -> None:
+                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
         return None
 
     def flush(self) -> None:

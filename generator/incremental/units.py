@@ -145,7 +145,7 @@ def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -
     """The spec's own rules and its plans' rules, against this Platform."""
     source = unit.source
     found = list(checks.model_environments(source, platform))
-    found += checks.model_labels(source)
+    found += checks.model_labels(source, catalog)
     found += checks.no_inline_secrets(source)
     plans = [] if errors(found) else plans_for(source, platform, catalog)
     problems: list[Diagnostic] = []

@@ -130,7 +130,7 @@ def managed_rules(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     """Rules for Managed Service for Prometheus (GKE)."""
     if not _enabled(plan) or portable(plan):
         return None
-    return {"apiVersion": "monitoring.googleapis.com/v1", "kind": "Rules",
+    return {"apiVersion": catalog.kubernetes.api("Rules"), "kind": "Rules",
             "metadata": labels.metadata(plan), "spec": {"groups": _groups(plan, catalog)}}
 
 
@@ -138,5 +138,5 @@ def prometheus_rule(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     """The same rules for prometheus-operator (the portable target)."""
     if not _enabled(plan) or not portable(plan):
         return None
-    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+    return {"apiVersion": catalog.kubernetes.api("PrometheusRule"), "kind": "PrometheusRule",
             "metadata": labels.metadata(plan), "spec": {"groups": _groups(plan, catalog)}}

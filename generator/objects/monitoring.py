@@ -64,7 +64,7 @@ def pod_monitor(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
                                 "scrapeTimeout": scrape_timeout(monitoring),
                                 "relabelings": relabel}
     endpoint["port" if isinstance(port, str) else "portNumber"] = port
-    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+    return {"apiVersion": catalog.kubernetes.api("PodMonitor"), "kind": "PodMonitor",
             "metadata": labels.metadata(plan),
             "spec": {"selector": {"matchLabels": serving_selector(plan, catalog)},
                      "podMetricsEndpoints": [endpoint]}}
@@ -76,7 +76,7 @@ def pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         return None
     port, path = _endpoint(plan, catalog)
     return {
-        "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
+        "apiVersion": catalog.kubernetes.api("PodMonitoring"), "kind": "PodMonitoring",
         "metadata": labels.metadata(plan),
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
@@ -98,7 +98,7 @@ def dcgm_pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     dcgm = catalog.gke["dcgm"]
     exporter = dcgm["exporter"]
     return {
-        "apiVersion": "monitoring.googleapis.com/v1", "kind": "PodMonitoring",
+        "apiVersion": catalog.kubernetes.api("PodMonitoring"), "kind": "PodMonitoring",
         "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter["namespace"],
                      "labels": labels.platform_labels(plan.platform.name)},
         "spec": {

@@ -51,7 +51,7 @@ def network_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
                         "ports": _ports([engine["metrics"]["port"]])})
     if plan.facts.checked_shape.multi_host:  # the group's collective traffic (Ray, NCCL)
         ingress.append({"from": [{"podSelector": {"matchLabels": labels.selector(plan)}}]})
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    return {"apiVersion": catalog.kubernetes.api("NetworkPolicy"), "kind": "NetworkPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"podSelector": {"matchLabels": labels.selector(plan)},
                      "policyTypes": ["Ingress"], "ingress": ingress}}
@@ -64,7 +64,8 @@ def endpoint_picker_network_policy(plan: Plan, catalog: Catalog) -> dict[str, An
         return None
     gateway = catalog.gke["inferenceGateway"]
     meta = routing.picker_metadata(plan, catalog)
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta,
+    return {"apiVersion": catalog.kubernetes.api("NetworkPolicy"), "kind": "NetworkPolicy",
+            "metadata": meta,
             "spec": {"podSelector": {"matchLabels": routing.picker_selector(plan)},
                      "policyTypes": ["Ingress"],
                      "ingress": [

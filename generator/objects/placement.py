@@ -158,7 +158,7 @@ def compute_class(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any] 
     if not uses_compute_class(plan) or portable(plan):
         return None
     spec = _class_spec(plan, shape, catalog)
-    return {"apiVersion": "cloud.google.com/v1", "kind": "ComputeClass",
+    return {"apiVersion": catalog.kubernetes.api("ComputeClass"), "kind": "ComputeClass",
             "metadata": {"name": compute_class_name(plan, shape, catalog, spec),
                          "labels": labels.platform_labels(plan.platform.name)},
             "spec": spec}

@@ -82,7 +82,7 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     names = [served_model_name(plan, catalog)]
     names += [a["name"] for a in plan.spec["model"].get("adapters", [])]
     return {
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "apiVersion": catalog.kubernetes.api("HTTPRoute"), "kind": "HTTPRoute",
         "metadata": labels.metadata(plan),
         "spec": {
             "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
@@ -115,7 +115,7 @@ def picker_selector(plan: Plan) -> dict[str, str]:
 def endpoint_picker_service_account(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": "v1", "kind": "ServiceAccount",
+    return {"apiVersion": catalog.kubernetes.api("ServiceAccount"), "kind": "ServiceAccount",
             "metadata": picker_metadata(plan, catalog)}
 
 
@@ -125,7 +125,7 @@ def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         return None
     read = ["get", "list", "watch"]
     reads = catalog.gke["inferenceGateway"]["endpointPicker"]["reads"]
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+    return {"apiVersion": catalog.kubernetes.api("Role"), "kind": "Role",
             "metadata": picker_metadata(plan, catalog),
             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": read},
                       {"apiGroups": [_pool_group(catalog)], "resources": ["inferencepools"],
@@ -138,7 +138,7 @@ def endpoint_picker_role_binding(plan: Plan, catalog: Catalog) -> dict[str, Any]
     if not _enabled(plan):
         return None
     name = _picker_name(plan, catalog)
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    return {"apiVersion": catalog.kubernetes.api("RoleBinding"), "kind": "RoleBinding",
             "metadata": picker_metadata(plan, catalog),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
             "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": plan.namespace}]}
@@ -158,7 +158,8 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
         "schedulingProfiles": [{"name": "default", "plugins": [
             {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],
     }
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": picker_metadata(plan, catalog),
+    return {"apiVersion": catalog.kubernetes.api("ConfigMap"), "kind": "ConfigMap",
+            "metadata": picker_metadata(plan, catalog),
             "data": {PLUGINS_FILE: dump(config)}}
 
 
@@ -172,7 +173,8 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
               **picker["probe"]}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": picker_metadata(plan, catalog),
+        "apiVersion": catalog.kubernetes.api("Deployment"), "kind": "Deployment",
+        "metadata": picker_metadata(plan, catalog),
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": picker_selector(plan)},
@@ -209,7 +211,8 @@ def endpoint_picker_service(plan: Plan, catalog: Catalog) -> dict[str, Any] | No
     if not _enabled(plan):
         return None
     gateway = catalog.gke["inferenceGateway"]
-    return {"apiVersion": "v1", "kind": "Service", "metadata": picker_metadata(plan, catalog),
+    return {"apiVersion": catalog.kubernetes.api("Service"), "kind": "Service",
+            "metadata": picker_metadata(plan, catalog),
             "spec": {"type": "ClusterIP", "selector": picker_selector(plan), "ports": [
                 {"name": "grpc-ext-proc", "port": gateway["endpointPickerPort"],
                  "targetPort": "grpc", "protocol": "TCP", "appProtocol": "http2"},

@@ -63,7 +63,8 @@ def horizontal_pod_autoscaler(plan: Plan, catalog: Catalog) -> dict[str, Any] | 
         return None
     scaling = plan.spec["scaling"]
     return {
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "apiVersion": catalog.kubernetes.api("HorizontalPodAutoscaler"),
+        "kind": "HorizontalPodAutoscaler",
         "metadata": labels.metadata(plan),
         "spec": {
             "scaleTargetRef": scale_target(plan, catalog),
@@ -105,7 +106,7 @@ def scaled_object(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     scaling = plan.spec["scaling"]
     behavior = autoscaling.behavior(plan.spec, catalog)
     return {
-        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "apiVersion": catalog.kubernetes.api("ScaledObject"), "kind": "ScaledObject",
         "metadata": labels.metadata(plan),
         "spec": {
             "scaleTargetRef": scale_target(plan, catalog),
@@ -127,6 +128,7 @@ def pod_disruption_budget(plan: Plan, catalog: Catalog) -> dict[str, Any] | None
         return None
     # maxUnavailable (not minAvailable: 1): a model scaled down to one replica must not
     # block node upgrades, yet voluntary disruptions still take one replica at a time.
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+    return {"apiVersion": catalog.kubernetes.api("PodDisruptionBudget"),
+            "kind": "PodDisruptionBudget",
             "metadata": labels.metadata(plan),
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels.selector(plan)}}}

@@ -13,7 +13,6 @@ from generator.plan import autoscaling
 from generator.plan.records import Plan
 from generator.plan.target import portable
 
-LWS_API = "leaderworkerset.x-k8s.io/v1"
 ROLE_LABEL = "infergen.dev/role"
 
 
@@ -24,8 +23,10 @@ def autoscaled(plan: Plan) -> bool:
 def scale_target(plan: Plan, catalog: Catalog) -> dict[str, str]:
     """What the HPA scales: a Deployment, or a LeaderWorkerSet's groups."""
     if plan.facts.checked_shape.multi_host:
-        return {"apiVersion": LWS_API, "kind": "LeaderWorkerSet", "name": plan.name}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.name}
+        return {"apiVersion": catalog.kubernetes.api("LeaderWorkerSet"),
+                "kind": "LeaderWorkerSet", "name": plan.name}
+    return {"apiVersion": catalog.kubernetes.api("Deployment"), "kind": "Deployment",
+            "name": plan.name}
 
 
 def serving_selector(plan: Plan, catalog: Catalog) -> dict[str, str]:
@@ -41,7 +42,8 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     if gsa:
         annotations[catalog.gke["workloadIdentityAnnotation"]] = gsa
     meta = labels.metadata(plan, **({"annotations": annotations} if annotations else {}))
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta,
+    return {"apiVersion": catalog.kubernetes.api("ServiceAccount"), "kind": "ServiceAccount",
+            "metadata": meta,
             "automountServiceAccountToken": False}
 
 
@@ -102,7 +104,8 @@ def deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         "progressDeadlineSeconds": startup_seconds(plan.spec, catalog) + 600,
         "template": pod_template(plan, catalog),
     }
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": labels.metadata(plan),
+    return {"apiVersion": catalog.kubernetes.api("Deployment"), "kind": "Deployment",
+            "metadata": labels.metadata(plan),
             "spec": spec}
 
 
@@ -113,7 +116,7 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
     exclusive = {catalog.gke["exclusiveTopologyAnnotation"]: catalog.gke["labels"]["nodePool"]}
     return {
-        "apiVersion": LWS_API, "kind": "LeaderWorkerSet",
+        "apiVersion": catalog.kubernetes.api("LeaderWorkerSet"), "kind": "LeaderWorkerSet",
         "metadata": labels.metadata(plan, annotations=exclusive),
         "spec": {
             **_replicas(plan),
@@ -132,7 +135,8 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 def service(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     engine = plan.facts.checked_engine
-    return {"apiVersion": "v1", "kind": "Service", "metadata": labels.metadata(plan),
+    return {"apiVersion": catalog.kubernetes.api("Service"), "kind": "Service",
+            "metadata": labels.metadata(plan),
             "spec": {"type": "ClusterIP", "selector": serving_selector(plan, catalog),
                      "ports": [{"name": engines.PORT_NAME, "port": engine["port"],
                                 "targetPort": engines.PORT_NAME, "protocol": "TCP"}]}}

@@ -34,7 +34,7 @@ def to_yaml(value: Any) -> str:
     return json.dumps(value) if "\n" in text or breaks else text
 
 
-def _check(source: str, name: str, environment: jinja2.Environment) -> None:
+def check_safe(source: str, name: str, environment: jinja2.Environment) -> None:
     for output in environment.parse(source, name).find_all(nodes.Output):
         for node in output.nodes:
             if isinstance(node, nodes.TemplateData):
@@ -47,7 +47,7 @@ class _Loader(jinja2.PackageLoader):
     def get_source(self, environment: jinja2.Environment,
                    template: str) -> tuple[str, str, Callable[[], bool] | None]:
         source, path, uptodate = super().get_source(environment, template)
-        _check(source, template, environment)
+        check_safe(source, template, environment)
         return source, path, uptodate
 
 
