@@ -25,7 +25,7 @@ from generator import checks
 from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
-from generator.incremental import cache, parallel, units
+from generator.incremental import cache, codec, parallel, units
 from generator.incremental.store import NO_STORE, Options, Store
 from generator.incremental.units import Built, PlanPart, RawFile, Unit
 from generator.objects import Member, merge_shared, platform_objects
@@ -178,7 +178,7 @@ def _check_and_build(unit: Unit, platform: Platform, digest: str, catalog: Catal
     assert unit.model is not None
     if unit.needs_build() and not errors(unit.model.found + unit.model.problems):
         units.build_model(unit, platform, catalog, version, out)
-    return units.to_json(unit)
+    return codec.to_json(unit)
 
 
 def _check(models: list[Unit], platform: Platform, digest: str, catalog: Catalog,
@@ -195,7 +195,7 @@ def _check(models: list[Unit], platform: Platform, digest: str, catalog: Catalog
                        version=version, out=out)
         for unit, (data, texts) in zip(pending, parallel.map_units(work, pending, count),
                                        strict=True):
-            unit.model = units.from_json(data, texts, unit.raw or b"").model
+            unit.model = codec.from_json(data, texts, unit.raw or b"").model
     for unit in models:
         if unit.needs_check(digest):
             units.check_model(unit, platform, digest, catalog)

@@ -36,7 +36,7 @@ from typing import Any
 
 import generator
 from generator.diagnostics import Diagnostic, as_rows, from_rows
-from generator.incremental import units
+from generator.incremental import codec, units
 from generator.incremental.store import Known, Options
 from generator.incremental.units import RawFile
 from generator.output.layout import Rendered
@@ -242,7 +242,7 @@ class DiskCache:
         if stored is None:
             return None
         try:
-            unit = units.from_json(stored[0], stored[1], raw)
+            unit = codec.from_json(stored[0], stored[1], raw)
         except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
             return None
         return unit if (unit.display, unit.rel) == (display, rel) else None
@@ -261,7 +261,7 @@ class DiskCache:
             was = self._before.get(id(unit), (None, None, None))  # a new unit: nothing
             if key is not None and any(a is not b for a, b in zip(was, unit.state(),
                                                                    strict=True)):
-                self._save(folder / "specs" / key, *units.to_json(unit))
+                self._save(folder / "specs" / key, *codec.to_json(unit))
         self._save(folder / "runs" / run, {"diagnostics": as_rows(diagnostics),
                                            "tree": tree is not None,
                                            "paths": list(digests),

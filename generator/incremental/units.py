@@ -5,21 +5,20 @@ ModelDeployment, its plans checked against the Platform, then (once the whole ru
 clean) its objects built, verified and serialized. Everything spanning several specs (unique
 names, namespaces, kustomizations, shared objects, dashboards, fleet rules) is the
 pipeline's, from the small summaries kept here. A Unit is plain data, so a cache can keep
-it (`to_json`, `from_json`); the Source and Plans it was computed from live only in memory.
+it (codec.py); the Source and Plans it was computed from live only in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import checks
 from generator.catalog import Catalog
 from generator.checks import fleet
-from generator.diagnostics import Diagnostic, Location, as_rows, errors, from_rows
+from generator.diagnostics import Diagnostic, Location, errors
 from generator.objects import dashboards, model_objects, shared_objects
 from generator.output.text import text_of
 from generator.plan.records import Plan, Platform
@@ -188,56 +187,3 @@ def _plain_data(value: Any) -> Any:
     """As a cache gives it back (tuples become lists), so a fresh unit and a cached one
     compare and serialize alike."""
     return json.loads(json.dumps(value))
-
-
-def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
-    texts += [e.text for e in built.objects]
-    return {"objects": [[e.path, e.kind, e.identity] for e in built.objects],
-            "shared": built.shared, "charts": built.charts, "problems": as_rows(built.problems)}
-
-
-def _built(data: dict[str, Any], texts: Iterator[str]) -> Built:
-    return Built([Emitted(path, next(texts), kind,
-                          tuple(identity) if identity else None)
-                  for path, kind, identity in data["objects"]],
-                 [(path, obj) for path, obj in data["shared"]], data["charts"],
-                 from_rows(data["problems"]))
-
-
-def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
-    """The unit as JSON data, and the texts of its objects, in order."""
-    texts: list[str] = []
-    data: dict[str, Any] = {"display": unit.display, "rel": unit.rel, "read": as_rows(unit.read),
-                            "kind": unit.kind, "has_source": unit.has_source,
-                            "schema": None if unit.schema is None else as_rows(unit.schema)}
-    model = unit.model
-    if model is not None:
-        data["model"] = {
-            "platform": model.platform, "found": as_rows(model.found),
-            "name_at": [model.name_at.file, model.name_at.line, model.name_at.column,
-                        model.name_at.path],
-            "plans": [[p.environment, p.namespace, p.name, p.clusters] for p in model.plans],
-            "problems": as_rows(model.problems),
-            "built": None if model.built is None else [_built_json(b, texts)
-                                                       for b in model.built]}
-    return data, texts
-
-
-def from_json(data: dict[str, Any], texts: list[str], raw: bytes) -> Unit:
-    remaining = iter(texts)
-    unit = Unit(data["display"], data["rel"], from_rows(data["read"]), data["kind"],
-                data["has_source"],
-                None if data["schema"] is None else from_rows(data["schema"]), raw=raw)
-    model = data.get("model")
-    if model is not None:
-        unit.model = ModelPart(
-            model["platform"], from_rows(model["found"]), Location(*model["name_at"]),
-            [PlanPart(env, ns, name, tuple(clusters) if clusters is not None else None)
-             for env, ns, name, clusters in model["plans"]],
-            from_rows(model["problems"]),
-            None if model["built"] is None else [_built(b, remaining) for b in model["built"]])
-    if next(remaining, None) is not None or (
-            unit.model is not None and unit.model.built is not None
-            and len(unit.model.built) != len(unit.model.plans)):
-        raise ValueError("an entry of another shape")
-    return unit
