@@ -17,7 +17,7 @@ from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
 from generator.plan import model_source
-from generator.plan.engine import engine_for
+from generator.plan.facts import Facts
 from generator.plan.shape import Shape
 from generator.plan.sizing import requests
 
@@ -27,22 +27,28 @@ CONTAINER_NAME = "inference-server"
 
 @dataclass(frozen=True)
 class Context:
-    """What a launch function may read."""
+    """What a launch function may read: the spec and the plan's facts (checked)."""
 
     spec: dict[str, Any]
-    shape: Shape
-    engine: dict[str, Any]  # catalog facts, with the accelerator's variant applied
+    facts: Facts
     catalog: Catalog
 
     @property
+    def shape(self) -> Shape:
+        return self.facts.checked_shape
+
+    @property
+    def engine(self) -> dict[str, Any]:
+        """Catalog facts, with the accelerator's variant applied."""
+        return self.facts.checked_engine
+
+    @property
     def source(self) -> model_source.Source:
-        parsed = model_source.parse(self.spec["model"]["source"])
-        assert parsed is not None, "checked before build"
-        return parsed
+        return self.facts.checked_source
 
     @property
     def model_path(self) -> str | None:
-        return storage.model_path(self.spec, self.catalog)
+        return storage.model_path(self.source, self.catalog)
 
     @property
     def devices(self) -> int:
@@ -216,11 +222,11 @@ def _ports(engine: dict[str, Any]) -> list[dict[str, Any]]:
     return ports
 
 
-def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
+def containers(spec: dict[str, Any], facts: Facts, catalog: Catalog,
                role: str | None = None) -> list[dict[str, Any]]:
     """The engine container, and its HTTP front end for engines that have one."""
-    engine = engine_for(spec, catalog)
-    main = container(spec, shape, catalog, role)
+    engine = facts.checked_engine
+    main = container(spec, facts, catalog, role)
     frontend = engine.get("frontend")
     if frontend is None:
         return [main]
@@ -244,12 +250,12 @@ def containers(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     }]
 
 
-def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
+def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
     name = spec["server"]["engine"]
-    engine = engine_for(spec, catalog)
-    ctx = Context(spec, shape, engine, catalog)
+    shape, engine = facts.checked_shape, facts.checked_engine
+    ctx = Context(spec, facts, catalog)
     launch = LAUNCHERS[name](ctx)
     env = security.home_env(catalog)
     env += [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
@@ -277,6 +283,7 @@ def container(spec: dict[str, Any], shape: Shape, catalog: Catalog,
         **({"ports": _ports(engine)} if serving else {}),
         "resources": guaranteed(resources),
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
-        "volumeMounts": storage.mounts(spec, catalog, engine) + security.mounts(engine, catalog),
+        "volumeMounts": storage.mounts(spec, facts.source, catalog, engine)
+        + security.mounts(engine, catalog),
         "securityContext": security.container_context(spec),
     }

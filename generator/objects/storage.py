@@ -16,9 +16,9 @@ TOKEN_VOLUME = "hf-token"
 ADAPTERS_ROOT = "/adapters"
 
 
-def model_path(spec: dict[str, Any], catalog: Catalog) -> str | None:
-    """The local path the engine loads the model from; None when it downloads it."""
-    source = model_source.parse(spec["model"]["source"])
+def model_path(source: model_source.Source | None, catalog: Catalog) -> str | None:
+    """The local path the engine loads the model from (`source`: the model's, parsed);
+    None when it downloads it."""
     if isinstance(source, model_source.CloudStorage):
         return str(catalog.gke["gcsFuse"]["mountPath"])
     if isinstance(source, model_source.Image):
@@ -37,10 +37,11 @@ def adapter_location(adapter: dict[str, str]) -> str:
 Bucket = tuple[str, str, model_source.CloudStorage]  # volume name, mount path, bucket
 
 
-def _buckets(spec: dict[str, Any], catalog: Catalog) -> list[Bucket]:
-    """(volume name, mount path, bucket) for the model and every adapter in Cloud Storage."""
+def _buckets(spec: dict[str, Any], source: model_source.Source | None,
+             catalog: Catalog) -> list[Bucket]:
+    """(volume name, mount path, bucket) for the model (`source`, parsed) and every adapter
+    in Cloud Storage."""
     found = []
-    source = model_source.parse(spec["model"]["source"])
     if isinstance(source, model_source.CloudStorage):
         found.append((WEIGHTS_VOLUME, catalog.gke["gcsFuse"]["mountPath"], source))
     for adapter in spec["model"].get("adapters", []):
@@ -59,28 +60,31 @@ def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog) 
                                                        "mountOptions": ",".join(options)}}}
 
 
-def pod_annotations(spec: dict[str, Any], catalog: Catalog) -> dict[str, str]:
-    return dict(catalog.gke["gcsFuse"]["podAnnotations"]) if _buckets(spec, catalog) else {}
+def pod_annotations(spec: dict[str, Any], source: model_source.Source | None,
+                    catalog: Catalog) -> dict[str, str]:
+    return dict(catalog.gke["gcsFuse"]["podAnnotations"]) \
+        if _buckets(spec, source, catalog) else {}
 
 
-def volumes(spec: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
+def volumes(spec: dict[str, Any], source: model_source.Source | None,
+            catalog: Catalog) -> list[dict[str, Any]]:
     # NCCL and PyTorch workers exchange tensors through /dev/shm; the container default
     # of 64 MiB is far too small for tensor parallelism.
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory"}},
                                    {"name": CACHE_VOLUME, "emptyDir": {}}]
-    buckets = _buckets(spec, catalog)
+    buckets = _buckets(spec, source, catalog)
     found += [_gcs_volume(name, bucket, catalog) for name, _, bucket in buckets]
     if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
         found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"], "emptyDir": {}})
     return found
 
 
-def mounts(spec: dict[str, Any], catalog: Catalog,
+def mounts(spec: dict[str, Any], source: model_source.Source | None, catalog: Catalog,
            engine: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"},
                                    {"name": CACHE_VOLUME, "mountPath": engine["cacheDir"]}]
     found += [{"name": name, "mountPath": path, "readOnly": True}
-              for name, path, _ in _buckets(spec, catalog)]
+              for name, path, _ in _buckets(spec, source, catalog)]
     if "tokenFile" in engine and spec["model"].get("tokenSecret") is not None:
         found.append({"name": TOKEN_VOLUME, "mountPath": engine["tokenFile"], "readOnly": True})
     return found

@@ -68,17 +68,17 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     spec.update({
         "securityContext": security.pod_context(catalog, plan.spec),
         "terminationGracePeriodSeconds": 60,
-        "containers": engines.containers(plan.spec, shape, catalog, role),
+        "containers": engines.containers(plan.spec, plan.facts, catalog, role),
         "volumes": _volumes(plan, catalog),
     })
     annotations = {**catalog.gke["annotations"]["safeToEvict"],
-                   **storage.pod_annotations(plan.spec, catalog),
+                   **storage.pod_annotations(plan.spec, plan.facts.source, catalog),
                    **security.pod_annotations(plan.spec)}
     return {"metadata": {"labels": pod_labels, "annotations": annotations}, "spec": spec}
 
 
 def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    found = storage.volumes(plan.spec, catalog) + security.volumes()
+    found = storage.volumes(plan.spec, plan.facts.source, catalog) + security.volumes()
     secret = engines.token_secret(plan.spec)
     if secret is not None:
         found += storage.token_volume(secret, plan.facts.checked_engine)
