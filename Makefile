@@ -40,7 +40,7 @@ test: $(TEST_STAMP) $(CHECKOV_STAMP)  ## unit, golden and end-to-end tests (need
 	INFERGEN_CHECKOV=$(CHECKOV) $(BIN)/python -m pytest
 
 docs: $(STAMP)  ## regenerate docs/spec-reference.md from the schemas (a test checks it)
-	$(BIN)/python -m generator.docs --specs specs --out docs/spec-reference.md
+	$(BIN)/python -m generator.commands.docs --specs specs --out docs/spec-reference.md
 
 bench: $(STAMP)  ## fleet-scale benchmark (100 and 1,000 specs, best of 3) -> bench/results.json
 	$(BIN)/python -m bench.run --repeat 3

@@ -16,14 +16,12 @@ from typing import Any
 
 import click
 
-from generator import cache
 from generator import catalog as catalog_data
+from generator import pipeline
 from generator.diagnostics import Diagnostic, format_all
-from generator.pipeline import Outcome, compile_specs
-from generator.schema_store import INPUT_KINDS, input_schema
-from generator.write import WriteError, compare, scan, settled, write
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3
+from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
+from generator.pipeline import Run, compile_specs
+from generator.spec.schema_store import INPUT_KINDS, input_schema
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
@@ -35,22 +33,11 @@ def _report(diagnostics: list[Diagnostic], fmt: str) -> None:
         click.echo(format_all(diagnostics, fmt), err=fmt == "text")
 
 
-def _progress() -> Callable[[str], None] | None:
+def _progress() -> Callable[[str], None]:
     """Step names on a terminal, so a long render shows it is alive; nothing in CI."""
     if not sys.stderr.isatty():
-        return None
+        return lambda step: None
     return lambda step: click.echo(f"infergen: {step}...", err=True)
-
-
-def _run_all(actions: list[Callable[[], None]]) -> None:
-    for action in actions:
-        action()
-
-
-def _exit_code(outcome: Outcome) -> int:
-    if outcome.bug:
-        return EXIT_BUG
-    return EXIT_PROBLEMS if outcome.failed else EXIT_OK
 
 
 def _guard(command: Callable[..., int]) -> Callable[..., None]:
@@ -84,7 +71,7 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
     outcome = compile_specs(list(paths) or [specs], "rendered", catalog_data.load(),
                             platform_fallback=specs)
     _report(outcome.diagnostics, fmt)
-    return _exit_code(outcome)
+    return exit_code(outcome)
 
 
 @main.command("render")
@@ -102,46 +89,14 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
                    fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
-    pending: list[Callable[[], None]] = []  # cache writes, done once the tree is safe
-    if cache.enabled():
-        outcome = cache.compile_cached([specs], out.as_posix(), catalog_data.load(),
-                                       cache.folder_for(out), allow_empty=set(allow_empty),
-                                       progress=_progress(), pending=pending,
-                                       settled=lambda d: settled(out, d, exact=check))
-    else:
-        outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
-                                allow_empty=set(allow_empty), progress=_progress())
+    store = pipeline.store_for(out, check)
+    run = Run((specs,), out.as_posix(), "render", frozenset(allow_empty))
+    outcome = pipeline.compile(run, catalog_data.load(), store, _progress())
     _report(outcome.diagnostics, fmt)
-    if outcome.current is not None and not outcome.failed:  # in place: nothing to write
-        click.echo(f"infergen: {out} is up to date ({outcome.current} files)" if check else
-                   f"infergen: rendered {outcome.current} files into {out} "
-                   "(0 added, 0 changed, 0 removed)")
-        _run_all(pending)
-        return EXIT_OK
-    if outcome.tree is None or outcome.failed:
-        if not outcome.bug:
-            click.echo(f"infergen: {out} left untouched", err=True)
-            _run_all(pending)  # nothing to write: remember the diagnostics for next time
-        return _exit_code(outcome)
-    if check:
-        changes = compare(outcome.tree, scan(out), outcome.digests)
-        if changes.any or changes.blocked:
-            click.echo("\n".join(changes.lines(out.as_posix())))
-            click.echo(f"infergen: {out} is stale; run `make render` and commit it", err=True)
-            return EXIT_PROBLEMS
-        click.echo(f"infergen: {out} is up to date ({len(outcome.tree)} files)")
-        _run_all(pending)
-        return EXIT_OK
-    try:
-        changes = write(out, outcome.tree, outcome.digests)
-    except WriteError as exc:
-        click.echo(f"infergen: {exc}", err=True)
-        return EXIT_PROBLEMS
-    _run_all(pending)
-    summary = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
-               f"{len(changes.removed)} removed")
-    click.echo(f"infergen: rendered {len(outcome.tree)} files into {out} ({summary})")
-    return EXIT_OK
+    published = publish(outcome, out, check)
+    if published.keep:  # the store writes only once the tree is safe
+        store.flush()
+    return published.code
 
 
 @main.command("schema")
@@ -161,7 +116,7 @@ def schema_command(kind: str | None) -> None:
 def explain_command(field_path: str, fmt: str) -> int:
     """Describe a spec field, like `kubectl explain` (e.g. spec.accelerator.sharing,
     metadata.name, Platform.spec.environments)."""
-    from generator import explain  # each command imports only what it uses: fast start
+    from generator.commands import explain  # each command imports only what it uses: fast start
     field, problems = explain.find(field_path)
     _report(problems, fmt)
     if field is None:
@@ -186,7 +141,7 @@ def explain_command(field_path: str, fmt: str) -> int:
 def new_command(name: str, engine: str, source: str, accelerator: str, parameters: str | None,
                 namespace: str | None, specs: Path, fmt: str) -> int:
     """Write a minimal, validated spec for a new model (never overwrites one)."""
-    from generator import scaffold
+    from generator.commands import scaffold
     request = scaffold.Request(name, engine, source, accelerator, parameters, namespace, specs)
     made, problems = scaffold.draft(request)
     if made is None:
@@ -222,8 +177,8 @@ def new_command(name: str, engine: str, source: str, accelerator: str, parameter
 @_guard
 def diff_command(base: str | None, specs: Path, fmt: str) -> int:
     """What the change to the specs does to the rendered tree (rendered/ is not read)."""
-    from generator import diff as difference
-    from generator import gitref
+    from generator.commands import diff as difference
+    from generator.commands import gitref
     catalog = catalog_data.load()
     problems_format = "json" if fmt == "json" else "text"
     try:
@@ -239,7 +194,7 @@ def diff_command(base: str | None, specs: Path, fmt: str) -> int:
         if outcome.tree is None or outcome.failed:
             if not outcome.bug:
                 click.echo(f"infergen: the specs at {label} do not compile", err=True)
-            return _exit_code(outcome)
+            return exit_code(outcome)
     assert before.tree is not None and after.tree is not None
     report = difference.compare(before.tree, after.tree, catalog, ref)
     click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),

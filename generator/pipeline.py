@@ -1,11 +1,15 @@
-"""The compiler from specs to a tree of manifests, step by step:
+"""The orchestrator: the compiler from specs to a tree of manifests, step by step:
 load -> schema -> resolve -> check -> build -> verify -> (serialize).
 
-Pure: reads the spec files, returns diagnostics and the tree as text. Every problem of a
-step is collected; the pipeline stops between steps, never inside one.
+Pure: reads the spec files, returns diagnostics and the tree as text (writing it is
+output/'s). Every problem of a step is collected; the compile stops between steps, never
+inside one.
 
-Each spec file is a `units.Unit`, computed on its own (and so cacheable: see cache.py);
-what spans several specs is computed here, every time, from the units' summaries.
+Each spec file is a `units.Unit`, computed on its own; what spans several specs is computed
+here, every time, from the units' summaries. Two collaborators only save time, and change
+no byte: a Store of earlier results (incremental/cache.py), asked before anything is
+computed, and a pool of workers (incremental/parallel.py) that checks and builds many units
+at once. This is the only module that imports incremental/.
 """
 
 from __future__ import annotations
@@ -13,18 +17,44 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any, Literal
 
-from generator import checks, parallel, units
-from generator.build import Member, Rendered, merge_shared, platform_objects
+from generator import checks
 from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
-from generator.load import Source, discover, load, read_raw
-from generator.resolve import platform_from
-from generator.units import Built, PlanPart, Unit
+from generator.incremental import cache, codec, parallel, units
+from generator.incremental.store import NO_STORE, Options, Store
+from generator.incremental.units import Built, PlanPart, RawFile, Unit
+from generator.objects import Member, merge_shared, platform_objects
+from generator.output.layout import Rendered
+from generator.output.write import settled
+from generator.plan.records import Platform
+from generator.plan.resolve import platform_from
+from generator.spec.load import Source, discover, load, read_raw
 from generator.verify import check_item, duplicates, kubernetes_api, synced, unsupported
-from generator.write import text_of
+
+
+@dataclass(frozen=True)
+class Run:
+    """What to compile. `mode` validate: an empty environment root is a warning; render:
+    an error, unless its environment is in `allow_empty`. `platform_fallback`: a specs folder
+    whose Platform is used when the paths hold none; `extra`: documents not on disk yet
+    (`infergen new`)."""
+
+    paths: tuple[Path, ...]
+    out: str = "rendered"
+    mode: Literal["validate", "render"] = "validate"
+    allow_empty: frozenset[str] = frozenset()
+    platform_fallback: Path | None = None
+    extra: tuple[Source, ...] = ()
+
+    @property
+    def options(self) -> Options:
+        return Options(self.paths, self.out,
+                       None if self.mode == "validate" else self.allow_empty)
 
 
 @dataclass
@@ -32,8 +62,8 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: dict[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
-    digests: dict[str, str] | None = None  # the tree's write.digests_of, where known
-    current: int | None = None  # files of a tree a cache found in place already (no tree)
+    digests: dict[str, str] | None = None  # the tree's text.digests_of, where a store knows
+    current: int | None = None  # files of a tree found in place already (then no tree)
 
     @property
     def failed(self) -> bool:
@@ -43,19 +73,73 @@ class Outcome:
 Step = Callable[[str], None]
 
 
-RawFile = tuple[str, str, bytes | None, list[Diagnostic]]  # display, rel, bytes, problems
+def _quiet(name: str) -> None:
+    return None
 
+
+def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
+            progress: Step = _quiet) -> Outcome:
+    """The seven steps, in order; `progress` hears the name of each as it starts."""
+    progress("load")
+    files, problems = read_files(list(run.paths))                             # 1 load
+    known = store.finished(run.options, files, problems)
+    if known is not None:  # these exact inputs, and their tree is in place
+        return Outcome(known.diagnostics, None, known.bug, known.digests, known.current)
+    found = _with_platform([store.unit(f) or units.unit_of(f) for f in files],
+                           run.platform_fallback)
+    found += [units.from_source(s) for s in run.extra]
+    outcome = Outcome(list(problems) + [d for u in found for d in u.read])
+    progress("validate")
+    valid = _validate(found, run, outcome)                                     # 2 schema
+    if valid is None:
+        return _remember(store, found, outcome)
+    digest, platform = valid
+    progress("check")
+    models = [u for u in found if u.kind == "ModelDeployment" and u.has_source
+              and not errors(u.schema or [])]  # warnings (a needless waiver) still build
+    version = kubernetes_api.schema_version(platform.kubernetes_version)
+    _check(models, platform, digest, catalog, version, run.out, outcome)       # 3-4
+    _cross_spec(models, platform, run, outcome)
+    if errors(outcome.diagnostics):
+        return _remember(store, found, outcome)
+    progress("build")
+    ordered, rest = _build(models, platform, catalog, version, run.out, outcome)  # 5
+    if errors(outcome.diagnostics):
+        return _remember(store, found, outcome)
+    progress("verify")
+    _verify(ordered, rest, platform, version, run.out, outcome)                # 6 verify
+    if not outcome.bug:  # the platform-wide objects' texts (a store may remember them)
+        outcome.tree = _tree(ordered, rest, store.serialize)
+    return _remember(store, found, outcome)                      # 7 write: output/
+
+
+def compile_specs(paths: list[Path], out: str, catalog: Catalog,
+                  platform_fallback: Path | None = None, *,
+                  allow_empty: Collection[str] | None = None,
+                  extra: Sequence[Source] = (), progress: Step | None = None) -> Outcome:
+    """compile() without a store, for the side commands and tests: `allow_empty` None
+    validates, a collection renders."""
+    run = Run(tuple(paths), out, "validate" if allow_empty is None else "render",
+              frozenset(allow_empty or ()), platform_fallback, tuple(extra))
+    return compile(run, catalog, progress=progress or _quiet)
+
+
+def store_for(out: Path, check: bool) -> Store:
+    """The cache beside the output folder (none with INFERGEN_CACHE=off). A known run is
+    "nothing to do" only when the folder holds exactly its tree (output.write.settled)."""
+    if not cache.enabled():
+        return NO_STORE
+    return cache.DiskCache(cache.folder_for(out),
+                           in_place=lambda digests: settled(out, digests, exact=check))
+
+
+# ------------------------------------------------------------------ the steps
 
 def read_files(paths: list[Path]) -> tuple[list[RawFile], list[Diagnostic]]:
     """The bytes of every spec file found (None when unreadable), and what finding them
     reported."""
     files, problems = discover(paths)
     return [read_raw(file, root) for file, root in files], problems
-
-
-def unit_of(file: RawFile) -> Unit:
-    display, rel, raw, unreadable = file
-    return Unit(display, rel, unreadable) if raw is None else units.from_file(display, rel, raw)
 
 
 def _with_platform(found: list[Unit], fallback: Path | None) -> list[Unit]:
@@ -68,20 +152,52 @@ def _with_platform(found: list[Unit], fallback: Path | None) -> list[Unit]:
     return found + [units.from_source(s) for s in extra if s.kind == "Platform"]
 
 
-def compile_specs(paths: list[Path], out: str, catalog: Catalog,
-                  platform_fallback: Path | None = None, *,
-                  allow_empty: Collection[str] | None = None,
-                  extra: Sequence[Source] = (),
-                  progress: Step | None = None) -> Outcome:
-    """`allow_empty` None validates (an empty root is a warning); a collection renders
-    (an empty root is an error unless its environment is in it). `extra` are documents not
-    on disk yet (`infergen new`); `progress` hears the name of each step as it starts."""
-    step = progress or (lambda name: None)
-    step("load")
-    files, problems = read_files(paths)
-    found = _with_platform([unit_of(file) for file in files], platform_fallback)
-    found += [units.from_source(s) for s in extra]
-    return compile_units(found, problems, paths, out, catalog, allow_empty, step)
+def _validate(found: list[Unit], run: Run,
+              outcome: Outcome) -> tuple[str, Platform] | None:
+    """Every file against its schema; the one valid Platform's digest, and the Platform
+    resolved (None: stop)."""
+    for unit in found:
+        units.validate_unit(unit)
+        outcome.diagnostics += unit.schema or []
+    valid = [u for u in found if u.has_source and not errors(u.schema or [])]
+    if errors(outcome.diagnostics) and not any(u.kind == "Platform" for u in valid):
+        return None  # a broken or missing file could be the Platform: no guessing
+    platforms = [u for u in found if u.has_source and u.kind == "Platform"]
+    outcome.diagnostics += checks.platform_count([u.source for u in platforms], ", ".join(
+        os.path.relpath(p) for p in run.paths))
+    if len(platforms) != 1 or platforms[0] not in valid:
+        return None
+    return platforms[0].digest(), platform_from(platforms[0].source)
+
+
+def _check_and_build(unit: Unit, platform: Platform, digest: str, catalog: Catalog,
+                     version: str | None, out: str) -> tuple[dict[str, Any], list[str]]:
+    """One unit checked and, when it checks clean, built: what a worker sends back."""
+    if unit.needs_check(digest):
+        units.check_model(unit, platform, digest, catalog)
+    assert unit.model is not None
+    if unit.needs_build() and not errors(unit.model.found + unit.model.problems):
+        units.build_model(unit, platform, catalog, version, out)
+    return codec.to_json(unit)
+
+
+def _check(models: list[Unit], platform: Platform, digest: str, catalog: Catalog,
+           version: str | None, out: str, outcome: Outcome) -> None:
+    """Steps 3-4 for every spec: the Platform's own rules, then each model's plans
+    (`digest` names the Platform's file: a unit checked against it is not checked again)."""
+    outcome.diagnostics += checks.environment_names(platform)
+    outcome.diagnostics += checks.config_sync_auth(platform)
+    pending = [u for u in models if u.needs_check(digest) or u.needs_build()]
+    count = parallel.workers(len(pending)) if digest else 1
+    if count > 1:  # on every core (the same results as one process)
+        work = partial(_check_and_build, platform=platform, digest=digest, catalog=catalog,
+                       version=version, out=out)
+        for unit, (data, texts) in zip(pending, parallel.map_units(work, pending, count),
+                                       strict=True):
+            unit.model = codec.from_json(data, texts, unit.raw or b"").model
+    for unit in models:
+        if unit.needs_check(digest):
+            units.check_model(unit, platform, digest, catalog)
 
 
 def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
@@ -90,54 +206,29 @@ def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
         for u in models if u.model is not None for p in u.model.plans)
 
 
-def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Path], out: str,
-                  catalog: Catalog, allow_empty: Collection[str] | None,
-                  step: Step, serialize: Callable[[Rendered], str] = text_of) -> Outcome:
-    """The pipeline over units, parsed or given by a cache, in the order of their files;
-    `problems` are what finding the files reported. `serialize` writes the platform-wide
-    objects (a cache may remember texts: it must give what text_of gives)."""
-    outcome = Outcome(list(problems) + [d for u in found for d in u.read])
-    step("validate")
-    for unit in found:
-        units.validate_unit(unit)
-        outcome.diagnostics += unit.schema or []
-    valid = [u for u in found if u.has_source and not errors(u.schema or [])]
-    if errors(outcome.diagnostics) and not any(u.kind == "Platform" for u in valid):
-        return outcome  # a broken or missing file could be the Platform: no guessing
-    platforms = [u for u in found if u.has_source and u.kind == "Platform"]
-    models = [u for u in valid if u.kind == "ModelDeployment"]
-    outcome.diagnostics += checks.platform_count([u.source for u in platforms], ", ".join(
-        os.path.relpath(p) for p in paths))
-    if len(platforms) != 1 or platforms[0] not in valid:
-        return outcome
-
-    step("check")
-    platform = platform_from(platforms[0].source)
-    digest = platforms[0].digest()
-    outcome.diagnostics += checks.environment_names(platform)
-    outcome.diagnostics += checks.config_sync_auth(platform)
-    version = kubernetes_api.schema_version(platform.kubernetes_version)
-    if digest:  # on every core when there are many specs (same results as one process)
-        parallel.prepare([u for u in models if u.model is None or u.model.platform != digest
-                          or u.model.built is None], platform, digest, catalog, version, out)
-    for unit in models:
-        if unit.model is None or not digest or unit.model.platform != digest:
-            units.check_model(unit, platform, digest, catalog)
+def _cross_spec(models: list[Unit], platform: Platform, run: Run, outcome: Outcome) -> None:
+    """The rules that span specs: unique names, then (on a clean run) empty roots."""
     parts = [u.model for u in models if u.model is not None]
     outcome.diagnostics += [d for part in parts for d in part.found]
     outcome.diagnostics += _unique_names(models)
     outcome.diagnostics += [d for part in parts for d in part.problems]
-    outcome.diagnostics += fleet.allow_empty_names(platform, allow_empty or ())
+    allow = run.options.allow_empty
+    outcome.diagnostics += fleet.allow_empty_names(platform, allow or ())
     if errors(outcome.diagnostics):
-        return outcome
+        return
     outcome.diagnostics += fleet.empty_roots(
-        platform, [(p.environment, p.clusters) for part in parts for p in part.plans], out,
-        allow_empty)
-    if errors(outcome.diagnostics):
-        return outcome
+        platform, [(p.environment, p.clusters) for part in parts for p in part.plans],
+        run.out, allow)
 
-    step("build")
-    ordered: list[tuple[str, PlanPart, Built]] = []
+
+Ordered = list[tuple[str, PlanPart, Built]]
+
+
+def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: str | None,
+           out: str, outcome: Outcome) -> tuple[Ordered, list[Rendered]]:
+    """Step 5: each spec's objects (built, or given by the store), then the platform-wide
+    ones, and the rule on how many objects each root holds."""
+    ordered: Ordered = []
     for unit in models:
         assert unit.model is not None
         built = unit.model.built
@@ -154,10 +245,14 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     outcome.diagnostics += fleet.object_counts(
         [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest],
         platform, catalog)
-    if errors(outcome.diagnostics):
-        return outcome
+    return ordered, rest
 
-    step("verify")
+
+def _verify(ordered: Ordered, rest: list[Rendered], platform: Platform, version: str | None,
+            out: str, outcome: Outcome) -> None:
+    """Step 6: every object against the API, CRD and Config Sync rules; a failure is a bug
+    in infergen."""
+    emitted = [e for _, _, b in ordered for e in b.objects]
     if version is None:
         bugs = unsupported(platform.kubernetes_version, out)
     else:
@@ -166,9 +261,16 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
         bugs += duplicates([(e.path, e.identity) for e in emitted]
                            + [(r.path, synced(r)) for r in rest], out)
     outcome.diagnostics += bugs
-    if bugs:
-        outcome.bug = True
-        return outcome
-    outcome.tree = {e.path: e.text for e in emitted}
-    outcome.tree.update((item.path, serialize(item)) for item in rest)
+    outcome.bug = bool(bugs)
+
+
+def _tree(ordered: Ordered, rest: list[Rendered],
+          serialize: Callable[[Rendered], str]) -> dict[str, str]:
+    tree = {e.path: e.text for _, _, b in ordered for e in b.objects}
+    tree.update((item.path, serialize(item)) for item in rest)
+    return tree
+
+
+def _remember(store: Store, found: list[Unit], outcome: Outcome) -> Outcome:
+    outcome.digests = store.remember(found, outcome.diagnostics, outcome.tree, outcome.bug)
     return outcome

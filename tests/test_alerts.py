@@ -9,7 +9,7 @@ import pytest
 
 from generator import catalog
 from generator.pipeline import compile_specs
-from generator.yamlio import load_plain
+from generator.spec.yamlio import load_plain
 from tests.errorcases import MODEL, PLATFORM
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.fleet import write_fleet
 from bench.floor import floor
 from bench.run import change_one_spec
-from generator.yamlio import load_plain
+from generator.spec.yamlio import load_plain
 from tests.conftest import render_tree
 
 

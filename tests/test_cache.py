@@ -1,19 +1,22 @@
-"""The content-addressed cache (generator/cache.py) is never stale and never changes a byte:
-a cached run gives exactly the uncached run's tree and diagnostics, whatever changed."""
+"""The content-addressed cache (generator/incremental/cache.py) is never stale and never
+changes a byte: a cached run gives exactly the uncached run's tree and diagnostics, whatever
+changed."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from generator import cache, catalog, pipeline, units
+from generator import catalog, pipeline
 from generator.cli import main
-from generator.pipeline import Outcome, compile_specs
-from generator.write import digests_of
+from generator.incremental import cache, units
+from generator.output.text import digests_of
+from generator.pipeline import Outcome, Run, compile_specs
 from tests.conftest import CASES, ROOT, golden_cases, read_tree
 from tests.errorcases import MODEL, PLATFORM
 
@@ -24,9 +27,16 @@ def _uncached(specs: Path, allow_empty: set[str] | None = None) -> Outcome:
     return compile_specs([specs], OUT, catalog.load(), allow_empty=allow_empty or set())
 
 
-def _cached(specs: Path, folder: Path, allow_empty: set[str] | None = None) -> Outcome:
-    return cache.compile_cached([specs], OUT, catalog.load(), folder,
-                                allow_empty=allow_empty or set())
+def _cached(specs: Path, folder: Path, allow_empty: Collection[str] | None = frozenset(),
+            in_place: Callable[[dict[str, str]], bool] | None = None) -> Outcome:
+    """A render (a validate, with `allow_empty` None) through the cache in `folder`, whose
+    writes are then done, as the CLI does once the tree is safe."""
+    store = cache.DiskCache(folder, in_place)
+    run = Run((specs,), OUT, "validate" if allow_empty is None else "render",
+              frozenset(allow_empty or ()))
+    outcome = pipeline.compile(run, catalog.load(), store)
+    store.flush()
+    return outcome
 
 
 def _same(a: Outcome, b: Outcome) -> None:
@@ -42,7 +52,7 @@ class Calls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.counts: dict[str, int] = {}
         for module, name in ((units, "from_file"), (units, "check_model"),
-                             (units, "build_model"), (pipeline, "compile_units")):
+                             (units, "build_model"), (units, "validate_unit")):
             self._spy(monkeypatch, module, name)
 
     def _spy(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
@@ -75,12 +85,11 @@ def test_a_second_run_is_a_hit_that_skips_the_pipeline(
     assert first.tree and not first.failed and first.digests == digests_of(first.tree)
     calls = Calls(monkeypatch)
     asked: list[dict[str, str]] = []
-    hit = cache.compile_cached([fleet], OUT, catalog.load(), folder, allow_empty=set(),
-                               settled=lambda digests: asked.append(digests) is None)
+    hit = _cached(fleet, folder, in_place=lambda digests: asked.append(digests) is None)
     assert asked == [first.digests]  # "is this tree in place?", by digest alone
     assert hit.tree is None and hit.current == len(first.tree) and not hit.failed
     assert hit.diagnostics == first.diagnostics
-    assert calls["compile_units"] == 0 and calls["from_file"] == 0
+    assert calls["validate_unit"] == 0 and calls["from_file"] == 0
     # not in place: the texts come from the cached units, none checked or built again
     _same(_cached(fleet, folder), first)
     assert calls["from_file"] == calls["check_model"] == calls["build_model"] == 0
@@ -130,13 +139,14 @@ def test_the_fingerprint_follows_library_versions_and_the_generators_files(
         monkeypatch: pytest.MonkeyPatch) -> None:
     cache.fingerprint.cache_clear()
     before = cache.fingerprint()
-    monkeypatch.setattr(cache, "_version", lambda name: "0.0.0-other")
+    monkeypatch.setattr(cache, "library_version", lambda name: "0.0.0-other")
     cache.fingerprint.cache_clear()
     assert cache.fingerprint() != before
     monkeypatch.undo()
     cache.fingerprint.cache_clear()
     assert cache.fingerprint() == before
-    names = [name for name, _ in cache._files(cache.resources.files("generator"), "generator")]  # noqa: SLF001
+    files = cache.package_files(cache.resources.files("generator"), "generator")
+    names = [name for name, _ in files]
     for expected in ("generator/pipeline.py", "generator/catalog/engines.yaml",
                      "generator/schemas/modeldeployment.schema.json"):
         assert expected in names
@@ -187,8 +197,7 @@ def _cached_equals_uncached(specs: Path, tmp_path: Path) -> None:
     for allow_empty in (set(), None):
         expected = compile_specs([work], OUT, catalog.load(), allow_empty=allow_empty)
         for _ in range(2):
-            _same(cache.compile_cached([work], OUT, catalog.load(), folder,
-                                       allow_empty=allow_empty), expected)
+            _same(_cached(work, folder, allow_empty), expected)
     first = sorted(p for p in work.rglob("*.yaml"))[-1]
     first.write_text(first.read_text() + "# a comment: every key of this file changes\n")
     _same(_cached(work, folder), _uncached(work))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator import catalog
-from generator.build.resources import allocatable
+from generator.plan.sizing import allocatable
 
 DATA = catalog.load()
 

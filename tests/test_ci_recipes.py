@@ -12,7 +12,7 @@ import click
 import pytest
 
 from generator.cli import main
-from generator.yamlio import load_plain
+from generator.spec.yamlio import load_plain
 from tests.conftest import ROOT
 
 RECIPES = [ROOT / ".pre-commit-hooks.yaml", ROOT / "examples/ci/github-actions.yaml",

@@ -3,8 +3,8 @@ must be exactly what `make docs` writes now."""
 
 from __future__ import annotations
 
-from generator import docs
-from generator.schema_fields import root, walk
+from generator.commands import docs
+from generator.spec.fields import root, walk
 from tests.conftest import ROOT
 
 COMMITTED = ROOT / "docs" / "spec-reference.md"

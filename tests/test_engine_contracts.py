@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator.build import engines
 from generator.catalog import load
+from generator.catalog.engine_contracts import contract, split_args
 from generator.cli import main
-from generator.contracts import contract, split_args
+from generator.objects import engines
 from generator.verify.engine_contract import pod_specs, problems, served_args
 from tests.conftest import CASES, ROOT, golden_cases
 

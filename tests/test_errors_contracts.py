@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.contracts import contract, split_args
+from generator.catalog.engine_contracts import contract, split_args
 from tests.errorcases import assert_fails, render
 from tests.test_errors_accelerators import model
 

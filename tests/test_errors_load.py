@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import generator.load
+import generator.spec.load
 from generator.cli import main
-from generator.yamlio import MAX_FILE_BYTES, MAX_NODES, load_plain, parse
+from generator.spec.yamlio import MAX_FILE_BYTES, MAX_NODES, load_plain, parse
 from tests.errorcases import MODEL, PLATFORM, SENTINEL, assert_fails, render
 
 
@@ -425,7 +425,7 @@ def test_no_platform_names_the_folder_given(tmp_path: Path,
 
 def test_too_many_spec_files_names_the_folder(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(generator.load, "MAX_SPEC_FILES", 2)
+    monkeypatch.setattr(generator.spec.load, "MAX_SPEC_FILES", 2)
     run = render(tmp_path, monkeypatch, {"a.yaml": MODEL,
                                          "b.yaml": MODEL.replace("name: m", "name: b")})
     assert_fails(run, ["specs: error[load] 3 spec files found, more than the 2 allowed"])

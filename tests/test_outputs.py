@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.build import RESERVED_FOLDERS
+from generator.output.layout import RESERVED_FOLDERS
+from generator.output.text import HEADER_MARK
+from generator.spec.yamlio import load_plain
 from generator.verify import kubernetes_api
-from generator.write import HEADER_MARK
-from generator.yamlio import load_plain
 from tests.conftest import CASES, ROOT, UPSTREAM_SCHEMAS, golden_cases
 
 TREES = {"examples": ROOT / "rendered",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import parallel
+from generator.incremental import parallel
 from generator.pipeline import Outcome
 from tests.conftest import CASES, ROOT, golden_cases, render_tree
 

@@ -16,11 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import fast_schema as fast
-from generator import yamlio
-from generator.schema_store import INPUT_KINDS, input_validator
+from generator.output.text import digests_of
+from generator.output.write import compare, scan, settled, snapshot_of, spare_of, write
+from generator.spec import fast_schema as fast
+from generator.spec import yamlio
+from generator.spec.schema_store import INPUT_KINDS, input_validator
 from generator.verify import kubernetes_api
-from generator.write import compare, digests_of, scan, settled, snapshot_of, spare_of, write
 from tests.conftest import CASES, golden_cases, read_tree, render_tree
 from tests.test_robustness_fuzz import _VALUES, BASES, _delete, _paths, _set
 

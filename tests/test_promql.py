@@ -11,7 +11,7 @@ import promql_parser
 import pytest
 
 from generator import catalog
-from generator.yamlio import load_plain
+from generator.spec.yamlio import load_plain
 from tests.conftest import CASES, ROOT, golden_cases
 
 TREES = [ROOT / "rendered", *(CASES / case / "expected" for case in golden_cases())]

@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator import catalog
-from generator import write as write_module
 from generator.cli import main
+from generator.output import write as write_module
 from generator.pipeline import compile_specs
 from tests.conftest import ROOT
 from tests.errorcases import MODEL

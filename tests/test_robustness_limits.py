@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import generator.load
-from generator.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, decode, parse
+import generator.spec.load
+from generator.spec.yamlio import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, decode, parse
 from tests.errorcases import MODEL, assert_fails, render
 
 
@@ -70,7 +70,7 @@ def test_an_alias_bomb_inside_a_real_spec_field(tmp_path: Path,
 
 def test_spec_file_count_limit_is_exact(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(generator.load, "MAX_SPEC_FILES", 3)  # platform.yaml, a.yaml, b.yaml
+    monkeypatch.setattr(generator.spec.load, "MAX_SPEC_FILES", 3)  # platform.yaml, a.yaml, b.yaml
     files: dict[str, str | bytes] = {"a.yaml": MODEL.replace("name: m", "name: a"),
              "b.yaml": MODEL.replace("name: m", "name: b")}
     run = render(tmp_path, monkeypatch, files)
@@ -81,4 +81,4 @@ def test_spec_file_count_limit_is_exact(tmp_path: Path,
 
 def test_the_limits_are_generous_for_real_specs_and_small_for_attacks() -> None:
     assert (MAX_FILE_BYTES, MAX_DEPTH, MAX_NODES) == (1024 * 1024, 64, 50_000)
-    assert generator.load.MAX_SPEC_FILES == 20_000
+    assert generator.spec.load.MAX_SPEC_FILES == 20_000

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from generator import catalog
 from generator.cli import main
-from generator.schema_store import INPUT_KINDS, input_schema
+from generator.spec.schema_store import INPUT_KINDS, input_schema
 
 MD = input_schema("ModelDeployment")
 

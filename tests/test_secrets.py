@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator.checks.secrets import scan
-from generator.yamlio import parse
+from generator.spec.yamlio import parse
 from tests.conftest import ROOT
 from tests.errorcases import MODEL, PLATFORM, assert_fails, render
 

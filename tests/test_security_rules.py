@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.yamlio import load_plain
+from generator.spec.yamlio import load_plain
 from tests.errorcases import assert_fails, render
 from tests.test_errors_accelerators import model
 

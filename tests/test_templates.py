@@ -7,7 +7,7 @@ import jinja2
 import pytest
 import yaml
 
-from generator import templates
+from generator.commands import templates
 
 INJECTIONS = ["a: b", "x\n  injected: true", "{{ x }}", "--- #", "- item", "'", '"', "yes",
               "1.33", "", "é\u2028x", "a\rb", "# comment", "&anchor *alias", "!!python/object"]
@@ -26,12 +26,12 @@ def test_the_yaml_filter_keeps_any_value_one_scalar(value: str) -> None:
 def test_a_value_without_a_quoting_filter_is_refused(source: str) -> None:
     env = templates.environment()
     with pytest.raises(templates.UnsafeTemplate, match="every value needs"):
-        templates._check(source, "bad.j2", env)  # noqa: SLF001
+        templates.check_safe(source, "bad.j2", env)
 
 
 def test_safe_values_pass_and_undefined_names_fail() -> None:
     env = templates.environment()
-    templates._check("a: {{ value | yaml }}\nb: {{ other | tojson }}\n", "ok.j2", env)  # noqa: SLF001
+    templates.check_safe("a: {{ value | yaml }}\nb: {{ other | tojson }}\n", "ok.j2", env)
     with pytest.raises(jinja2.UndefinedError):
         templates.render("new-model.yaml.j2", name="x")
 

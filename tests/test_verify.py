@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from generator.build import MODEL_BUILDERS, workload
 from generator.cli import main
+from generator.objects import MODEL_BUILDERS, workload
 from generator.verify import configsync_rules, kubernetes_api
 from tests.conftest import CASES
 
@@ -38,7 +38,7 @@ def test_an_invalid_rendered_object_is_a_bug_and_nothing_is_written(
         message: str) -> None:
     builders = tuple(_broken_service(**change) if b is workload.service else b
                      for b in MODEL_BUILDERS)
-    monkeypatch.setattr("generator.build.MODEL_BUILDERS", builders)
+    monkeypatch.setattr("generator.objects.MODEL_BUILDERS", builders)
     out = tmp_path / "rendered"
     result = CliRunner().invoke(main, ["render", "--specs", str(SPECS), "--out", str(out)])
     assert result.exit_code == 3

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import write as write_module
 from generator.cli import main
-from generator.write import WriteError, write
+from generator.output import write as write_module
+from generator.output.write import WriteError, write
 from tests.conftest import CASES, read_tree
 
 SPECS = CASES / "environments" / "specs"

@@ -1,12 +1,14 @@
-"""Facts as data: accelerators, engines and GKE keys, read from the YAML files beside this
-module. Code asks the catalog; it never repeats a fact."""
+"""Facts as data: accelerators, engines, GKE keys and Kubernetes API facts, read from the
+YAML files beside this module (schema.json describes them; a test checks them against it).
+Code asks the catalog; it never repeats a fact."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -44,6 +46,37 @@ class Gpu:
         return next(iter(self.machines_for(count)), None)
 
 
+GroupKind = tuple[str, str]  # ("" for the core group, kind)
+When = Literal["set", "other-than", "tpu", "gcs", "signal"]
+
+
+@dataclass(frozen=True)
+class GkeOnly:
+    """A spec field only GKE serves, and which of its values need GKE (kubernetes.yaml)."""
+
+    path: tuple[str, ...]
+    when: When
+    feature: str  # "{value}" is the field's value, joined with ", " when a list
+    default: tuple[str, ...] = ()  # other-than: the portable value
+    signal: str = ""  # signal: the scaling signal that needs GKE
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """kubernetes.yaml: what the API and Config Sync say about the kinds infergen writes."""
+
+    api_versions: Mapping[str, str]  # kind -> apiVersion
+    cluster_scoped: frozenset[GroupKind]
+    label_named: frozenset[GroupKind]  # names are DNS-1123 labels, not subdomains
+    reserved_prefixes: tuple[str, ...]  # Config Sync's label and annotation prefixes
+    allowed_annotations: frozenset[str]  # ... that it accepts nonetheless
+    gke_only: tuple[GkeOnly, ...]  # spec fields a plain Kubernetes target refuses
+
+    def api(self, kind: str) -> str:
+        """The apiVersion infergen writes `kind` with."""
+        return self.api_versions[kind]
+
+
 @dataclass(frozen=True)
 class Catalog:
     gpus: dict[str, Gpu]
@@ -54,6 +87,7 @@ class Catalog:
     autoscaling: dict[str, Any]
     dtype_bytes: dict[str, float]
     alerting: dict[str, Any]
+    kubernetes: Kubernetes
 
     def engine(self, name: str, accelerator: str) -> dict[str, Any]:
         """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
@@ -85,6 +119,20 @@ def _gpu(name: str, row: dict[str, Any]) -> Gpu:
                row.get("architecture", "amd64"))
 
 
+def _group_kinds(rows: list[dict[str, str]]) -> frozenset[GroupKind]:
+    return frozenset((row["group"], row["kind"]) for row in rows)
+
+
+def _kubernetes(data: dict[str, Any]) -> Kubernetes:
+    sync = data["configSync"]
+    gke_only = tuple(GkeOnly(tuple(row["path"].split(".")), cast(When, row["when"]),
+                             row["feature"], tuple(row.get("default", ())),
+                             row.get("signal", "")) for row in data["gkeOnly"])
+    return Kubernetes(dict(data["apiVersions"]), _group_kinds(data["clusterScoped"]),
+                      _group_kinds(data["labelNamed"]), tuple(sync["reservedPrefixes"]),
+                      frozenset(sync["allowedAnnotations"]), gke_only)
+
+
 @cache
 def load() -> Catalog:
     accelerators = _read("accelerators.yaml")
@@ -98,4 +146,5 @@ def load() -> Catalog:
         autoscaling=engines["autoscaling"],
         dtype_bytes=engines["dtypeBytes"],
         alerting=engines["alerting"],
+        kubernetes=_kubernetes(_read("kubernetes.yaml")),
     )

@@ -52,7 +52,7 @@ from generator.checks.operations import (
 )
 from generator.checks.secrets import no_inline_secrets
 from generator.diagnostics import Diagnostic
-from generator.model import Plan
+from generator.plan.records import Plan
 
 PlanRule = Callable[[Plan, Catalog], Iterable[Diagnostic]]
 
@@ -60,7 +60,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     portable_target, accelerator_given, model_source_form, topology_for_tpus,
     accelerator_shape, engine_accelerator, engine_settings, gpu_dtype, memory_fits,
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
-    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods, server_overrides,
+    load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
 )
 
@@ -71,6 +71,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
-    "model_environments", "model_labels", "no_inline_secrets", "platform_count",
+    "model_environments", "model_labels", "no_inline_secrets", "platform_count", "server_overrides",
     "unique_names",
 ]

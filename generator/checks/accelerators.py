@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator import memory_fit
-from generator.accelerators import ShapeError, shape_of
-from generator.build import resources
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
-from generator.engine_facts import engine_for
-from generator.model import Plan
+from generator.plan import memory_fit, sizing
+from generator.plan.records import Plan
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -31,11 +28,8 @@ def topology_for_tpus(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 
 def accelerator_shape(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """The accelerator is one GKE offers: GPU counts per node, sharing rules, TPU topology."""
-    if "type" not in plan.spec["accelerator"]:
-        return
-    try:
-        shape_of(plan.spec["accelerator"], catalog)
-    except ShapeError as error:
+    error = plan.facts.shape_error
+    if "type" in plan.spec["accelerator"] and error is not None:
         yield plan.locate("accelerator", *error.field.split(".")).diagnostic(
             STEP, error.message, error.hint)
 
@@ -65,9 +59,9 @@ def resources_fit(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         return
     if shape.machine is None:
         return
-    wanted = resources.requests(plan.spec, shape, catalog)
-    if resources.machine_for(shape, wanted, catalog) is None:
-        largest = resources.derived(shape, catalog, catalog.gpus[shape.name].machines_for(
+    wanted = sizing.requests(plan.spec, shape, catalog)
+    if sizing.machine_for(shape, wanted, catalog) is None:
+        largest = sizing.derived(shape, catalog, catalog.gpus[shape.name].machines_for(
             shape.devices)[-1] if shape.kind == "gpu" else shape.machine)
         yield plan.locate("server", "resources").diagnostic(
             STEP, f"cpu {wanted.get('cpu')} and memory {wanted.get('memory')} do not fit any "
@@ -102,7 +96,7 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Engines that split attention heads across devices (catalog `headsSplit`): sizes
     that are not powers of two rarely divide them."""
-    if not engine_for(plan.spec, catalog).get("headsSplit"):
+    if not plan.facts.checked_engine.get("headsSplit"):
         return
     shape = valid_shape(plan, catalog)
     if shape is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator.accelerators import Shape, ShapeError, shape_of
 from generator.catalog import Catalog
-from generator.model import Plan
+from generator.plan.records import Plan
+from generator.plan.shape import Shape
 
 STEP = "check"
 
@@ -14,7 +14,4 @@ def valid_shape(plan: Plan, catalog: Catalog) -> Shape | None:
     (reported once, by the accelerator_shape rule)."""
     if "type" not in plan.spec["accelerator"]:
         return None
-    try:
-        return shape_of(plan.spec["accelerator"], catalog)
-    except ShapeError:
-        return None
+    return plan.facts.shape

@@ -4,30 +4,25 @@ the accelerator's nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import model_source
-from generator.accelerators import shape_of
-from generator.build import engines, security, storage
 from generator.catalog import Catalog
+from generator.catalog.engine_contracts import Contract, contract, split_args
 from generator.checks.common import STEP, valid_shape
-from generator.contracts import Contract, contract, split_args
 from generator.diagnostics import Diagnostic
-from generator.model import Plan
+from generator.plan import model_source
+from generator.plan.engine import home_env
+from generator.plan.records import Plan
 
 POD_USER = "infergen (the pod's user and home, gke.yaml podSecurity)"
 CACHE = "infergen (the model cache on an emptyDir)"
 
 
-def _derived(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
-    """The flags and env infergen renders for this spec, without the user's own."""
-    server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
-    spec = {**plan.spec, "server": server}
-    shape = shape_of(spec["accelerator"], catalog)
-    main = engines.container(spec, shape, catalog)
-    flags = [flag for _, flag, _ in split_args(main.get("args", []))]
-    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
+# What infergen renders into the engine container for a plan, without the user's own args
+# and env: the flags, and the env by name. The orchestrator passes the builder's answer in
+# (objects.engines.derived_settings), so this step never imports the next one.
+DerivedSettings = Callable[[Plan, Catalog], tuple[list[str], dict[str, str]]]
 
 
 def _buildable(plan: Plan, catalog: Catalog) -> bool:
@@ -49,7 +44,7 @@ def _runs_here(plan: Plan, catalog: Catalog) -> bool:
 
 
 def _owners(engine: dict[str, Any], catalog: Catalog) -> dict[str, str]:
-    owners = {e["name"]: POD_USER for e in security.home_env(catalog)}
+    owners = {e["name"]: POD_USER for e in home_env(catalog)}
     owners.update({name: CACHE for name in engine.get("cacheEnv", {})})
     owners.update({name: "infergen (the engine's variant in the catalog)"
                    for name in engine.get("env", {})})
@@ -64,7 +59,8 @@ def _owner_text(name: str, owner: str) -> str:
         f"{name} is set by {owner}"
 
 
-def server_overrides(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+def server_overrides(plan: Plan, catalog: Catalog,
+                     derive: DerivedSettings) -> Iterator[Diagnostic]:
     """server.args and server.env add to what infergen derives; they never set a derived
     setting again, under its own name or an alias, and flags are the engine's own."""
     server = plan.spec["server"]
@@ -74,7 +70,7 @@ def server_overrides(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         return  # other rules say why; the derived settings are unknown until then
     engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
     owners = _owners(engine, catalog)
-    flags, env = _derived(plan, catalog)
+    flags, env = derive(plan, catalog)
     key = terms.key if terms is not None else (lambda n: n)
     owned: dict[str, str] = {}
     for derived in [*flags, *env, *owners]:
@@ -231,7 +227,7 @@ def model_id_served(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
                 "gs://BUCKET/[PREFIX/]ORG/NAME, with ORG/NAME/hf_original/ holding the "
                 "safetensors, *.json and tokenizer.model")
             return
-        model_id = storage.repo_id(source)
+        model_id = model_source.repo_id(source)
     else:
         return
     if model_id not in terms.raw["modelIds"]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator import model_source
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
-from generator.engine_facts import CUSTOM_FIELDS, engine_for
-from generator.model import Plan
+from generator.plan import model_source
+from generator.plan.engine import CUSTOM_FIELDS, engine_for
+from generator.plan.records import Plan
 
 
 def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

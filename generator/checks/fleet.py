@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 
-from generator.build.fleet import selected_clusters
 from generator.catalog import Catalog
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic, Severity
-from generator.model import Plan, Platform
-from generator.validate import did_you_mean
+from generator.diagnostics import Diagnostic, Severity, did_you_mean
+from generator.plan.records import Plan, Platform
+from generator.plan.target import selected_clusters
 
 EMPTY_HINT = "Config Sync removes everything it synced from an empty root"
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from generator.build import RESERVED_FOLDERS
+from generator.catalog import Catalog
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic, Location
-from generator.load import Source
-from generator.model import Platform
-from generator.validate import did_you_mean
+from generator.diagnostics import Diagnostic, Location, did_you_mean
+from generator.output.layout import RESERVED_FOLDERS
+from generator.plan.records import Platform
+from generator.spec.load import Source
 
-RESERVED_LABEL_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/",
-                           "app.kubernetes.io/", "infergen.dev/")
+# besides Config Sync's (catalog/kubernetes.yaml): the recommended labels' and infergen's own
+OWN_LABEL_PREFIXES = ("app.kubernetes.io/", "infergen.dev/")
 
 
 def platform_count(platforms: list[Source], folder: str) -> Iterator[Diagnostic]:
@@ -89,10 +89,11 @@ def model_environments(source: Source, platform: Platform) -> Iterator[Diagnosti
                 "add it to deployTo or remove the overrides", "warning")
 
 
-def model_labels(source: Source) -> Iterator[Diagnostic]:
+def model_labels(source: Source, catalog: Catalog) -> Iterator[Diagnostic]:
     """User labels never take keys that Config Sync or infergen reserve."""
+    reserved = (*catalog.kubernetes.reserved_prefixes, *OWN_LABEL_PREFIXES)
     for key in source.document.data["metadata"].get("labels", {}):
-        if key.startswith(RESERVED_LABEL_PREFIXES):
+        if key.startswith(reserved):
             yield source.document.locate(("metadata", "labels", key), at_key=True).diagnostic(
                 STEP, f"label {key!r} uses a reserved prefix",
                 "Config Sync rejects configsync.gke.io/ and configmanagement.gke.io/ labels; "

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from generator import autoscaling, model_source
-from generator.build.monitoring import seconds
-from generator.build.placement import portable
-from generator.build.scaling import uses_keda
-from generator.catalog import Catalog
+from generator.catalog import Catalog, GkeOnly
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic
-from generator.engine_facts import engine_for
-from generator.model import Plan
+from generator.plan import autoscaling, model_source
+from generator.plan.autoscaling import seconds
+from generator.plan.records import Plan
+from generator.plan.target import portable, uses_keda
 
 
 def replica_bounds(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -46,7 +45,7 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if not autoscaling.autoscaled(plan.spec):
         return
     name = plan.spec["server"]["engine"]
-    engine = engine_for(plan.spec, catalog)
+    engine = plan.facts.checked_engine
     signals = autoscaling.signals(plan.spec)
     where = plan.locate("scaling", "metric")
     for signal in signals:
@@ -114,32 +113,41 @@ def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 # Contract fields that a later release implements. Until then a spec using them is refused,
 # never silently rendered without them.
 def portable_target(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """A portable environment (target: kubernetes) uses nothing only GKE has."""
+    """A portable environment (target: kubernetes) uses nothing only GKE has (the fields
+    are a table: catalog/kubernetes.yaml gkeOnly)."""
     if not portable(plan):
         return
-    spec = plan.spec
     found: list[tuple[tuple[str | int, ...], str]] = []
-    provisioning = spec["capacity"]["provisioning"]
-    if provisioning != ["on-demand"]:
-        found.append((("capacity", "provisioning"),
-                      f"capacity {', '.join(provisioning)} (Spot, Flex Start, reservations and "
-                      "ComputeClasses)"))
-    kind = catalog.accelerator_kind(spec["accelerator"].get("type", "none"))
-    if kind == "tpu":
-        found.append((("accelerator", "type"), "Cloud TPUs"))
-    if spec["accelerator"].get("sharing"):
-        found.append((("accelerator", "sharing"), "GKE's GPU sharing"))
-    sources = [spec["model"]["source"], *(a["source"] for a in spec["model"].get("adapters", []))]
-    if any(isinstance(model_source.parse(s), model_source.CloudStorage) for s in sources):
-        found.append((("model", "source"), "gs:// sources (the Cloud Storage FUSE CSI driver)"))
-    if spec.get("identity", {}).get("gcpServiceAccount"):
-        found.append((("identity", "gcpServiceAccount"), "Workload Identity"))
-    if spec["routing"]["inferenceGateway"]:
-        found.append((("routing", "inferenceGateway"), "GKE Inference Gateway"))
-    if autoscaling.GPU in autoscaling.signals(spec):
-        found.append((("scaling", "metric"), "gpu-utilization (GKE's DCGM metrics)"))
+    for field in catalog.kubernetes.gke_only:
+        if _needs_gke(plan.spec, field, catalog):
+            value = _at(plan.spec, field.path)
+            shown = ", ".join(value) if isinstance(value, list) else str(value)
+            found.append((field.path, field.feature.replace("{value}", shown)))
     for path, feature in found:
         yield plan.locate(*path).diagnostic(
             STEP, f"{feature} is GKE-only, but environment {plan.environment.name} targets "
             "plain Kubernetes", "override it in spec.environments for that environment, or "
             "leave the environment out of deployTo")
+
+
+def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = spec
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _needs_gke(spec: dict[str, Any], field: GkeOnly, catalog: Catalog) -> bool:
+    """Whether the spec's value of the field needs GKE."""
+    value = _at(spec, field.path)
+    if field.when == "set":
+        return bool(value)
+    if field.when == "other-than":
+        return value is not None and list(value) != list(field.default)
+    if field.when == "tpu":
+        return catalog.accelerator_kind(value or "none") == "tpu"
+    if field.when == "gcs":
+        sources = [value, *(a["source"] for a in spec["model"].get("adapters", []))]
+        return any(isinstance(model_source.parse(s), model_source.CloudStorage)
+                   for s in sources)
+    return field.signal in autoscaling.signals(spec)  # signal

@@ -25,7 +25,7 @@ import yaml
 
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic, dotted
-from generator.load import Source
+from generator.spec.load import Source
 
 Path = tuple[str | int, ...]
 _ENV_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expands $(NAME)

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from generator import fast_schema as fast
-from generator.build import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.catalog import load
 from generator.diagnostics import Diagnostic, dotted
-from generator.schema_store import crd_validator
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.spec import fast_schema as fast
+from generator.spec.schema_store import crd_validator
 from generator.verify import configsync_rules, engine_contract, kubernetes_api
 
 STEP = "verify"
-DASHBOARD = ("monitoring.googleapis.com/v1", "Dashboard")  # infergen's schema of its subset
+_API = load().kubernetes.api  # catalog/kubernetes.yaml
+DASHBOARD = (_API("Dashboard"), "Dashboard")  # infergen's schema of its subset
 BUG_HINT = "this is a bug in infergen: please report it with the spec that caused it"
 
 
@@ -30,7 +32,7 @@ def _name(obj: dict[str, Any]) -> str:
 
 # Pod templates inside custom resources, checked against the Kubernetes API itself.
 EMBEDDED_POD_TEMPLATES = {
-    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): (
+    (_API("LeaderWorkerSet"), "LeaderWorkerSet"): (
         ("spec", "leaderWorkerTemplate", "leaderTemplate"),
         ("spec", "leaderWorkerTemplate", "workerTemplate")),
 }

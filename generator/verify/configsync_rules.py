@@ -12,26 +12,14 @@ from typing import Any
 
 from generator.catalog import load
 
-CONFIG_SYNC_PREFIXES = ("configmanagement.gke.io/", "configsync.gke.io/")
-# Source annotations Config Sync accepts despite their prefix (KNV1010).
-ALLOWED_ANNOTATIONS = frozenset({
-    "configmanagement.gke.io/namespace-selector", "configmanagement.gke.io/cluster-selector",
-    "configsync.gke.io/cluster-name-selector", "configmanagement.gke.io/managed",
-    "configsync.gke.io/deletion-propagation-policy", "client.lifecycle.config.k8s.io/mutation",
-})
+_FACTS = load().kubernetes  # catalog/kubernetes.yaml
+CONFIG_SYNC_PREFIXES = _FACTS.reserved_prefixes
+ALLOWED_ANNOTATIONS = _FACTS.allowed_annotations  # accepted despite their prefix (KNV1010)
 SERVER_FIELDS = ("ownerReferences", "selfLink", "uid", "resourceVersion", "creationTimestamp",
                  "deletionTimestamp", "deletionGracePeriodSeconds")
 RESERVED_NAMESPACES = frozenset(load().gke["configSync"]["reservedNamespaces"])
-CLUSTER_SCOPED = frozenset({
-    ("", "Namespace"), ("cloud.google.com", "ComputeClass"),
-    ("monitoring.googleapis.com", "ClusterPodMonitoring"),
-    ("monitoring.googleapis.com", "ClusterRules"), ("monitoring.googleapis.com", "GlobalRules"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("scheduling.k8s.io", "PriorityClass"), ("storage.k8s.io", "StorageClass"),
-})
-# Kinds whose names must be DNS-1123 labels rather than subdomains.
-LABEL_NAMED = frozenset({("", "Namespace"), ("", "Service")})
+CLUSTER_SCOPED = _FACTS.cluster_scoped
+LABEL_NAMED = _FACTS.label_named  # names are DNS-1123 labels rather than subdomains
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 

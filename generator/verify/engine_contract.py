@@ -9,8 +9,7 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from generator.build.engines import CONTAINER_NAME
-from generator.contracts import Contract, contract, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, Contract, contract, split_args
 
 WORKLOAD_KINDS = ("Deployment", "LeaderWorkerSet")
 
@@ -50,7 +49,7 @@ def problems(engine: str, obj: dict[str, Any], user_args: tuple[str, ...] = ()) 
     terms = contract(engine)
     found: list[str] = []
     for pod in pod_specs(obj):
-        engines = [c for c in pod.get("containers", []) if c.get("name") == CONTAINER_NAME]
+        engines = [c for c in pod.get("containers", []) if c.get("name") == ENGINE_CONTAINER]
         if engines and pod.get("enableServiceLinks") is not False:
             found.append("pod has Service env vars (enableServiceLinks is not false)")
         for container in engines:

@@ -1,0 +1,1 @@
+"""The side commands: explain, new (scaffold), diff, docs."""

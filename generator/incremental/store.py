@@ -1,0 +1,79 @@
+"""What the orchestrator asks of a store of earlier results, and the store that holds none.
+
+A store only saves time: every answer it gives must be what computing would give. The
+orchestrator (generator/pipeline.py) asks it, in order: is this exact run known and its tree
+already in place (`finished`)? is this file's unit known (`unit`)? what is this
+platform-wide object's text (`serialize`)? then hands it the run to keep (`remember`). The
+store writes nothing until `flush`, which the CLI calls once the tree is safe: on a nearly
+full disk the tree matters, the cache not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from generator.diagnostics import Diagnostic
+from generator.incremental.units import RawFile, Unit
+from generator.output.layout import Rendered
+from generator.output.text import text_of
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a run's result depends on besides its files (a store keys on it)."""
+
+    paths: tuple[Path, ...]
+    out: str
+    allow_empty: Collection[str] | None  # None: validate (an empty root is a warning)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A run a store has seen with these exact inputs, whose tree is in place."""
+
+    diagnostics: list[Diagnostic]
+    bug: bool
+    digests: dict[str, str] | None  # None: the run gave no tree
+    current: int | None  # files of the tree found in place
+
+
+class Store(Protocol):
+    def finished(self, options: Options, files: list[RawFile],
+                 problems: list[Diagnostic]) -> Known | None: ...
+
+    def unit(self, file: RawFile) -> Unit | None: ...
+
+    def serialize(self, item: Rendered) -> str: ...
+
+    def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
+                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+        """Queue the run for keeping; the tree's digests, where the store computed them."""
+
+    def flush(self) -> None: ...
+
+
+class NoStore:
+    """Remembers nothing: every run computes everything."""
+
+    def finished(self, options: Options, files: list[RawFile],
+                 problems: list[Diagnostic]) -> Known | None:
+        return None
+
+    def unit(self, file: RawFile) -> Unit | None:
+        return None
+
+    def serialize(self, item: Rendered) -> str:
+        return text_of(item)
+
+    def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
+                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+
+NO_STORE = NoStore()

@@ -1,0 +1,149 @@
+"""Step 5: turn plans into Kubernetes objects, each placed at its path in the tree (the
+tree's layout is output/layout.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.objects import (
+    alerts,
+    configsync,
+    dashboards,
+    fleet,
+    monitoring,
+    network,
+    placement,
+    routing,
+    scaling,
+    workload,
+)
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.plan.records import Plan, Platform
+
+Builder = Callable[[Plan, Catalog], dict[str, Any] | None]
+
+# Everything a model renders to, in the order a reader meets it.
+MODEL_BUILDERS: tuple[Builder, ...] = (
+    workload.service_account,
+    workload.deployment,
+    workload.leader_worker_set,
+    workload.service,
+    network.network_policy,
+    scaling.horizontal_pod_autoscaler,
+    scaling.scaled_object,
+    scaling.pod_disruption_budget,
+    monitoring.pod_monitoring,
+    monitoring.pod_monitor,
+    alerts.managed_rules,
+    alerts.prometheus_rule,
+    routing.inference_pool,
+    routing.health_check_policy,
+    routing.gcp_backend_policy,
+    routing.http_route,
+    routing.endpoint_picker_service_account,
+    routing.endpoint_picker_role,
+    routing.endpoint_picker_role_binding,
+    routing.endpoint_picker_config,
+    routing.endpoint_picker_deployment,
+    routing.endpoint_picker_service,
+    network.endpoint_picker_network_policy,
+)
+
+
+def compute_class(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
+    return placement.compute_class(plan, plan.facts.checked_shape, catalog)
+
+
+# Cluster-scoped objects several models may ask for: written once per environment, naming
+# every spec that uses them.
+SHARED_BUILDERS: tuple[Builder, ...] = (compute_class, monitoring.dcgm_pod_monitoring)
+
+
+def shared_objects(plan: Plan, catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
+    """The shared objects one plan asks for, each at its path."""
+    found = []
+    for build_shared in SHARED_BUILDERS:
+        obj = build_shared(plan, catalog)
+        if obj is None:
+            continue
+        namespace = obj["metadata"].get("namespace")
+        folder = f"{namespace}/_shared" if namespace else "cluster"
+        found.append((f"{plan.environment.name}/{folder}/"
+                      f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml", obj))
+    return found
+
+
+def merge_shared(
+        asked: Iterable[tuple[str, list[tuple[str, dict[str, Any]]]]]) -> list[Rendered]:
+    """One object per path from (spec, its plan's shared objects), naming every user."""
+    found: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    for rel, objects in asked:
+        for path, obj in objects:
+            known, users = found.setdefault(path, (obj, set()))
+            if known != obj:
+                raise AssertionError(f"two different objects for {path}")
+            users.add(rel)
+    return [Rendered(path, obj, tuple(sorted(users)))
+            for path, (obj, users) in sorted(found.items())]
+
+
+def model_objects(plan: Plan, catalog: Catalog) -> list[Rendered]:
+    folder = f"{plan.environment.name}/{plan.namespace}/{plan.name}"
+    rendered = []
+    for build_object in MODEL_BUILDERS:
+        obj = build_object(plan, catalog)
+        if obj is None:
+            continue
+        obj = fleet.select(obj, plan, catalog)
+        # <kind>.yaml for the model's own objects, <kind>-<name>.yaml for helpers beside it
+        name = obj["metadata"]["name"]
+        suffix = "" if name == plan.name else f"-{name.removeprefix(plan.name + '-')}"
+        rendered.append(Rendered(f"{folder}/{obj['kind'].lower()}{suffix}.yaml", obj,
+                                 (plan.rel,)))
+    return rendered
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the platform-wide objects need to know of one plan."""
+
+    environment: str
+    namespace: str
+    name: str
+    rel: str
+    charts: list[dict[str, Any]] | None  # dashboards.charts_of
+
+
+def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
+                     catalog: Catalog) -> list[Rendered]:
+    """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
+    model's and shared object's), for the members in build order."""
+    rendered: list[Rendered] = []
+    by_root: dict[str, list[str]] = {}
+    for path in earlier:
+        root, _, rest = path.partition("/")
+        by_root.setdefault(root, []).append(rest)
+    platform_rel = platform.source.rel
+    for env in platform.environments:
+        files = by_root.setdefault(env.name, [])
+        in_env = [m for m in members if m.environment == env.name]
+        for ns in sorted({m.namespace for m in in_env}):
+            users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))
+            rendered.append(Rendered(f"{env.name}/namespaces/{ns}.yaml",
+                                     configsync.namespace(ns, platform), users))
+            files.append(f"namespaces/{ns}.yaml")
+        rendered.append(Rendered(f"{env.name}/kustomization.yaml",
+                                 configsync.kustomization(list(files)), (platform_rel,)))
+        files.append("kustomization.yaml")
+        for cluster in env.clusters:
+            rendered.append(Rendered(f"{BOOTSTRAP}/{cluster}.yaml",
+                                     configsync.root_sync(platform, env, catalog), (platform_rel,)))
+        board = dashboards.dashboard_of(env, platform.name,
+                                        [(m.namespace, m.name, m.charts) for m in in_env])
+        if board is not None:
+            rendered.append(Rendered(f"{DASHBOARDS}/{env.name}.yaml", board,
+                                     tuple(sorted({m.rel for m in in_env}))))
+    return rendered

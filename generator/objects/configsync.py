@@ -1,0 +1,42 @@
+"""What Config Sync needs around the models: Namespaces, each environment root's
+kustomization, and the RootSync that points a cluster at its root."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.objects.labels import platform_labels
+from generator.plan.records import Environment, Platform
+
+
+def namespace(name: str, platform: Platform) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": platform_labels(platform.name)}}
+
+
+def kustomization(files: list[str]) -> dict[str, Any]:
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": sorted(files)}
+
+
+def rootsync_name(environment: Environment) -> str:
+    return f"infergen-{environment.name}"  # environment names are <= 29 chars: <= 38 total
+
+
+def root_sync(platform: Platform, environment: Environment,
+              catalog: Catalog) -> dict[str, Any]:
+    sync, facts = platform.config_sync, catalog.gke["configSync"]
+    git: dict[str, Any] = {"repo": sync["repo"], "branch": sync["branch"],
+                           "dir": f"{sync['dir']}/{environment.name}", "auth": sync["auth"]}
+    if sync["auth"] in ("token", "ssh"):
+        git["secretRef"] = {"name": sync.get("secretRef", facts["defaultSecret"])}
+    if sync["auth"] == "gcpserviceaccount":
+        git["gcpServiceAccountEmail"] = sync["gcpServiceAccountEmail"]
+    return {
+        "apiVersion": facts["rootSyncApiVersion"], "kind": "RootSync",
+        "metadata": {"name": rootsync_name(environment), "namespace": facts["namespace"],
+                     "labels": platform_labels(platform.name)},
+        # unstructured must be explicit: an empty sourceFormat means hierarchy.
+        "spec": {"sourceFormat": "unstructured", "sourceType": "git", "git": git},
+    }

@@ -1,0 +1,329 @@
+"""The engine container: one small launch function per engine, the rest from the catalog.
+
+A launch function turns the spec into the engine's own arguments and environment; this
+module adds what every engine shares (image, ports, probes, token, cache, resources).
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
+from generator.objects import security, storage
+from generator.objects.probes import probes, startup_seconds
+from generator.objects.resources import guaranteed, guaranteed_from
+from generator.plan import model_source
+from generator.plan.engine import home_env
+from generator.plan.facts import Facts
+from generator.plan.records import Plan
+from generator.plan.shape import Shape
+from generator.plan.sizing import requests
+
+PORT_NAME = "http"
+CONTAINER_NAME = ENGINE_CONTAINER
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a launch function may read: the spec and the plan's facts (checked)."""
+
+    spec: dict[str, Any]
+    facts: Facts
+    catalog: Catalog
+
+    @property
+    def shape(self) -> Shape:
+        return self.facts.checked_shape
+
+    @property
+    def engine(self) -> dict[str, Any]:
+        """Catalog facts, with the accelerator's variant applied."""
+        return self.facts.checked_engine
+
+    @property
+    def source(self) -> model_source.Source:
+        return self.facts.checked_source
+
+    @property
+    def model_path(self) -> str | None:
+        return storage.model_path(self.source, self.catalog)
+
+    @property
+    def devices(self) -> int:
+        """Accelerators of one replica, across all its hosts."""
+        return max(self.shape.devices, 1) * self.shape.hosts
+
+    def memory_share(self) -> str | None:
+        """The engine's memory fraction on a time-shared or MPS GPU, else None. Each engine
+        takes a share of the GPU's memory (catalog gpuMemoryPercent); a time-shared or MPS
+        client sees the whole GPU, so it must keep to its own share or the next client
+        fails (MIG partitions the memory itself)."""
+        sharing = self.spec["accelerator"].get("sharing") or {}
+        if self.shape.share >= 1 or sharing.get("strategy") == "mig":
+            return None
+        percent = self.engine["gpuMemoryPercent"] * self.shape.share
+        return f"{math.floor(percent) / 100:.2f}"
+
+    def dtype_options(self) -> list[str]:
+        if self.spec["model"].get("preQuantized") and self.engine.get("checkpointQuantization"):
+            return []  # the engine reads the checkpoint's own quantization config
+        return list(self.engine["dtypeArgs"][self.spec["model"]["dtype"]])
+
+
+@dataclass
+class Launch:
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def vllm(ctx: Context) -> Launch:
+    model = ctx.spec["model"]
+    args = _served_model_args(ctx, "--model")
+    if ctx.shape.kind == "tpu":  # one tensor-parallel group over every chip of the slice
+        args.append(f"--tensor-parallel-size={ctx.devices}")
+    else:  # tensor parallel inside a node, pipeline parallel across the group's nodes
+        args.append(f"--tensor-parallel-size={max(ctx.shape.devices, 1)}")
+        if ctx.shape.multi_host:
+            args.append(f"--pipeline-parallel-size={ctx.shape.hosts}")
+    args += ["--host=0.0.0.0", f"--port={ctx.engine['port']}"]
+    if "maxModelLength" in model:
+        args.append(f"--max-model-len={model['maxModelLength']}")
+    args += ctx.dtype_options()
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--gpu-memory-utilization={share}")
+    adapters = model.get("adapters", [])
+    if adapters:
+        args += ["--enable-lora", f"--max-loras={len(adapters)}"]
+        ranks = [a["rank"] for a in adapters if "rank" in a]
+        if ranks:  # vLLM reserves rank 16 by default and fails on a larger adapter
+            args.append(f"--max-lora-rank={max(ranks)}")
+        args.append("--lora-modules")
+        args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
+    return Launch(args)
+
+
+def _model_id(ctx: Context) -> tuple[str, str | None]:
+    """What the engine is told to load (a Hugging Face repo or a local path), and the
+    revision to pin."""
+    source = ctx.source
+    if isinstance(source, model_source.HuggingFace):
+        return source.repo, source.revision
+    path = ctx.model_path
+    assert path is not None
+    return path, None
+
+
+def _model_args(ctx: Context, flag: str) -> list[str]:
+    """`<flag>=<model>` and, for a pinned Hugging Face revision, `--revision=<revision>`."""
+    model_id, revision = _model_id(ctx)
+    return [f"{flag}={model_id}", *([f"--revision={revision}"] if revision else [])]
+
+
+def _served_model_args(ctx: Context, flag: str) -> list[str]:
+    """_model_args, and for a local path the name clients ask for."""
+    args = _model_args(ctx, flag)
+    if not isinstance(ctx.source, model_source.HuggingFace):
+        args.append(f"--served-model-name={ctx.source.name}")
+    return args
+
+
+def _env_pairs(options: list[str]) -> dict[str, str]:
+    return dict(option.split("=", 1) for option in options)
+
+
+def tgi(ctx: Context) -> Launch:
+    """TGI reads its settings from the environment."""
+    model_id, revision = _model_id(ctx)
+    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine["port"])}
+    if revision:
+        env["REVISION"] = revision
+    length = ctx.spec["model"].get("maxModelLength")
+    if length:
+        env["MAX_TOTAL_TOKENS"] = str(length)
+        env["MAX_INPUT_TOKENS"] = str(max(length - 1, 1))
+    env.update(_env_pairs(ctx.dtype_options()))
+    share = ctx.memory_share()
+    if share is not None:
+        env["CUDA_MEMORY_FRACTION"] = share
+    return Launch(env=env)
+
+
+def triton(ctx: Context) -> Launch:
+    """Triton serves a model repository: the mounted bucket, or the image's own."""
+    ports = {**ctx.engine["extraPorts"], "http": ctx.engine["port"]}
+    return Launch([f"--model-repository={ctx.model_path}", f"--http-port={ports['http']}",
+                   f"--grpc-port={ports['grpc']}", f"--metrics-port={ports['metrics']}"])
+
+
+def jetstream(ctx: Context) -> Launch:
+    """`jpt serve` at v0.2.4: no --prometheus_port (its CLI lacks it, and absl aborts on an
+    unknown flag); Hugging Face weights are converted under --working_dir, which defaults to
+    a relative path on the read-only root, so it goes to the cache emptyDir."""
+    source = ctx.source
+    if isinstance(source, model_source.CloudStorage):
+        # a bucket laid out as jpt's own cache (ORG/NAME/hf_original): jpt skips the
+        # download when hf_original is there, and reads the tokenizer from it
+        args = [f"--model_id={model_source.repo_id(source)}", f"--working_dir={ctx.model_path}",
+                "--internal_use_local_tokenizer=True"]
+    else:
+        model_id, _ = _model_id(ctx)
+        args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
+    length = ctx.spec["model"].get("maxModelLength")
+    if length:
+        args += [f"--max_input_length={max(length // 2, 1)}",
+                 f"--max_output_length={max(length - length // 2, 1)}"]
+    return Launch(args + ctx.dtype_options())
+
+
+def sglang(ctx: Context) -> Launch:
+    args = _served_model_args(ctx, "--model-path")
+    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
+             "--enable-metrics"]
+    if "maxModelLength" in ctx.spec["model"]:
+        args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
+    share = ctx.memory_share()
+    if share is not None:
+        args.append(f"--mem-fraction-static={share}")
+    return Launch(args + ctx.dtype_options())
+
+
+def tei(ctx: Context) -> Launch:
+    args = _model_args(ctx, "--model-id")
+    args += [f"--port={ctx.engine['port']}",
+             f"--prometheus-port={ctx.engine['metrics']['port']}"]
+    return Launch(args + ctx.dtype_options())
+
+
+def custom(ctx: Context) -> Launch:
+    """A custom image learns its model from the environment; its arguments are its own."""
+    model_id, revision = _model_id(ctx)
+    env = {"MODEL_ID": model_id, "MODEL_DTYPE": ctx.spec["model"]["dtype"],
+           "PORT": str(ctx.engine["port"])}
+    if revision:
+        env["MODEL_REVISION"] = revision
+    return Launch(env=env)
+
+
+LAUNCHERS: dict[str, Callable[[Context], Launch]] = {
+    "vllm": vllm, "tgi": tgi, "triton": triton, "jetstream": jetstream, "sglang": sglang,
+    "tei": tei, "custom": custom,
+}
+
+
+def token_secret(spec: dict[str, Any]) -> dict[str, str] | None:
+    """The Hugging Face token's Secret as {name, key}."""
+    secret = spec["model"].get("tokenSecret")
+    if secret is None:
+        return None
+    if isinstance(secret, str):
+        return {"name": secret, "key": "token"}
+    return {"name": secret["name"], "key": secret.get("key", "token")}
+
+
+def _token_env(spec: dict[str, Any], engine: dict[str, Any]) -> list[dict[str, Any]]:
+    ref = token_secret(spec)
+    if ref is None or "tokenEnv" not in engine:
+        return []
+    return [{"name": engine["tokenEnv"], "valueFrom": {"secretKeyRef": ref}}]
+
+
+def _multi_host(command: list[str], args: list[str], ctx: Context,
+                role: str) -> dict[str, list[str]]:
+    """In a multi-host group the leader first forms a Ray cluster of the group's pods,
+    then starts the server; each worker joins the cluster and waits."""
+    script = ctx.engine["multiHostScript"][ctx.shape.kind]
+    if role == "worker":
+        line = f"bash {script} worker --ray_address=$(LWS_LEADER_ADDRESS)"
+    else:
+        serve = shlex.join([*command, *args])
+        line = f"bash {script} leader --ray_cluster_size=$(LWS_GROUP_SIZE) && exec {serve}"
+    return {"command": ["sh", "-c", line]}
+
+
+def _ports(engine: dict[str, Any]) -> list[dict[str, Any]]:
+    ports = [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}]
+    ports += [{"name": name, "containerPort": number, "protocol": "TCP"}
+              for name, number in sorted(engine.get("extraPorts", {}).items())]
+    return ports
+
+
+def containers(spec: dict[str, Any], facts: Facts, catalog: Catalog,
+               role: str | None = None) -> list[dict[str, Any]]:
+    """The engine container, and its HTTP front end for engines that have one."""
+    engine = facts.checked_engine
+    main = container(spec, facts, catalog, role)
+    frontend = engine.get("frontend")
+    if frontend is None:
+        return [main]
+    # the front end takes the HTTP port and the probes; the engine keeps its own ports
+    served: dict[str, Any] = {k: main.pop(k) for k in ("startupProbe", "readinessProbe",
+                                                       "livenessProbe") if k in main}
+    main["ports"] = [p for p in main.get("ports", []) if p["name"] != PORT_NAME]
+    grpc = engine.get("extraPorts", {}).get("grpc")
+    if grpc is not None:  # the engine itself is alive while its gRPC port answers
+        check = {"tcpSocket": {"port": grpc}}
+        main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
+        main["livenessProbe"] = {**check, **catalog.probes["liveness"],
+                                 "initialDelaySeconds": startup_seconds(spec, catalog)}
+    return [main, {
+        "name": frontend["name"], "image": frontend["image"],
+        "ports": [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}],
+        "resources": guaranteed_from(frontend["resources"]),
+        **served,
+        "securityContext": security.container_context(),
+        "volumeMounts": security.mounts({}, catalog),
+    }]
+
+
+def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
+              role: str | None = None) -> dict[str, Any]:
+    """The engine container; `role` is leader or worker in a multi-host group."""
+    name = spec["server"]["engine"]
+    shape, engine = facts.checked_shape, facts.checked_engine
+    ctx = Context(spec, facts, catalog)
+    launch = LAUNCHERS[name](ctx)
+    env = home_env(catalog)
+    env += [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
+    env += [{"name": k, "value": v} for k, v in sorted(engine.get("env", {}).items())]
+    env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
+    env += _token_env(spec, engine)
+    env += [{"name": k, "value": v} for k, v in sorted(spec["server"].get("env", {}).items())]
+    resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
+                                                    engine.get("cpuResources", {})))
+    if shape.kind in ("gpu", "tpu"):
+        resources[catalog.gke["resources"][shape.kind]] = shape.devices
+    args = launch.args + list(spec["server"].get("args", []))
+    command = list(engine.get("command", []))
+    if role is not None:
+        launch_fields = _multi_host(command, args, ctx, role)
+    else:
+        launch_fields = {**({"command": command} if command else {}),
+                         **({"args": args} if args else {})}
+    serving = role != "worker"  # workers only lend their accelerators to the leader
+    return {
+        "name": CONTAINER_NAME,
+        "image": spec["server"]["image"],
+        **launch_fields,
+        **({"env": env} if env else {}),
+        **({"ports": _ports(engine)} if serving else {}),
+        "resources": guaranteed(resources),
+        **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
+        "volumeMounts": storage.mounts(spec, facts.source, catalog, engine)
+        + security.mounts(engine, catalog),
+        "securityContext": security.container_context(spec),
+    }
+
+
+def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
+    """The flags and env (by name) infergen renders into the engine container, without the
+    user's own server.args and server.env: what checks.contracts guards."""
+    server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
+    main = container({**plan.spec, "server": server}, plan.facts, catalog)
+    flags = [flag for _, flag, _ in split_args(main.get("args", []))]
+    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}

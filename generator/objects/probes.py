@@ -1,0 +1,37 @@
+"""Probes that let a model load for as long as its size needs, then watch it closely."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.plan.memory_fit import billions
+
+
+def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
+    """Time a replica may take to download and load its model before it counts as failed."""
+    rules = catalog.probes["startup"]
+    size = billions(spec["model"].get("parameters"))
+    if size is None:
+        return int(rules["unknownSizeSeconds"])
+    return int(rules["baseSeconds"] + math.ceil(size * rules["secondsPerBillionParameters"]))
+
+
+def probes(spec: dict[str, Any], catalog: Catalog, port: str,
+           engine: dict[str, Any]) -> dict[str, Any]:
+    """Startup and liveness on the engine's health path, readiness on its readiness path
+    (the same health path for most engines)."""
+    def check(path: str) -> dict[str, Any]:
+        return {"httpGet": {"path": path, "port": port}}
+
+    live = engine["healthPath"]
+    ready = engine.get("readinessPath", engine["healthPath"])
+    startup = catalog.probes["startup"]
+    period = startup["periodSeconds"]
+    return {
+        "startupProbe": {**check(live), "periodSeconds": period,
+                         "failureThreshold": math.ceil(startup_seconds(spec, catalog) / period)},
+        "readinessProbe": {**check(ready), **catalog.probes["readiness"]},
+        "livenessProbe": {**check(live), **catalog.probes["liveness"]},
+    }

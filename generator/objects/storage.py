@@ -1,0 +1,107 @@
+"""Where the weights come from, as volumes: Hugging Face downloads land on an emptyDir,
+Cloud Storage buckets are mounted read-only with the GCS FUSE CSI driver, and weights baked
+into an image are already in the container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.catalog import Catalog
+from generator.plan import model_source
+
+SHM_VOLUME = "dshm"
+CACHE_VOLUME = "model-cache"
+WEIGHTS_VOLUME = "model-weights"
+TOKEN_VOLUME = "hf-token"
+ADAPTERS_ROOT = "/adapters"
+
+
+def model_path(source: model_source.Source | None, catalog: Catalog) -> str | None:
+    """The local path the engine loads the model from (`source`: the model's, parsed);
+    None when it downloads it."""
+    if isinstance(source, model_source.CloudStorage):
+        return str(catalog.gke["gcsFuse"]["mountPath"])
+    if isinstance(source, model_source.Image):
+        return str(catalog.gke["imageModelPath"])
+    return None
+
+
+def repo_id_parent(source: model_source.CloudStorage) -> str:
+    return "/".join(source.path.split("/")[:-2])
+
+
+def adapter_location(adapter: dict[str, str]) -> str:
+    """What the engine loads a LoRA adapter from: a Hugging Face repo, or its mount."""
+    source = model_source.parse(adapter["source"])
+    if isinstance(source, model_source.HuggingFace):
+        return source.repo
+    return f"{ADAPTERS_ROOT}/{adapter['name']}"
+
+
+Bucket = tuple[str, str, model_source.CloudStorage]  # volume name, mount path, bucket
+
+
+def _buckets(spec: dict[str, Any], source: model_source.Source | None,
+             catalog: Catalog) -> list[Bucket]:
+    """(volume name, mount path, bucket) for the model (`source`, parsed) and every adapter
+    in Cloud Storage."""
+    found = []
+    if isinstance(source, model_source.CloudStorage):
+        engine = catalog.engines.get(spec["server"]["engine"], {})
+        if engine.get("modelDirLayout") == "repo-id":
+            # the engine finds ORG/NAME under its working dir: mount the folder above them
+            source = model_source.CloudStorage(source.bucket, repo_id_parent(source))
+        found.append((WEIGHTS_VOLUME, catalog.gke["gcsFuse"]["mountPath"], source))
+    for adapter in spec["model"].get("adapters", []):
+        parsed = model_source.parse(adapter["source"])
+        if isinstance(parsed, model_source.CloudStorage):
+            found.append((f"adapter-{adapter['name']}", adapter_location(adapter), parsed))
+    return found
+
+
+def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog) -> dict[str, Any]:
+    options = list(catalog.gke["gcsFuse"]["mountOptions"])
+    if bucket.path:
+        options.append(f"only-dir:{bucket.path}")  # mount just the model's folder
+    return {"name": name, "csi": {"driver": catalog.gke["gcsFuse"]["driver"], "readOnly": True,
+                                  "volumeAttributes": {"bucketName": bucket.bucket,
+                                                       "mountOptions": ",".join(options)}}}
+
+
+def pod_annotations(spec: dict[str, Any], source: model_source.Source | None,
+                    catalog: Catalog) -> dict[str, str]:
+    return dict(catalog.gke["gcsFuse"]["podAnnotations"]) \
+        if _buckets(spec, source, catalog) else {}
+
+
+def volumes(spec: dict[str, Any], source: model_source.Source | None,
+            catalog: Catalog) -> list[dict[str, Any]]:
+    # NCCL and PyTorch workers exchange tensors through /dev/shm; the container default
+    # of 64 MiB is far too small for tensor parallelism.
+    found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory"}},
+                                   {"name": CACHE_VOLUME, "emptyDir": {}}]
+    buckets = _buckets(spec, source, catalog)
+    found += [_gcs_volume(name, bucket, catalog) for name, _, bucket in buckets]
+    if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
+        found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"], "emptyDir": {}})
+    return found
+
+
+def mounts(spec: dict[str, Any], source: model_source.Source | None, catalog: Catalog,
+           engine: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"},
+                                   {"name": CACHE_VOLUME, "mountPath": engine["cacheDir"]}]
+    found += [{"name": name, "mountPath": path, "readOnly": True}
+              for name, path, _ in _buckets(spec, source, catalog)]
+    if "tokenFile" in engine and spec["model"].get("tokenSecret") is not None:
+        found.append({"name": TOKEN_VOLUME, "mountPath": engine["tokenFile"], "readOnly": True})
+    return found
+
+
+def token_volume(secret: dict[str, str], engine: dict[str, Any]) -> list[dict[str, Any]]:
+    """For engines that read the Hugging Face token from a file rather than the env."""
+    if "tokenFile" not in engine:
+        return []
+    return [{"name": TOKEN_VOLUME, "secret": {
+        "secretName": secret["name"], "defaultMode": 0o400,
+        "items": [{"key": secret["key"], "path": engine["tokenFileName"]}]}}]

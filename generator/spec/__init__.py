@@ -1,0 +1,1 @@
+"""Steps 1-2: spec files -> valid documents (load, YAML, JSON Schema)."""

@@ -1,0 +1,165 @@
+"""Step 1: find spec files and read them into positioned documents.
+
+A file that cannot be read or parsed becomes diagnostics, never an exception, so one bad
+file never hides the problems of the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic
+from generator.spec.yamlio import Document, decode, parse
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+MAX_SPEC_FILES = 20_000
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input document: where it is shown (`display`), and its path inside the specs
+    folder (`rel`), which is what rendered headers name so output never depends on cwd."""
+
+    display: str
+    rel: str
+    document: Document
+
+    @property
+    def kind(self) -> object:
+        data = self.document.data
+        return data.get("kind") if isinstance(data, dict) else None
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
+    """(file, root) pairs for every spec file under the given files and folders."""
+    paths = list(paths)
+    found: list[tuple[Path, Path]] = []
+    problems: list[Diagnostic] = []
+    for given in paths:
+        if given.is_dir():
+            root = given.resolve()
+            for file in sorted(given.rglob("*")):  # rglob never enters a linked folder
+                spec = file.suffix.lower() in SPEC_SUFFIXES
+                if file.is_symlink():  # only a link can lead out of the folder
+                    refused = _link_problem(file, spec, root, given)
+                    if refused is not None:
+                        problems.append(refused)
+                        continue
+                if spec and file.is_file():
+                    found.append((file, given))
+        elif given.is_file():
+            found.append((given, given.parent))
+        else:
+            problems.append(Diagnostic(_display(given), 0, 0, "", "no such file or folder",
+                                       "load"))
+    found, clashes = _case_collisions(found)
+    problems += clashes
+    if len(found) > MAX_SPEC_FILES:
+        problems.append(Diagnostic(", ".join(_display(p) for p in paths), 0, 0, "",
+                                   f"{len(found)} spec files found, more than the "
+                                   f"{MAX_SPEC_FILES} allowed", "load"))
+        return [], problems
+    return found, problems
+
+
+def _link_problem(link: Path, spec: bool, root: Path, given: Path) -> Diagnostic | None:
+    """Why a symbolic link under `given` is refused, if it is."""
+    if link.is_dir() and not link.resolve().is_relative_to(root):  # rglob would skip it
+        return Diagnostic(_display(link), 0, 0, "",
+                          f"symbolic link to a folder outside {_display(given)}", "load",
+                          "copy the specs into the folder instead")
+    if spec and not link.exists():
+        return Diagnostic(_display(link), 0, 0, "", "symbolic link points to a missing file",
+                          "load")
+    if spec and link.is_file() and not link.resolve().is_relative_to(root):
+        return Diagnostic(_display(link), 0, 0, "",
+                          f"symbolic link points outside {_display(given)}", "load",
+                          "copy the spec into the folder instead")
+    return None
+
+
+def _case_collisions(
+        found: list[tuple[Path, Path]]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
+    """Refuse paths that differ only in case (`Llama.yaml` and `llama.yaml`, `LLM/` and
+    `llm/`): on macOS and Windows they are one file or folder, so a checkout there loses
+    one of them. The first spelling (in sorted order) is kept; the others are reported."""
+    first: dict[tuple[Path, str], tuple[tuple[str, ...], Path]] = {}
+    kept: list[tuple[Path, Path]] = []
+    problems: list[Diagnostic] = []
+    for file, root in found:
+        parts = file.relative_to(root).parts
+        for depth in range(1, len(parts) + 1):
+            spelled = parts[:depth]
+            seen, seen_file = first.setdefault((root, "/".join(spelled).casefold()),
+                                               (spelled, file))
+            if seen != spelled:
+                what, files = ("file", "") if depth == len(parts) else \
+                    ("folder", f" ({_display(seen_file)}, {_display(file)})")
+                problems.append(Diagnostic(
+                    _display(file), 0, 0, "",
+                    f"{what} names {_display(root.joinpath(*seen))} and "
+                    f"{_display(root.joinpath(*spelled))} differ only in case{files}: they "
+                    f"are one {what} on macOS and Windows", "load", "rename one of them"))
+                break
+        else:
+            kept.append((file, root))
+    return kept, problems
+
+
+def read_raw(file: Path, root: Path) -> tuple[str, str, bytes | None, list[Diagnostic]]:
+    """A spec file's display name, path inside its folder, and bytes (None if unreadable)."""
+    display = _display(file)
+    rel = file.relative_to(root).as_posix()
+    try:
+        return display, rel, file.read_bytes(), []
+    except OSError as exc:
+        return display, rel, None, [Diagnostic(display, 0, 0, "",
+                                               f"cannot read: {exc.strerror}", "load")]
+
+
+def read(file: Path, root: Path) -> tuple[list[Source], list[Diagnostic]]:
+    display, rel, raw, problems = read_raw(file, root)
+    return parse_file(raw, display, rel) if raw is not None else ([], problems)
+
+
+def parse_file(raw: bytes, display: str, rel: str) -> tuple[list[Source], list[Diagnostic]]:
+    text, problems = decode(raw, display)
+    if text is None:
+        return [], problems
+    documents, problems = parse(text, display)
+    if problems:
+        return [], problems
+    if not documents:
+        return [], [Diagnostic(display, 1, 1, "", "file is empty", "load",
+                               "add a Platform or ModelDeployment, or delete the file")]
+    if len(documents) > 1:
+        second = documents[1].values.get((), (1, 1))
+        return [], [Diagnostic(display, second[0], second[1], "",
+                               "more than one YAML document in a spec file", "load",
+                               "put each ModelDeployment in a file of its own")]
+    document = documents[0]
+    if not isinstance(document.data, dict):
+        line, column = document.values.get((), (1, 1))
+        return [], [Diagnostic(display, line, column, "", "document is not a mapping", "load",
+                               "a spec starts with `apiVersion: infergen.dev/v1alpha1`")]
+    return [Source(display, rel, document)], []
+
+
+def load(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
+    files, problems = discover(paths)
+    sources: list[Source] = []
+    for file, root in files:
+        found, file_problems = read(file, root)
+        sources.extend(found)
+        problems.extend(file_problems)
+    return sources, problems

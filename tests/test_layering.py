@@ -1,0 +1,197 @@
+"""The package's layering, read from the imports (ast, nothing is run):
+
+- spec (steps 1-2) never imports plan; plan (step 3) never imports checks or objects;
+- checks (step 4) and objects (step 5) never import each other;
+- only the orchestrator (generator/pipeline.py) imports incremental/ (speed only);
+- only output/ writes the tree; the other writers are named below, with why.
+
+"Writes to disk" is read statically: a call of a function or method that creates, changes
+or removes a file or folder (open/Path.open in a writing mode, write_text, mkdir, unlink,
+os.replace, shutil.*, tempfile.mkstemp, tarfile extractall, ...). It does not see writes
+made through a subprocess, through getattr, or inside a library called with a path.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "generator"
+
+# what each part of the package may import from generator (besides itself)
+ALLOWED: dict[str, set[str]] = {
+    "diagnostics": set(),
+    "catalog": set(),
+    "spec": {"diagnostics"},
+    "plan": {"spec", "diagnostics", "catalog"},
+    "checks": {"plan", "spec", "diagnostics", "catalog", "output.layout"},
+    "objects": {"plan", "spec", "diagnostics", "catalog", "output.layout"},
+    "verify": {"spec", "diagnostics", "catalog", "output.layout"},
+    "output": {"spec", "diagnostics"},
+}
+
+# the only modules outside output/ that may touch the disk, and why
+WRITERS = {
+    "generator.output.write": "the tree: atomic swap, spare, snapshot",
+    "generator.incremental.cache": "the cache store, beside the output folder",
+    "generator.commands.scaffold": "`infergen new` writes the new spec (never overwrites)",
+    "generator.commands.docs": "`make docs` writes docs/spec-reference.md",
+    "generator.commands.gitref": "`infergen diff` extracts a git ref into a temporary folder",
+}
+
+# who may import incremental/ (speed only): the orchestrator
+INCREMENTAL_IMPORTERS = {"pipeline", "incremental"}
+
+_WRITE_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "unlink", "rmdir",
+                  "rmtree", "touch", "symlink_to", "hardlink_to", "extractall", "extract",
+                  "mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryDirectory", "fdopen"}
+_OS_WRITES = {"replace", "rename", "remove", "link", "symlink", "write", "makedirs", "mkdir",
+              "unlink", "rmdir", "truncate", "ftruncate"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def sources() -> dict[str, str]:
+    return {module_name(p): p.read_text(encoding="utf-8")
+            for p in sorted(PACKAGE.rglob("*.py")) if "schemas" not in p.parts}
+
+
+def imports(source: str) -> Iterator[str]:
+    """Every generator module a source imports, as dotted names below `generator.`."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("generator."))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "generator":
+                yield from (f"generator.{a.name}" for a in node.names)
+            elif node.module.startswith("generator."):
+                yield node.module
+                yield from (f"{node.module}.{a.name}" for a in node.names)
+
+
+def part_of(module: str) -> str:
+    """diagnostics, spec, plan, ... (the first name below generator)."""
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def _allowed(importer: str, imported: str, known: set[str]) -> bool:
+    whole, target = part_of(importer), imported.removeprefix("generator.")
+    if target.split(".")[0] == whole or whole not in ALLOWED:
+        return True
+    if imported not in known and f"generator.{target.rsplit('.', 1)[0]}" in known:
+        target = target.rsplit(".", 1)[0]  # `from generator.x.y import name`: the module
+    return any(target == rule or target.startswith(rule + ".") for rule in ALLOWED[whole])
+
+
+def layer_violations(found: dict[str, str]) -> list[str]:
+    known = set(found)
+    wrong = []
+    for importer, source in found.items():
+        for imported in imports(source):
+            if imported not in known and imported.rsplit(".", 1)[0] not in known:
+                continue
+            if not _allowed(importer, imported, known):
+                wrong.append(f"{importer} imports {imported}")
+            if part_of(imported) == "incremental" and part_of(importer) not in \
+                    INCREMENTAL_IMPORTERS:
+                wrong.append(f"{importer} imports {imported} (only the orchestrator may)")
+    return sorted(set(wrong))
+
+
+def _writes(node: ast.Call) -> bool:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        owner = func.value.id if isinstance(func.value, ast.Name) else None
+        if owner == "os" and func.attr in _OS_WRITES or owner == "shutil":
+            return True
+        if func.attr in _WRITE_METHODS:
+            return True
+        if func.attr == "open" and owner not in {"tarfile", "zipfile", "io"}:
+            return _writing_mode(node, 0)
+    if isinstance(func, ast.Name) and func.id == "open":
+        return _writing_mode(node, 1)
+    return False
+
+
+def _writing_mode(node: ast.Call, position: int) -> bool:
+    modes = [k.value for k in node.keywords if k.arg == "mode"]
+    if len(node.args) > position:
+        modes.append(node.args[position])
+    for mode in modes:
+        if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str):
+            return True  # a mode not written out: assume it writes
+        if set(mode.value) & set("wax+"):
+            return True
+    return False
+
+
+def disk_writers(found: dict[str, str]) -> dict[str, int]:
+    """module -> line of its first call that writes to disk."""
+    writers = {}
+    for module, source in found.items():
+        lines = sorted(n.lineno for n in ast.walk(ast.parse(source))
+                       if isinstance(n, ast.Call) and _writes(n))
+        if lines:
+            writers[module] = lines[0]
+    return writers
+
+
+def test_no_import_crosses_a_layer() -> None:
+    assert layer_violations(sources()) == []
+
+
+def test_only_the_named_modules_write_to_disk() -> None:
+    found = disk_writers(sources())
+    assert {m: line for m, line in found.items() if m not in WRITERS} == {}
+    assert set(WRITERS) <= set(found), "a named writer no longer writes: drop it from WRITERS"
+
+
+def test_the_top_level_stays_small() -> None:
+    top = [p.name for p in PACKAGE.iterdir() if p.suffix == ".py"]
+    assert len(top) <= 10, top
+
+
+BAD_IMPORTS = [
+    ("generator.spec.load", "from generator.plan.records import Plan"),
+    ("generator.plan.resolve", "from generator.checks import fleet"),
+    ("generator.plan.resolve", "from generator.objects.labels import metadata"),
+    ("generator.checks.fleet", "from generator.objects import fleet"),
+    ("generator.objects.fleet", "from generator.checks.common import STEP"),
+    ("generator.objects.fleet", "import generator.checks.common"),
+    ("generator.verify", "from generator import pipeline"),
+    ("generator.output.write", "from generator.objects import MODEL_BUILDERS"),
+    ("generator.commands.diff", "from generator.incremental import cache"),
+]
+
+
+@pytest.mark.parametrize(("importer", "line"), BAD_IMPORTS)
+def test_a_crossing_import_is_found(importer: str, line: str) -> None:
+    found = sources()
+    found[importer] = found[importer] + "\n" + line + "\n"
+    assert layer_violations(found)
+
+
+@pytest.mark.parametrize("line", [
+    "open('x', 'w')", "open('x', mode='a')", "Path('x').write_text('')", "os.replace(a, b)",
+    "shutil.copy(a, b)", "p.open('w')", "tempfile.mkstemp()", "p.mkdir()", "p.unlink()",
+    "open(name, mode)"])
+def test_a_disk_write_outside_output_is_found(line: str) -> None:
+    found = sources()
+    found["generator.objects.labels"] += f"\n\ndef leak() -> None:\n    {line}\n"
+    assert "generator.objects.labels" in disk_writers(found)
+
+
+@pytest.mark.parametrize("line", ["open('x')", "open('x', 'rb')", "p.open()",
+                                  "p.read_text()", "'a'.replace('a', 'b')"])
+def test_reading_is_not_writing(line: str) -> None:
+    found = sources()
+    found["generator.objects.labels"] += f"\n\ndef look() -> None:\n    {line}\n"
+    assert "generator.objects.labels" not in disk_writers(found)
