@@ -26,10 +26,10 @@ URL_HINT = ("remove the credentials from the URL: Config Sync reads them from a 
             "(configSync.auth token or ssh, with configSync.secretRef); other services take "
             "theirs from a Secret too")
 URL_MESSAGE = ("this URL carries credentials (user:password@ or a token as the user); " + GIT)
-NO_SECRET_REFS = ("server.env holds literal values only (no Secret references), so infergen "
-                  "cannot pass one yet; leave it out")
-VLLM_KEY_HINT = ("a key comes from a Secret, never the spec: vLLM reads its key from "
-                 "VLLM_API_KEY in its environment, but " + NO_SECRET_REFS)
+FROM_SECRET = "{secretKeyRef: {name: SECRET, key: KEY}}}"
+KEY_HINT = "a key comes from a Secret, never the spec: "
+VLLM_KEY_HINT = (KEY_HINT + "vLLM reads its key from VLLM_API_KEY in its environment; give it "
+                 "as server.env: {VLLM_API_KEY: " + FROM_SECRET)
 
 ALNUM = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5cD7eF9gH1jK3"  # 48 letters and digits
 UPPER = "A1B2C3D4E5F6G7H8"
@@ -201,7 +201,7 @@ def test_model_sources_with_at_are_not_urls_with_credentials(source: str) -> Non
     (["--api-key", "abc"], None, 1, "api-key", VLLM_KEY_HINT),
     (["--API_KEY=abc"], None, 0, "api-key", VLLM_KEY_HINT),
     (["--token", "abc"], "sglang", 1, "token",
-     "a key comes from a Secret, never the spec: " + NO_SECRET_REFS),
+     KEY_HINT + "give it as server.env: {NAME: " + FROM_SECRET),
     (["--hf-token=abc"], None, 0, "hf-token", HF_HINT),
     (["--api-key=" + "sk" + "-proj-" + ALNUM], None, 0, None, REVOKE),
 ])
@@ -240,9 +240,9 @@ def test_key_env_without_a_literal_key_passes(env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "hint"), [
-    ("VLLM_API_KEY", VLLM_KEY_HINT),
+    ("VLLM_API_KEY", KEY_HINT + "give it as server.env: {VLLM_API_KEY: " + FROM_SECRET),
     ("HF_TOKEN", HF_HINT),
-    ("DB_PASSWORD", "a key comes from a Secret, never the spec: " + NO_SECRET_REFS),
+    ("DB_PASSWORD", KEY_HINT + "give it as server.env: {DB_PASSWORD: " + FROM_SECRET),
 ])
 def test_key_env_with_a_literal_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              name: str, hint: str) -> None:
@@ -303,7 +303,7 @@ def test_a_waiver_covers_its_field_only(tmp_path: Path, monkeypatch: pytest.Monk
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert_fails(run, [
         f"specs/m.yaml:14:39: error[check] spec.server.args[2]: --token is given a literal "
-        f"value; {GIT} (hint: a key comes from a Secret, never the spec: {NO_SECRET_REFS})"])
+        f"value; {GIT} (hint: {KEY_HINT}give it as server.env: {{NAME: {FROM_SECRET})"])
 
 
 def test_a_waiver_needs_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -344,3 +344,27 @@ def test_the_platform_takes_waivers_too(tmp_path: Path, monkeypatch: pytest.Monk
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL, "platform.yaml": unwaived})
     assert [line.split(": error")[1][:40] for line in run.errors] == [
         "[check] spec.environments[0].defaults.se"]
+
+
+def test_a_key_from_a_secret_reaches_the_engine_and_never_its_value(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the alternative every key hint names: server.env from a Secret's key
+    text = MODEL + ("  server:\n    env:\n      VLLM_API_KEY: {secretKeyRef: {name: vllm-api, "
+                    "key: key}}\n      VLLM_LOGGING_LEVEL: INFO\n")
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 0, run.stderr
+    deployments = [yaml.safe_load(t) for p, t in run.out_after.items()
+                   if p.startswith("dev/") and p.endswith("/deployment.yaml")]
+    env = deployments[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "VLLM_API_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "vllm-api", "key": "key"}}} in env
+    assert {"name": "VLLM_LOGGING_LEVEL", "value": "INFO"} in env
+
+
+def test_a_secret_reference_is_checked_by_the_schema(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    text = MODEL + "  server:\n    env:\n      VLLM_API_KEY: {secretKeyRef: {name: vllm-api}}\n"
+    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert run.exit_code == 1
+    assert [line.split(": error")[0] for line in run.errors] == ["specs/m.yaml:12:36"]  # the inner mapping
+    assert run.errors[0].endswith("secretKeyRef: missing required field 'key'")

@@ -144,16 +144,18 @@ def _engine(data: Any, path: Path) -> str:
     return engine if isinstance(engine, str) else "vllm"
 
 
-def _key_hint(name: str, engine: str, rules: _Rules) -> str:
+def _key_hint(name: str, engine: str, rules: _Rules, variable: str | None = None) -> str:
+    """Where the key goes instead: the Hugging Face token field, or server.env from a Secret
+    (under `variable`, else the variable the engine reads its API key from)."""
     lowered = name.lower()
     if "hf" in lowered or "hugging" in lowered:
         return "put it in a Secret and name it in model.tokenSecret"
     reader = rules.engine_env.get(engine) if "api" in lowered else None
-    reads = f"{reader[0]} reads its key from {reader[1]} in its environment, but " \
-        if reader else ""
-    return (f"a key comes from a Secret, never the spec: {reads}server.env holds literal "
-            "values only (no Secret references), so infergen cannot pass one yet; leave it "
-            "out")
+    reads = f"{reader[0]} reads its key from {reader[1]} in its environment; " \
+        if reader and variable is None else ""
+    variable = variable or (reader[1] if reader else "NAME")
+    return (f"a key comes from a Secret, never the spec: {reads}give it as server.env: "
+            f"{{{variable}: {{secretKeyRef: {{name: SECRET, key: KEY}}}}}}")
 
 
 def _flag(item: str) -> str | None:
@@ -194,7 +196,7 @@ def _key_env(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Findi
         name = str(path[-1])
         if name.upper().endswith(rules.env_suffixes) and _literal(text):
             yield Finding(path, False, f"{name} is given a literal value; specs are "
-                          "committed to Git", _key_hint(name, _engine(data, path), rules))
+                          "committed to Git", _key_hint(name, _engine(data, path), rules, name))
 
 
 def _get(data: Any, path: Path) -> Any:

@@ -281,6 +281,14 @@ def containers(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     }]
 
 
+def _env_var(name: str, value: str | dict[str, Any]) -> dict[str, Any]:
+    """A server.env entry: a literal, or a Secret's key (never its value: specs are in Git)."""
+    if isinstance(value, str):
+        return {"name": name, "value": value}
+    ref = value["secretKeyRef"]
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}}}
+
+
 def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
@@ -293,7 +301,7 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted(engine.get("env", {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
-    env += [{"name": k, "value": v} for k, v in sorted(spec["server"].get("env", {}).items())]
+    env += [_env_var(k, v) for k, v in sorted(spec["server"].get("env", {}).items())]
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
                                                     engine.get("cpuResources", {})))
     if shape.kind in ("gpu", "tpu"):
