@@ -366,5 +366,5 @@ def test_a_secret_reference_is_checked_by_the_schema(tmp_path: Path,
     text = MODEL + "  server:\n    env:\n      VLLM_API_KEY: {secretKeyRef: {name: vllm-api}}\n"
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 1
-    assert [line.split(": error")[0] for line in run.errors] == ["specs/m.yaml:12:36"]  # the inner mapping
+    assert [line.split(": error")[0] for line in run.errors] == ["specs/m.yaml:12:36"]
     assert run.errors[0].endswith("secretKeyRef: missing required field 'key'")
