@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import generator
-from generator import pipeline, units
+from generator import pipeline, shard_record, units
 from generator.build import Rendered
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic, as_rows, from_rows
@@ -99,8 +99,10 @@ def _raw_digest(raw: bytes | None) -> str | None:
 
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
-            allow_empty: Collection[str] | None) -> str:
+            allow_empty: Collection[str] | None, moves: str = "") -> str:
+    """Placement (shard_record.py) is read from the tree: what it reads is part of the key."""
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
+                 moves, shard_record.fingerprint(Path(out)),
                  [os.path.relpath(p) for p in paths], as_rows(problems),
                  [[display, rel, _raw_digest(raw), as_rows(unreadable)]
                   for display, rel, raw, unreadable in files])
@@ -213,8 +215,9 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
                    allow_empty: Collection[str] | None = None,
                    progress: Callable[[str], None] | None = None,
                    pending: list[Callable[[], None]] | None = None,
-                   settled: Callable[[dict[str, str]], bool] | None = None) -> Outcome:
-    """compile_specs(paths, out, catalog, allow_empty=..., progress=...), computing only
+                   settled: Callable[[dict[str, str]], bool] | None = None,
+                   moves: str = "") -> Outcome:
+    """compile_specs(paths, out, catalog, allow_empty=..., progress=..., moves=...), computing only
     what the cache in `folder` does not hold for these exact inputs; the outcome's digests
     are filled in.
 
@@ -234,7 +237,7 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
     step = progress or (lambda name: None)
     step("load")
     files, problems = pipeline.read_files(paths)
-    run = run_key(files, problems, paths, out, allow_empty)
+    run = run_key(files, problems, paths, out, allow_empty, moves)
     stored = _read(folder / "runs" / run)
     if stored is not None:
         with contextlib.suppress(KeyError, TypeError, ValueError):
@@ -244,13 +247,14 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
                 return Outcome(diagnostics, None, bool(data["bug"]))
             digests = dict(zip(data["paths"], data["digests"], strict=True))
             if settled is not None and settled(digests):
-                return Outcome(diagnostics, None, bool(data["bug"]), digests, len(digests))
+                return Outcome(diagnostics, None, bool(data["bug"]), digests, len(digests),
+                               data.get("roots"))
     keys = [spec_key(d, r, raw, out) if raw is not None else None for d, r, raw, _ in files]
     found = [_unit(file, key, folder) for file, key in zip(files, keys, strict=True)]
     before = [_state(u) for u in found]
     memo = Texts(_read(folder / TEXTS))
     outcome = pipeline.compile_units(found, problems, paths, out, catalog, allow_empty, step,
-                                     memo.serialize)
+                                     memo.serialize, moves=moves)
     for unit, key, was in zip(found, keys, before, strict=True):
         if key is not None and any(a is not b for a, b in zip(was, _state(unit), strict=True)):
             save(folder / "specs" / key, *units.to_json(unit))
@@ -259,7 +263,7 @@ def compile_cached(paths: list[Path], out: str, catalog: Catalog, folder: Path, 
                                    "tree": outcome.tree is not None,
                                    "paths": list(outcome.digests),
                                    "digests": list(outcome.digests.values()),
-                                   "bug": outcome.bug})
+                                   "bug": outcome.bug, "roots": outcome.roots})
     if memo.used != memo.known:
         save(folder / TEXTS, list(memo.used), list(memo.used.values()))
     live = {k for k in keys if k is not None}

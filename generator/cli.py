@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from generator import cache
+from generator import cache, roots, sharding
 from generator import catalog as catalog_data
 from generator.diagnostics import Diagnostic, format_all
 from generator.pipeline import Outcome, compile_specs
@@ -97,21 +97,35 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 @click.option("--allow-empty", "allow_empty", multiple=True, metavar="ENV",
               help="Let environment ENV's root become empty (Config Sync then deletes what it "
               "synced there). Repeatable.")
+@click.option("--move", "start_moves", is_flag=True,
+              help="Start the moves of a root's move plan: the models stay, unmanaged by "
+              "Config Sync, until --complete-moves (commit in between).")
+@click.option("--complete-moves", is_flag=True,
+              help="Move the models --move left unmanaged into their new roots, once every "
+              "cluster has synced the commit --move made.")
 @format_option
 @_guard
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
-                   fmt: str) -> int:
+                   start_moves: bool, complete_moves: bool, fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
+    if start_moves and complete_moves:
+        raise click.UsageError("--move and --complete-moves take two commits: give one")
+    moves = (sharding.START_MOVES if start_moves else
+             sharding.COMPLETE_MOVES if complete_moves else sharding.NO_MOVES)
     pending: list[Callable[[], None]] = []  # cache writes, done once the tree is safe
     if cache.enabled():
         outcome = cache.compile_cached([specs], out.as_posix(), catalog_data.load(),
                                        cache.folder_for(out), allow_empty=set(allow_empty),
                                        progress=_progress(), pending=pending,
-                                       settled=lambda d: settled(out, d, exact=check))
+                                       settled=lambda d: settled(out, d, exact=check),
+                                       moves=moves)
     else:
         outcome = compile_specs([specs], out.as_posix(), catalog_data.load(),
-                                allow_empty=set(allow_empty), progress=_progress())
+                                allow_empty=set(allow_empty), progress=_progress(),
+                                moves=moves)
     _report(outcome.diagnostics, fmt)
+    if outcome.roots and not outcome.failed:
+        click.echo("\n".join(roots.summary(outcome.roots, out.as_posix())))
     if outcome.current is not None and not outcome.failed:  # in place: nothing to write
         click.echo(f"infergen: {out} is up to date ({outcome.current} files)" if check else
                    f"infergen: rendered {outcome.current} files into {out} "

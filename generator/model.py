@@ -32,6 +32,7 @@ class Environment:
     autoscaler: str  # the schema's default is filled in
     prometheus_namespace: str
     keda: dict[str, str] | None = None
+    allow_empty: bool = False  # may have no models (allowEmpty)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import checks, parallel, units
+from generator import checks, parallel, roots, sharding, units
 from generator.build import Member, Rendered, merge_shared, platform_objects
 from generator.catalog import Catalog
 from generator.checks import fleet
@@ -34,6 +34,7 @@ class Outcome:
     bug: bool = False  # the generator, not the specs, is at fault
     digests: dict[str, str] | None = None  # the tree's write.digests_of, where known
     current: int | None = None  # files of a tree a cache found in place already (no tree)
+    roots: dict[str, int] | None = None  # objects per Config Sync root (its folder)
 
     @property
     def failed(self) -> bool:
@@ -72,16 +73,20 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
                   platform_fallback: Path | None = None, *,
                   allow_empty: Collection[str] | None = None,
                   extra: Sequence[Source] = (),
-                  progress: Step | None = None) -> Outcome:
+                  progress: Step | None = None, moves: str = sharding.NO_MOVES,
+                  records: Path | None = None) -> Outcome:
     """`allow_empty` None validates (an empty root is a warning); a collection renders
     (an empty root is an error unless its environment is in it). `extra` are documents not
-    on disk yet (`infergen new`); `progress` hears the name of each step as it starts."""
+    on disk yet (`infergen new`); `progress` hears the name of each step as it starts.
+    `moves` (sharding.py) starts or completes moves of models between roots; `records` is
+    the tree whose placement is kept (default: `out`)."""
     step = progress or (lambda name: None)
     step("load")
     files, problems = read_files(paths)
     found = _with_platform([unit_of(file) for file in files], platform_fallback)
     found += [units.from_source(s) for s in extra]
-    return compile_units(found, problems, paths, out, catalog, allow_empty, step)
+    return compile_units(found, problems, paths, out, catalog, allow_empty, step,
+                         moves=moves, records=records)
 
 
 def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
@@ -92,7 +97,8 @@ def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
 
 def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Path], out: str,
                   catalog: Catalog, allow_empty: Collection[str] | None,
-                  step: Step, serialize: Callable[[Rendered], str] = text_of) -> Outcome:
+                  step: Step, serialize: Callable[[Rendered], str] = text_of, *,
+                  moves: str = sharding.NO_MOVES, records: Path | None = None) -> Outcome:
     """The pipeline over units, parsed or given by a cache, in the order of their files;
     `problems` are what finding the files reported. `serialize` writes the platform-wide
     objects (a cache may remember texts: it must give what text_of gives)."""
@@ -131,9 +137,11 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
     outcome.diagnostics += fleet.allow_empty_names(platform, allow_empty or ())
     if errors(outcome.diagnostics):
         return outcome
+    before, unreadable = roots.previous(platform, records or Path(out))
+    outcome.diagnostics += unreadable
     outcome.diagnostics += fleet.empty_roots(
         platform, [(p.environment, p.clusters) for part in parts for p in part.plans], out,
-        allow_empty)
+        allow_empty, before)
     if errors(outcome.diagnostics):
         return outcome
 
@@ -146,17 +154,24 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
             built = units.build_model(unit, platform, catalog, version, out)
         ordered += [(unit.rel, part, b) for part, b in zip(unit.model.plans, built, strict=True)]
     ordered.sort(key=lambda item: (item[1].environment, item[1].namespace, item[1].name))
-    emitted = [e for _, _, b in ordered for e in b.objects]
     shared = merge_shared((rel, b.shared) for rel, _, b in ordered)
+    budget = roots.budget(platform, catalog)
+    layouts = roots.layouts(platform, ordered, shared, before, budget, moves)
+    outcome.diagnostics += fleet.sharding(
+        platform, layouts, budget, out,
+        {(p.environment, roots.key_of(p)): u.model.name_at
+         for u in models if u.model is not None for p in u.model.plans},
+        roots.objects_per_model(ordered))
+    if errors(outcome.diagnostics):
+        return outcome
+    emitted = roots.place_objects(ordered, layouts, catalog)
     rest: list[Rendered] = shared + platform_objects(
         platform, [Member(p.environment, p.namespace, p.name, rel, b.charts)
                    for rel, p, b in ordered],
-        [e.path for e in emitted] + [r.path for r in shared], catalog)
-    outcome.diagnostics += fleet.object_counts(
-        [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest],
-        platform, catalog)
-    if errors(outcome.diagnostics):
-        return outcome
+        [e.path for e in emitted] + [r.path for r in shared], catalog,
+        {env: layout.shards for env, layout in layouts.items()})
+    outcome.roots = fleet.root_counts(
+        [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest])
 
     step("verify")
     if version is None:
@@ -172,4 +187,5 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
         return outcome
     outcome.tree = {e.path: e.text for e in emitted}
     outcome.tree.update((item.path, serialize(item)) for item in rest)
+    outcome.tree.update(roots.records(platform, layouts, outcome.roots))
     return outcome

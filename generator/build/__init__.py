@@ -6,6 +6,10 @@ Layout of the tree (paths relative to the output folder):
     <env>/<namespace>/<model>/<kind>.yaml    one object per file
     <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
     <env>/<namespace>/_shared/<kind>-<name>.yaml   namespaced objects models share
+    <env>/_shard-NNN/...                     a shard root, when the environment outgrows one
+                                             (sharding.py): its kustomization, its marker
+                                             and its models' folders, as above
+    <env>/config-management-system/rootsync-<name>.yaml   each shard's RootSync
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
     dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
 """
@@ -26,10 +30,12 @@ from generator.build import (
     placement,
     routing,
     scaling,
+    shards,
     workload,
 )
 from generator.catalog import Catalog
 from generator.model import Plan, Platform
+from generator.sharding import split_path
 
 # Folders beside the environment roots, never synced by Config Sync.
 BOOTSTRAP, DASHBOARDS = "bootstrap", "dashboards"
@@ -140,17 +146,28 @@ class Member:
 
 
 def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
-                     catalog: Catalog) -> list[Rendered]:
+                     catalog: Catalog,
+                     shards_of: dict[str, list[str]] | None = None) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
-    model's and shared object's), for the members in build order."""
+    model's and shared object's), for the members in build order; `shards_of` names each
+    environment's shard roots (sharding.py), if it has any."""
     rendered: list[Rendered] = []
     by_root: dict[str, list[str]] = {}
     for path in earlier:
-        root, _, rest = path.partition("/")
+        root, rest = split_path(path)
         by_root.setdefault(root, []).append(rest)
     platform_rel = platform.source.rel
     for env in platform.environments:
         files = by_root.setdefault(env.name, [])
+        for shard in (shards_of or {}).get(env.name, []):
+            for path, obj in shards.objects(platform, env, shard, catalog):
+                rendered.append(Rendered(path, obj, (platform_rel,)))
+                root, rest = split_path(path)
+                by_root.setdefault(root, []).append(rest)
+            shard_files = by_root.setdefault(f"{env.name}/{shard}", [])
+            rendered.append(Rendered(f"{env.name}/{shard}/kustomization.yaml",
+                                     configsync.kustomization(list(shard_files)),
+                                     (platform_rel,)))
         in_env = [m for m in members if m.environment == env.name]
         for ns in sorted({m.namespace for m in in_env}):
             users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))
