@@ -59,7 +59,7 @@ def read(out: Path, env: str) -> tuple[Previous, list[Diagnostic]]:
     except (OSError, yaml.YAMLError) as exc:
         return Previous(rendered=True), [_problem(record, f"cannot read the placement record: "
                                                   f"{getattr(exc, 'strerror', None) or exc}")]
-    models = _names(data.get("models")) if isinstance(data, dict) else None
+    models = _names(data["models"]) if isinstance(data, dict) and "models" in data else None
     moving = _names(data.get("moving")) if isinstance(data, dict) else None
     roots = data.get("roots") if isinstance(data, dict) else None
     if models is None or moving is None or not isinstance(roots, dict):

@@ -12,11 +12,15 @@ from generator.pipeline import Outcome, compile_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
-UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"  # copied from ../shared; README names sources
+# copied from ../shared; its README names the sources
+UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"
 
 
-def render_tree(specs: Path) -> Outcome:
-    return compile_specs([specs], "rendered", catalog.load())
+def render_tree(specs: Path, records: Path | None = None) -> Outcome:
+    """`records`: the tree whose placement of models into roots is kept (sharding.py);
+    default the `rendered` folder beside the specs (none, for a golden case)."""
+    return compile_specs([specs], "rendered", catalog.load(),
+                         records=records or specs.parent / "rendered")
 
 
 def read_tree(folder: Path) -> dict[str, str]:
