@@ -4,7 +4,6 @@ roots (and, while a move is pending, annotated so that Config Sync leaves them a
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,10 +73,10 @@ def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) 
         if root == PLATFORM_ROOT and not leaving:
             emitted += built.objects
             continue
-        for item in built.objects:
-            emitted.append(dataclasses.replace(
-                item, path=sharding.relocate(item.path, root),
-                text=_annotated(item.text, unmanaged) if leaving else item.text))
+        for item in built.objects:  # not dataclasses.replace: this runs per object
+            emitted.append(Emitted(sharding.relocate(item.path, root),
+                                   _annotated(item.text, unmanaged) if leaving else item.text,
+                                   item.kind, item.identity))
     return emitted
 
 

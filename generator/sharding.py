@@ -178,7 +178,7 @@ def _plan(roots: _Roots, placed: dict[str, str], moving: dict[str, str],
     """The moves, last names first, that bring every root back under the budget; each
     model goes where a new one would. Counts are updated as if the moves were done."""
     plan: list[Move] = []
-    for root in list(roots.counts):
+    for root in [r for r, count in roots.counts.items() if count > budget.limit]:
         candidates = sorted((k for k, r in placed.items() if r == root and k not in moving),
                             reverse=True)
         while roots.counts[root] > budget.limit and candidates:
