@@ -132,7 +132,7 @@ def _model_roots(tree: dict[str, str]) -> dict[tuple[str, str], str]:
     for path in tree:
         root, inner = split_path(path)
         parts = inner.split("/")
-        if len(parts) == 3 and parts[1] != "_shared":
+        if len(parts) == 3 and not parts[1].startswith("_"):  # not _shared, _sync
             found[_environment(path), f"{parts[0]}/{parts[1]}"] = root
     return found
 

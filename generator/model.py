@@ -33,6 +33,7 @@ class Environment:
     prometheus_namespace: str
     keda: dict[str, str] | None = None
     allow_empty: bool = False  # may have no models (allowEmpty)
+    tenancy: str = "root"  # root | namespace: a RepoSync per namespace
 
 
 @dataclass(frozen=True)

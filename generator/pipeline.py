@@ -161,7 +161,7 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
         platform, layouts, budget, out,
         {(p.environment, roots.key_of(p)): u.model.name_at
          for u in models if u.model is not None for p in u.model.plans},
-        roots.objects_per_model(ordered))
+        roots.objects_per_model(ordered), catalog)
     if errors(outcome.diagnostics):
         return outcome
     emitted = roots.place_objects(ordered, layouts, catalog)
@@ -169,7 +169,9 @@ def compile_units(found: list[Unit], problems: list[Diagnostic], paths: list[Pat
         platform, [Member(p.environment, p.namespace, p.name, rel, b.charts)
                    for rel, p, b in ordered],
         [e.path for e in emitted] + [r.path for r in shared], catalog,
-        {env: layout.shards for env, layout in layouts.items()})
+        {env: layout.shards for env, layout in layouts.items()},
+        {env: [t.removeprefix(sharding.TENANT_PREFIX) for t in layout.tenants]
+         for env, layout in layouts.items()})
     outcome.roots = fleet.root_counts(
         [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest])
 

@@ -21,6 +21,7 @@ from generator.units import Built, Emitted, PlanPart
 from generator.yamlio import dump
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TENANCY_NAMESPACE = "namespace"
 
 
 def budget(platform: Platform, catalog: Catalog) -> Budget:
@@ -55,9 +56,17 @@ def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
         sizes[part.environment][key_of(part)] = len(built.objects)
         namespaces[part.environment].add(part.namespace)
     shared_count = Counter(item.path.split("/", 1)[0] for item in shared)
-    return {env.name: sharding.place(
-        env.name, sizes[env.name], len(namespaces[env.name]) + shared_count[env.name],
-        before[env.name], budget_, moves) for env in platform.environments}
+    found = {}
+    for env in platform.environments:
+        overhead = len(namespaces[env.name]) + shared_count[env.name]
+        if env.tenancy == TENANCY_NAMESPACE:  # a RepoSync and a RoleBinding each, a ClusterRole
+            found[env.name] = sharding.place_by_namespace(
+                env.name, sizes[env.name], overhead + 2 * len(namespaces[env.name]) + 1,
+                before[env.name], budget_, moves)
+        else:
+            found[env.name] = sharding.place(env.name, sizes[env.name], overhead,
+                                             before[env.name], budget_, moves)
+    return found
 
 
 def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) -> list[Emitted]:

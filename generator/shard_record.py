@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic
-from generator.sharding import PLATFORM_ROOT, Layout, Previous, shard_number
+from generator.sharding import PLATFORM_ROOT, Layout, Previous, is_root_name, shard_number
 from generator.write import header
 
 RECORD = "placement.yaml"
@@ -66,10 +66,10 @@ def read(out: Path, env: str) -> tuple[Previous, list[Diagnostic]]:
         return Previous(rendered=True), [_problem(
             record, "is not a placement record infergen wrote (it needs roots, models)")]
     named = {*models.values(), *moving.values(), *map(str, roots)}
-    wrong = sorted(r for r in named if r != PLATFORM_ROOT and shard_number(r) is None)
+    wrong = sorted(r for r in named if not is_root_name(r))
     if wrong:
         return Previous(rendered=True), [_problem(record, f"names unknown roots: {wrong}")]
-    shards = tuple(r for r in map(str, roots) if r != PLATFORM_ROOT)
+    shards = tuple(r for r in map(str, roots) if shard_number(r) is not None)
     return Previous(True, models, moving, shards), []
 
 
@@ -84,7 +84,7 @@ def _from_kustomization(path: Path) -> tuple[Previous, list[Diagnostic]]:
     models: dict[str, str] = {}
     for entry in files if isinstance(files, list) else []:
         parts = str(entry).split("/")
-        if len(parts) == 3 and parts[1] != "_shared":  # <ns>/<model>/<kind>.yaml
+        if len(parts) == 3 and not parts[1].startswith("_"):  # <ns>/<model>/<kind>.yaml
             models[f"{parts[0]}/{parts[1]}"] = PLATFORM_ROOT
     return Previous(True, models), []
 
@@ -107,8 +107,9 @@ def fingerprint(out: Path) -> str:
 
 
 def needed(layout: Layout) -> bool:
-    """Only an environment with shards (or models on the move) needs a record."""
-    return bool(layout.shards or layout.moving)
+    """Only an environment with shards, namespace roots or models on the move needs a
+    record."""
+    return bool(layout.shards or layout.tenants or layout.moving)
 
 
 def text(layout: Layout, counts: dict[str, int], source: str) -> str:
@@ -121,6 +122,8 @@ def text(layout: Layout, counts: dict[str, int], source: str) -> str:
              "# (RootSync infergen-shard-NNN). New models go to a root under 80% of the "
              "budget; infergen",
              "# never moves a model by itself (README: When a fleet outgrows one root).",
+             *(["# '_ns-<namespace>' is the namespace's own root, synced by its RepoSync "
+                "(tenancy: namespace)."] if layout.tenants else []),
              "roots:"]
     lines += [f"  '{root}': {counts.get(root, 0)}" for root in layout.counts]
     lines.append("models:" if layout.models else "models: {}")

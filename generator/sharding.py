@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 PLATFORM_ROOT = "."  # the environment's own root, in the placement record
 SHARD_PREFIX = "_shard-"  # no namespace can start with "_": no clash with namespace folders
+TENANT_PREFIX = "_ns-"  # a namespace's own root (tenancy: namespace), synced by a RepoSync
 
 # What `moves` asks of a render: nothing, start the planned moves, or finish pending ones.
 NO_MOVES, START_MOVES, COMPLETE_MOVES = "", "start", "complete"
@@ -39,6 +40,15 @@ def shard_number(root: str) -> int | None:
     return int(digits) if root.startswith(SHARD_PREFIX) and digits.isdigit() else None
 
 
+def tenant_root(namespace: str) -> str:
+    return f"{TENANT_PREFIX}{namespace}"
+
+
+def is_root_name(root: str) -> bool:
+    return root == PLATFORM_ROOT or shard_number(root) is not None or (
+        root.startswith(TENANT_PREFIX) and len(root) > len(TENANT_PREFIX))
+
+
 def folder(env: str, root: str) -> str:
     """The root's folder in the tree."""
     return env if root == PLATFORM_ROOT else f"{env}/{root}"
@@ -48,7 +58,7 @@ def split_path(path: str) -> tuple[str, str]:
     """(folder of the root holding it, path inside that root) of a path of the tree:
     `prod/_shard-001/llm/m/deployment.yaml` -> (`prod/_shard-001`, `llm/m/deployment.yaml`)."""
     env, _, rest = path.partition("/")
-    if rest.startswith(SHARD_PREFIX):
+    if rest.startswith((SHARD_PREFIX, TENANT_PREFIX)):
         shard, _, inner = rest.partition("/")
         return f"{env}/{shard}", inner
     return env, rest
@@ -99,13 +109,18 @@ class Layout:
     models: dict[str, str]  # "ns/name" -> root
     moving: dict[str, str]  # "ns/name" -> target root: left in place, unmanaged (phase 1)
     plan: list[Move] = field(default_factory=list)  # moves needed but not asked for
-    too_large: list[str] = field(default_factory=list)  # models larger than a root
+    too_large: list[str] = field(default_factory=list)  # models (namespaces) larger than a root
     over: list[str] = field(default_factory=list)  # roots over the budget even so
     overflow: dict[str, int] = field(default_factory=dict)  # root -> objects before the plan
+    stranded: list[str] = field(default_factory=list)  # models in a root this layout lacks
 
     @property
     def shards(self) -> list[str]:
-        return [root for root in self.counts if root != PLATFORM_ROOT]
+        return [root for root in self.counts if shard_number(root) is not None]
+
+    @property
+    def tenants(self) -> list[str]:
+        return [root for root in self.counts if root.startswith(TENANT_PREFIX)]
 
 
 def _sorted_roots(roots: Iterable[str]) -> list[str]:
@@ -149,9 +164,11 @@ def place(env: str, sizes: dict[str, int], overhead: int, previous: Previous, bu
     placed: dict[str, str] = {}
     moving: dict[str, str] = {}
     too_large = sorted(key for key, size in sizes.items() if size + 1 > budget.limit)
+    stranded = sorted(key for key in sizes if previous.models.get(key, PLATFORM_ROOT)
+                      not in roots.counts)  # in a namespace's root: tenancy switched back
     for key in sorted(sizes):
         root = previous.models.get(key)
-        if root is None or key in too_large:
+        if root is None or key in too_large or key in stranded:
             continue
         target = previous.moving.get(key)
         if target is not None and moves == COMPLETE_MOVES:
@@ -161,7 +178,7 @@ def place(env: str, sizes: dict[str, int], overhead: int, previous: Previous, bu
         placed[key] = root
         roots.counts[target or root] += sizes[key]  # a moving model counts where it goes
     for key in sorted(sizes):
-        if key not in placed and key not in too_large:
+        if key not in placed and key not in too_large and key not in stranded:
             placed[key] = root = roots.fitting(sizes[key], budget.fill)
             roots.counts[root] += sizes[key]
     overflow = {root: count for root, count in roots.counts.items() if count > budget.limit}
@@ -170,7 +187,7 @@ def place(env: str, sizes: dict[str, int], overhead: int, previous: Previous, bu
         moving.update((move.model, move.target) for move in plan)
         plan = []
     over = [root for root, count in roots.counts.items() if count > budget.limit]
-    return Layout(env, roots.counts, placed, moving, plan, too_large, over, overflow)
+    return Layout(env, roots.counts, placed, moving, plan, too_large, over, overflow, stranded)
 
 
 def _plan(roots: _Roots, placed: dict[str, str], moving: dict[str, str],
@@ -188,3 +205,35 @@ def _plan(roots: _Roots, placed: dict[str, str], moving: dict[str, str],
             roots.counts[root] -= sizes[key]
             plan.append(Move(key, root, target))
     return plan
+
+
+def place_by_namespace(env: str, sizes: dict[str, int], overhead: int, previous: Previous,
+                       budget: Budget, moves: str = NO_MOVES) -> Layout:
+    """tenancy: namespace. Each namespace is a root of its own, stable by construction (a
+    model's namespace is part of its name); `overhead` counts the platform root's objects
+    (Namespaces, shared objects, a RepoSync and a RoleBinding per namespace, the
+    ClusterRole). A model the previous render put elsewhere (the environment switched to
+    this tenancy) moves in two commits, as in place(); a root it leaves is kept until then."""
+    counts = {PLATFORM_ROOT: overhead}
+    for namespace in sorted({key.split("/", 1)[0] for key in sizes}):
+        counts[tenant_root(namespace)] = 0
+    placed: dict[str, str] = {}
+    moving: dict[str, str] = {}
+    plan: list[Move] = []
+    for key in sorted(sizes):
+        target = tenant_root(key.split("/", 1)[0])
+        counts[target] += sizes[key]
+        root = previous.models.get(key, target)
+        if root == target or (moves == COMPLETE_MOVES and previous.moving.get(key) == target):
+            placed[key] = target
+            continue
+        placed[key] = root
+        counts.setdefault(root, 1 if shard_number(root) is not None else 0)  # its marker
+        if moves == START_MOVES or previous.moving.get(key) == target:
+            moving[key] = target
+        else:
+            plan.append(Move(key, root, target))
+    too_large = sorted(root.removeprefix(TENANT_PREFIX) for root, count in counts.items()
+                       if root.startswith(TENANT_PREFIX) and count > budget.limit)
+    over = [PLATFORM_ROOT] if counts[PLATFORM_ROOT] > budget.limit else []
+    return Layout(env, counts, placed, moving, plan, too_large, over)

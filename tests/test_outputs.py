@@ -15,7 +15,7 @@ import yaml
 
 from generator.build import RESERVED_FOLDERS
 from generator.shard_record import RECORD
-from generator.sharding import SHARD_PREFIX
+from generator.sharding import SHARD_PREFIX, TENANT_PREFIX
 from generator.verify import kubernetes_api
 from generator.write import HEADER_MARK
 from generator.yamlio import load_plain
@@ -26,14 +26,16 @@ TREES = {"examples": ROOT / "rendered",
 ENVIRONMENTS = [(name, root) for name, tree in TREES.items()
                 for root in sorted(p for p in tree.iterdir() if p.name not in RESERVED_FOLDERS)]
 # every Config Sync root: each environment's own, and its shard roots (sharding.py)
+SUB_ROOTS = (SHARD_PREFIX, TENANT_PREFIX)  # shard roots, namespaces' own roots
 ROOTS = [(name, root) for name, env in ENVIRONMENTS
-         for root in [env, *sorted(p for p in env.glob(f"{SHARD_PREFIX}*") if p.is_dir())]]
+         for root in [env, *sorted(p for p in env.iterdir()
+                                   if p.is_dir() and p.name.startswith(SUB_ROOTS))]]
 
 
 def _yaml_files(folder: Path) -> list[Path]:
     """The object files of a root: not its shards' (roots of their own), not the record."""
     return sorted(p for p in folder.rglob("*.yaml")
-                  if p.name != RECORD and not any(part.startswith(SHARD_PREFIX)
+                  if p.name != RECORD and not any(part.startswith(SUB_ROOTS)
                                                   for part in p.relative_to(folder).parts))
 
 
@@ -63,13 +65,13 @@ ALL_FILES = [(name, f) for name, tree in TREES.items() for f in sorted(tree.rglo
 
 def _synced_dirs(objects: list[dict[str, object]]) -> list[str]:
     return [o["spec"]["git"]["dir"] for o in objects  # type: ignore[index]
-            if o.get("kind") == "RootSync"]
+            if o.get("kind") in ("RootSync", "RepoSync")]
 
 
 @pytest.mark.parametrize("tree", sorted(TREES))
 def test_every_root_is_reachable_from_the_bootstrap_root_syncs(kubectl: str, tree: str) -> None:
-    """The bootstrap RootSyncs sync the environments' roots, whose RootSyncs sync every
-    shard root: no root is left out, and no RootSync points at a folder that is no root."""
+    """The bootstrap RootSyncs sync the environments' roots, whose RootSyncs and RepoSyncs
+    sync every other root: none is left out, and none points at a folder that is no root."""
     folder = TREES[tree]
     dirs = _synced_dirs([load_plain(p.read_text()) for p in (folder / "bootstrap").glob("*")])
     prefix = dirs[0].rsplit("/", 1)[0] + "/"  # configSync.dir: where the tree is in Git

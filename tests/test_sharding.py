@@ -301,3 +301,85 @@ def test_the_budget_comes_from_the_platform_or_the_catalog() -> None:
     assert sharding.budget_of(None, facts["maxObjectsPerRoot"], facts["rootFillRatio"]) == \
         Budget(1000, 800)
     assert sharding.budget_of(30, 1000, 0.8) == Budget(30, 24)
+
+
+# ------------------------------------------------------------------ tenancy: namespace
+
+def test_each_namespace_is_a_root_of_its_own() -> None:
+    sizes = {"chat/a": 7, "chat/b": 5, "search/c": 5}
+    layout = sharding.place_by_namespace("prod", sizes, 9, Previous(), BUDGET)
+    assert layout.models == {"chat/a": "_ns-chat", "chat/b": "_ns-chat", "search/c": "_ns-search"}
+    assert layout.counts == {PLATFORM_ROOT: 9, "_ns-chat": 12, "_ns-search": 5}
+    assert layout.tenants == ["_ns-chat", "_ns-search"] and layout.shards == []
+
+
+def test_a_namespace_larger_than_a_root() -> None:
+    sizes = {f"chat/m{i}": 30 for i in range(4)}
+    assert sharding.place_by_namespace("prod", sizes, 3, Previous(), BUDGET).too_large == [
+        "chat"]
+
+
+def test_switching_to_namespace_tenancy_moves_in_two_commits() -> None:
+    before = Previous(True, {"chat/a": PLATFORM_ROOT, "chat/b": "_shard-001"}, {},
+                      ("_shard-001",))
+    sizes = {"chat/a": 7, "chat/b": 7}
+    refused = sharding.place_by_namespace("prod", sizes, 3, before, BUDGET)
+    assert [(m.model, m.target) for m in refused.plan] == [("chat/a", "_ns-chat"),
+                                                           ("chat/b", "_ns-chat")]
+    started = sharding.place_by_namespace("prod", sizes, 3, before, BUDGET,
+                                          sharding.START_MOVES)
+    assert started.models == before.models and not started.plan
+    assert started.shards == ["_shard-001"]  # kept while its model is still there
+    pending = Previous(True, started.models, started.moving, tuple(started.shards))
+    done = sharding.place_by_namespace("prod", sizes, 3, pending, BUDGET,
+                                       sharding.COMPLETE_MOVES)
+    assert set(done.models.values()) == {"_ns-chat"} and done.shards == []
+
+
+def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> None:
+    kinds = catalog.load().gke["configSync"]["tenantKinds"]
+    cases = Path(__file__).parent / "cases"
+    rendered = {yaml.safe_load(p.read_text())["kind"]
+                for tree in cases.glob("*/expected") for env in tree.iterdir()
+                if env.name not in ("bootstrap", "dashboards")
+                for p in env.rglob("*.yaml")
+                if sharding.split_path(p.relative_to(tree).as_posix())[1].count("/") == 2
+                and not p.parent.name.startswith("_")}
+    assert rendered <= set(kinds), rendered - set(kinds)
+    assert "Deployment" in rendered and "InferencePool" in rendered
+
+
+def test_a_namespace_root_holds_only_its_namespace() -> None:
+    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    roots = sorted(prod.glob("_ns-*"))
+    assert [r.name for r in roots] == ["_ns-chat", "_ns-search"]
+    for root in roots:
+        objects = _built(root)
+        assert objects
+        assert {o["metadata"]["namespace"] for o in objects} == {  # type: ignore[index]
+            root.name.removeprefix("_ns-")}
+
+
+def test_a_namespace_too_long_for_its_repo_sync(fleet: Path) -> None:
+    long_name = "n" * 37
+    _write(fleet, {"platform.yaml": PLATFORM.replace(
+        "{name: prod, clusters: [prod-1, prod-2]}",
+        "{name: prod, clusters: [prod-1, prod-2], tenancy: namespace}"),
+        "m.yaml": model("m", long_name)})
+    result = _render(fleet)
+    assert result.exit_code == 1
+    assert (f"namespace '{long_name}' is longer than the 36 characters a RepoSync's "
+            "namespace may have (tenancy: namespace)") in result.output
+
+
+def test_leaving_namespace_tenancy_is_refused(fleet: Path) -> None:
+    tenancy = PLATFORM.replace("{name: prod, clusters: [prod-1, prod-2]}",
+                               "{name: prod, clusters: [prod-1, prod-2], tenancy: namespace}")
+    _write(fleet, {"platform.yaml": tenancy, "m.yaml": model("m")})
+    assert _render(fleet).exit_code == 0
+    assert (fleet / "rendered" / "prod" / "_ns-chat" / "chat" / "m" / "deployment.yaml").exists()
+    _write(fleet, {"platform.yaml": PLATFORM})
+    result = _render(fleet)
+    assert result.exit_code == 1
+    assert ("environment 'prod' left tenancy: namespace, but 1 of its models are in their "
+            "namespace's root (first: chat/m); infergen cannot move them back") in result.output

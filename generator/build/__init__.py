@@ -10,6 +10,8 @@ Layout of the tree (paths relative to the output folder):
                                              (sharding.py): its kustomization, its marker
                                              and its models' folders, as above
     <env>/config-management-system/rootsync-<name>.yaml   each shard's RootSync
+    <env>/_ns-<namespace>/...                a namespace's own root (tenancy: namespace)
+    <env>/<namespace>/_sync/<kind>.yaml      its RepoSync and RoleBinding, in the env's root
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
     dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
 """
@@ -31,6 +33,7 @@ from generator.build import (
     routing,
     scaling,
     shards,
+    tenancy,
     workload,
 )
 from generator.catalog import Catalog
@@ -147,10 +150,12 @@ class Member:
 
 def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
                      catalog: Catalog,
-                     shards_of: dict[str, list[str]] | None = None) -> list[Rendered]:
+                     shards_of: dict[str, list[str]] | None = None,
+                     tenants_of: dict[str, list[str]] | None = None) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
     model's and shared object's), for the members in build order; `shards_of` names each
-    environment's shard roots (sharding.py), if it has any."""
+    environment's shard roots (sharding.py), if it has any, and `tenants_of` the
+    namespaces that have a root and a RepoSync of their own (tenancy: namespace)."""
     rendered: list[Rendered] = []
     by_root: dict[str, list[str]] = {}
     for path in earlier:
@@ -168,6 +173,15 @@ def platform_objects(platform: Platform, members: list[Member], earlier: list[st
             rendered.append(Rendered(f"{env.name}/{shard}/kustomization.yaml",
                                      configsync.kustomization(list(shard_files)),
                                      (platform_rel,)))
+        tenants = (tenants_of or {}).get(env.name, [])
+        for path, obj in tenancy.objects(platform, env, tenants, catalog) if tenants else []:
+            rendered.append(Rendered(path, obj, (platform_rel,)))
+            root, rest = split_path(path)
+            by_root.setdefault(root, []).append(rest)
+        for namespace in tenants:
+            listed = by_root.setdefault(f"{env.name}/_ns-{namespace}", [])
+            rendered.append(Rendered(f"{env.name}/_ns-{namespace}/kustomization.yaml",
+                                     configsync.kustomization(list(listed)), (platform_rel,)))
         in_env = [m for m in members if m.environment == env.name]
         for ns in sorted({m.namespace for m in in_env}):
             users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))

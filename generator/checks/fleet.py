@@ -10,17 +10,20 @@ from collections.abc import Collection, Iterable, Iterator
 
 from generator.build import RESERVED_FOLDERS
 from generator.build.fleet import selected_clusters
+from generator.catalog import Catalog
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic, Location, Severity
-from generator.model import Plan, Platform
+from generator.model import Environment, Plan, Platform
 from generator.sharding import (
     PLATFORM_ROOT,
+    TENANT_PREFIX,
     Budget,
     Layout,
     Previous,
     folder,
     shard_number,
     split_path,
+    tenant_root,
 )
 from generator.validate import did_you_mean
 
@@ -110,9 +113,42 @@ MOVE_HINT = ("infergen never moves a model silently: Config Sync deletes and rec
              "commit, run `infergen render --complete-moves` and commit")
 
 
+def _tenancy(env: Environment, layout: Layout, budget: Budget, out: str,
+             catalog: Catalog) -> Iterator[Diagnostic]:
+    """tenancy: namespace: a namespace larger than a root, a name too long for its
+    RepoSync, and the moves of an environment switching to it."""
+    facts = catalog.gke["configSync"]["repoSync"]
+    longest = facts["maxNameAndNamespace"] - len(facts["name"])
+    for root in layout.tenants:
+        namespace = root.removeprefix(TENANT_PREFIX)
+        if len(namespace) > longest:
+            yield env.location.diagnostic(
+                STEP, f"namespace {namespace!r} is longer than the {longest} characters a "
+                f"RepoSync's namespace may have (tenancy: namespace)",
+                "choose a shorter namespace, or tenancy: root")
+    for namespace in layout.too_large:
+        yield env.location.diagnostic(
+            STEP, f"namespace {namespace!r} renders {layout.counts[tenant_root(namespace)]} "
+            f"objects in environment {env.name!r}: a single namespace is larger than a Config "
+            f"Sync root ({budget.limit} objects)", "with tenancy: namespace a namespace is "
+            "never split across roots: split its models across namespaces, raise "
+            "Platform.spec.configSync.maxObjectsPerRoot, or use tenancy: root")
+    if layout.plan:
+        yield env.location.diagnostic(
+            STEP, f"environment {env.name!r} moves {len(layout.plan)} models to their "
+            "namespace's root (tenancy: namespace): " + ", ".join(
+                f"{m.model} to {out}/{folder(env.name, m.target)}" for m in layout.plan),
+            MOVE_HINT)
+    if PLATFORM_ROOT in layout.over:
+        yield env.location.diagnostic(
+            STEP, f"the platform root {out}/{env.name} holds {layout.counts[PLATFORM_ROOT]} "
+            f"objects of its own (Namespaces, shared objects, RepoSyncs), more than the "
+            f"budget of {budget.limit}", "raise Platform.spec.configSync.maxObjectsPerRoot")
+
+
 def sharding(platform: Platform, layouts: dict[str, Layout], budget: Budget, out: str,
-             names: dict[tuple[str, str], Location],
-             sizes: dict[tuple[str, str], int]) -> Iterator[Diagnostic]:
+             names: dict[tuple[str, str], Location], sizes: dict[tuple[str, str], int],
+             catalog: Catalog) -> Iterator[Diagnostic]:
     """What automatic sharding cannot solve alone: a model larger than a root, a root that
     outgrew its budget (a move plan), a platform root too big on its own, and an
     environment named like a shard's RootSync. `names`: where each (env, "ns/name") model
@@ -125,6 +161,16 @@ def sharding(platform: Platform, layouts: dict[str, Layout], budget: Budget, out
         layout = layouts.get(env.name)
         if layout is None:
             continue
+        if env.tenancy == "namespace":
+            yield from _tenancy(env, layout, budget, out, catalog)
+            continue
+        if layout.stranded:
+            yield env.location.diagnostic(
+                STEP, f"environment {env.name!r} left tenancy: namespace, but "
+                f"{len(layout.stranded)} of its models are in their namespace's root "
+                f"(first: {layout.stranded[0]}); infergen cannot move them back",
+                "keep tenancy: namespace, or empty the environment first (Config Sync deletes "
+                "what it synced from a root that goes)")
         for key in layout.too_large:
             yield names[env.name, key].diagnostic(
                 STEP, f"model {key} renders {sizes[env.name, key]} objects in environment "
