@@ -383,3 +383,18 @@ def test_leaving_namespace_tenancy_is_refused(fleet: Path) -> None:
     assert result.exit_code == 1
     assert ("environment 'prod' left tenancy: namespace, but 1 of its models are in their "
             "namespace's root (first: chat/m); infergen cannot move them back") in result.output
+
+
+def test_the_namespace_reconciler_holds_every_permission_the_roles_it_creates_grant() -> None:
+    """RBAC refuses a Role granting more than its creator holds: no escalate, no bind."""
+    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    role = yaml.safe_load((prod / "cluster" /
+                           "clusterrole-infergen-namespace-reconciler.yaml").read_text())
+    held = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]
+            for resource in rule["resources"] for verb in rule["verbs"]}
+    assert not any(verb in ("bind", "escalate", "*") for _, _, verb in held)
+    created = [yaml.safe_load(p.read_text()) for p in prod.glob("_ns-*/*/*/role*.yaml")]
+    granted = {(group, resource, verb) for obj in created if obj["kind"] == "Role"
+               for rule in obj["rules"] for group in rule["apiGroups"]
+               for resource in rule["resources"] for verb in rule["verbs"]}
+    assert granted and granted <= held, granted - held

@@ -22,8 +22,11 @@ def cluster_role(platform: Platform, catalog: Catalog) -> dict[str, Any]:
         groups.setdefault(group, []).append(resource)
     rules = [{"apiGroups": [group], "resources": sorted(resources),
               "verbs": list(facts["tenantVerbs"])} for group, resources in sorted(groups.items())]
-    rules.append({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
-                  "verbs": list(facts["tenantRbacVerbs"])})
+    reads = {**facts["tenantReads"],
+             **catalog.gke["inferenceGateway"]["endpointPicker"]["reads"]}
+    rules += [{"apiGroups": [group], "resources": sorted(resources),
+               "verbs": list(facts["tenantReadVerbs"])}
+              for group, resources in sorted(reads.items())]
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
             "metadata": {"name": CLUSTER_ROLE, "labels": platform_labels(platform.name)},
             "rules": rules}
