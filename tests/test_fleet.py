@@ -180,3 +180,15 @@ def test_a_model_larger_than_a_root(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_object_count_limit_is_config_syncs() -> None:
     assert catalog.load().gke["configSync"]["maxObjectsPerRoot"] == 1000
+
+
+def test_validate_says_nothing_of_an_environment_allowed_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(ALLOW_EMPTY_PROD, encoding="utf-8")
+    (specs / "m.yaml").write_text(MODEL + "  deployTo: [dev]\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate"])
+    _ok(result.exit_code, result.stderr)
+    assert result.stderr == ""

@@ -72,10 +72,10 @@ def empty_roots(platform: Platform, plans: list[Placed], out: str,
         in_env = [clusters for name, clusters in plans if name == env.name]
         before = previous.get(env.name, Previous())
         severity: Severity | None
-        if allowed is None or env.name in allowed:
-            severity, hint = "warning", EMPTY_HINT
-        elif env.allow_empty and not before.models:
+        if env.allow_empty and not before.models:
             severity, hint = None, ""
+        elif allowed is None or env.name in allowed:
+            severity, hint = "warning", EMPTY_HINT
         elif not before.rendered:
             severity, hint = "warning", (
                 "nothing is synced to its clusters until a model deploys there; set "
