@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,18 +48,41 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
+class Spawner:
+    """The small process that runs timed commands (bench.spawn), started before the
+    benchmark loads anything big."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        if self.process is None:
+            self.process = subprocess.Popen([sys.executable, "-m", "bench.spawn"], cwd=ROOT,
+                                            env=_env(), stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, text=True)
+
+    def run(self, args: list[str], cwd: Path) -> dict[str, Any]:
+        self.start()
+        assert self.process is not None and self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"args": args, "cwd": str(cwd),
+                                             "env": _env()}) + "\n")
+        self.process.stdin.flush()
+        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
+        return answer
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.stdin:
+            self.process.stdin.close()
+            self.process.wait()
+            self.process = None
+
+
+SPAWNER = Spawner()
+
+
 def timed(args: list[str], cwd: Path) -> dict[str, Any]:
     """Run one command in a fresh process: wall seconds, peak RSS (MiB), exit code, output."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": wall, "peak_rss_mib": usage.ru_maxrss / 1024,
-            "code": process.returncode, "output": output.decode(errors="replace").strip()}
+    return SPAWNER.run(args, cwd)
 
 
 def infergen(*args: str) -> list[str]:
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                     "platform": platform.platform(), "libyaml": yaml.__with_libyaml__},
         "sizes": []}
     works: list[Path] = []
+    SPAWNER.start()  # while this process is still small: see bench.spawn
     try:
         for count in (int(s) for s in args.sizes.split(",")):
             works.append(Path(tempfile.mkdtemp(prefix=f"infergen-bench-{count}-")))
@@ -227,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             repeat = min(args.repeat, LARGE_REPEAT) if count >= LARGE else args.repeat
             results["sizes"].append(bench_size(count, works[-1], repeat))
     finally:  # only now: see `trash` in bench_size
+        SPAWNER.stop()
         for work in works if not args.keep else []:
             shutil.rmtree(work, ignore_errors=True)
     results["verdicts"] = verdicts(results)
