@@ -21,7 +21,6 @@ from generator.units import Built, Emitted, PlanPart
 from generator.yamlio import dump
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TENANCY_NAMESPACE = "namespace"
 
 
 def budget(platform: Platform, catalog: Catalog) -> Budget:
@@ -59,7 +58,8 @@ def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
     found = {}
     for env in platform.environments:
         overhead = len(namespaces[env.name]) + shared_count[env.name]
-        if env.tenancy == TENANCY_NAMESPACE:  # a RepoSync and a RoleBinding each, a ClusterRole
+        if env.tenancy == sharding.TENANCY_NAMESPACE:
+            # the platform root also holds a RepoSync and a RoleBinding each, a ClusterRole
             found[env.name] = sharding.place_by_namespace(
                 env.name, sizes[env.name], overhead + 2 * len(namespaces[env.name]) + 1,
                 before[env.name], budget_, moves)

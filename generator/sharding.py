@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 PLATFORM_ROOT = "."  # the environment's own root, in the placement record
 SHARD_PREFIX = "_shard-"  # no namespace can start with "_": no clash with namespace folders
 TENANT_PREFIX = "_ns-"  # a namespace's own root (tenancy: namespace), synced by a RepoSync
+TENANCY_NAMESPACE = "namespace"  # Platform environments[].tenancy: a RepoSync per namespace
 
 # What `moves` asks of a render: nothing, start the planned moves, or finish pending ones.
 NO_MOVES, START_MOVES, COMPLETE_MOVES = "", "start", "complete"

@@ -16,6 +16,7 @@ from generator.diagnostics import Diagnostic, Location, Severity
 from generator.model import Environment, Plan, Platform
 from generator.sharding import (
     PLATFORM_ROOT,
+    TENANCY_NAMESPACE,
     TENANT_PREFIX,
     Budget,
     Layout,
@@ -161,7 +162,7 @@ def sharding(platform: Platform, layouts: dict[str, Layout], budget: Budget, out
         layout = layouts.get(env.name)
         if layout is None:
             continue
-        if env.tenancy == "namespace":
+        if env.tenancy == TENANCY_NAMESPACE:
             yield from _tenancy(env, layout, budget, out, catalog)
             continue
         if layout.stranded:
