@@ -1,6 +1,6 @@
 """Synthetic but realistic fleets: N ModelDeployment specs over engines, GPUs and TPUs,
 GPU sharing, capacity choices, each deployed to three environments (dev, staging, prod),
-with a Platform.
+with a Platform; a fleet larger than a Config Sync root is sharded by infergen itself.
 
 Every spec is drawn from a small set of archetypes known to be valid (each mirrors an
 example or golden case), then varied in name, namespace, team, replicas, metric and
@@ -16,29 +16,24 @@ from typing import Any
 
 import yaml
 
-# Config Sync syncs at most 1,000 objects from one root (KNV1070), so a large fleet shards
-# its roots: dev-NN, staging-NN and prod-NN for every SHARD models. Each model still deploys
-# to three environments, its shard's dev, staging and prod.
-SHARD = 100
 # the region's proxy-only subnet, so GKE Gateway's proxies reach the models
 PROXY_SUBNET = {"allowFrom": [{"cidr": "10.129.0.0/23"}]}
 
 
 def platform(count: int) -> dict[str, Any]:
-    environments: list[dict[str, Any]] = []
-    for shard in range(max(1, -(-count // SHARD))):
-        environments += [
-            {"name": f"dev-{shard:02d}", "clusters": [f"dev-{shard:02d}-us-central1"],
-             "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
-                          "monitoring": {"interval": "60s"}, "networkPolicy": PROXY_SUBNET}},
-            {"name": f"staging-{shard:02d}", "clusters": [f"staging-{shard:02d}-us-central1"],
-             "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
-                          "networkPolicy": PROXY_SUBNET}},
-            {"name": f"prod-{shard:02d}",
-             "clusters": [f"prod-{shard:02d}-us-central1", f"prod-{shard:02d}-europe-west4"],
-             "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
-             "defaults": {"networkPolicy": PROXY_SUBNET}},
-        ]
+    """Three plain environments, whatever the size of the fleet: infergen shards each into
+    as many Config Sync roots as it needs (sharding.py)."""
+    environments: list[dict[str, Any]] = [
+        {"name": "dev", "clusters": ["dev-us-central1"],
+         "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
+                      "monitoring": {"interval": "60s"}, "networkPolicy": PROXY_SUBNET}},
+        {"name": "staging", "clusters": ["staging-us-central1"],
+         "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},
+                      "networkPolicy": PROXY_SUBNET}},
+        {"name": "prod", "clusters": ["prod-us-central1", "prod-europe-west4"],
+         "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+         "defaults": {"networkPolicy": PROXY_SUBNET}},
+    ]
     return {
         "apiVersion": "infergen.dev/v1alpha1",
         "kind": "Platform",
@@ -140,13 +135,11 @@ def model_spec(index: int, rng: random.Random) -> dict[str, Any]:
             spec["capacity"] = {"provisioning": provisioning}
             if "reservation" in provisioning:
                 spec["capacity"]["reservation"] = f"{accelerator['type']}-pool"
-    shard = f"{index // SHARD:02d}"
     if rng.random() < 0.3:
-        spec["environments"] = {f"prod-{shard}": {"scaling": {"minReplicas": high,
-                                                              "maxReplicas": high * 2}}}
+        spec["environments"] = {"prod": {"scaling": {"minReplicas": high,
+                                                     "maxReplicas": high * 2}}}
     if rng.random() < 0.1:
         spec["monitoring"] = {"interval": rng.choice(["15s", "30s"])}
-    spec["deployTo"] = [f"{env}-{shard}" for env in ("dev", "staging", "prod")]
     name = f"{base['model']['source'].rsplit('/', 1)[-1].lower().replace('.', '-')}-{index:05d}"
     metadata: dict[str, Any] = {"name": name[-63:].lstrip("-"),
                                 "namespace": rng.choice(NAMESPACES)}

@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from generator import catalog as catalog_data
-from generator import pipeline
+from generator import pipeline, roots
 from generator.diagnostics import Diagnostic, format_all
+from generator.output import sharding
 from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
 from generator.pipeline import Run, compile_specs
 from generator.spec.schema_store import INPUT_KINDS, input_schema
@@ -84,15 +85,27 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 @click.option("--allow-empty", "allow_empty", multiple=True, metavar="ENV",
               help="Let environment ENV's root become empty (Config Sync then deletes what it "
               "synced there). Repeatable.")
+@click.option("--move", "start_moves", is_flag=True,
+              help="Start the moves of a root's move plan: the models stay, unmanaged by "
+              "Config Sync, until --complete-moves (commit in between).")
+@click.option("--complete-moves", is_flag=True,
+              help="Move the models --move left unmanaged into their new roots, once every "
+              "cluster has synced the commit --move made.")
 @format_option
 @_guard
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
-                   fmt: str) -> int:
+                   start_moves: bool, complete_moves: bool, fmt: str) -> int:
     """Validate the specs, then write the rendered tree atomically."""
+    if start_moves and complete_moves:
+        raise click.UsageError("--move and --complete-moves take two commits: give one")
+    moves = (sharding.START_MOVES if start_moves else
+             sharding.COMPLETE_MOVES if complete_moves else sharding.NO_MOVES)
     store = pipeline.store_for(out, check)
-    run = Run((specs,), out.as_posix(), "render", frozenset(allow_empty))
+    run = Run((specs,), out.as_posix(), "render", frozenset(allow_empty), moves=moves)
     outcome = pipeline.compile(run, catalog_data.load(), store, _progress())
     _report(outcome.diagnostics, fmt)
+    if outcome.roots and not outcome.failed:
+        click.echo("\n".join(roots.summary(outcome.roots, out.as_posix())))
     published = publish(outcome, out, check)
     if published.keep:  # the store writes only once the tree is safe
         store.flush()

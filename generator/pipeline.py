@@ -21,15 +21,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from generator import checks
+from generator import checks, roots
 from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
 from generator.incremental import cache, codec, parallel, units
 from generator.incremental.store import NO_STORE, Options, Store
-from generator.incremental.units import Built, PlanPart, RawFile, Unit
+from generator.incremental.units import Emitted, RawFile, Unit
 from generator.objects import Member, merge_shared, platform_objects
+from generator.output import sharding
 from generator.output.layout import Rendered
+from generator.output.sharding import Layout, Previous
 from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
@@ -42,7 +44,8 @@ class Run:
     """What to compile. `mode` validate: an empty environment root is a warning; render:
     an error, unless its environment is in `allow_empty`. `platform_fallback`: a specs folder
     whose Platform is used when the paths hold none; `extra`: documents not on disk yet
-    (`infergen new`)."""
+    (`infergen new`). `moves` (output/sharding.py) starts or completes moves of models
+    between roots; `records`: the tree whose placement of models is kept (default `out`)."""
 
     paths: tuple[Path, ...]
     out: str = "rendered"
@@ -50,11 +53,13 @@ class Run:
     allow_empty: frozenset[str] = frozenset()
     platform_fallback: Path | None = None
     extra: tuple[Source, ...] = ()
+    moves: str = sharding.NO_MOVES
+    records: Path | None = None
 
     @property
     def options(self) -> Options:
         return Options(self.paths, self.out,
-                       None if self.mode == "validate" else self.allow_empty)
+                       None if self.mode == "validate" else self.allow_empty, self.moves)
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Outcome:
     bug: bool = False  # the generator, not the specs, is at fault
     digests: dict[str, str] | None = None  # the tree's text.digests_of, where a store knows
     current: int | None = None  # files of a tree found in place already (then no tree)
+    roots: dict[str, int] | None = None  # objects per Config Sync root (its folder)
 
     @property
     def failed(self) -> bool:
@@ -84,7 +90,8 @@ def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
     files, problems = read_files(list(run.paths))                             # 1 load
     known = store.finished(run.options, files, problems)
     if known is not None:  # these exact inputs, and their tree is in place
-        return Outcome(known.diagnostics, None, known.bug, known.digests, known.current)
+        return Outcome(known.diagnostics, None, known.bug, known.digests, known.current,
+                       known.roots)
     found = _with_platform([store.unit(f) or units.unit_of(f) for f in files],
                            run.platform_fallback)
     found += [units.from_source(s) for s in run.extra]
@@ -99,28 +106,29 @@ def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
               and not errors(u.schema or [])]  # warnings (a needless waiver) still build
     version = kubernetes_api.schema_version(platform.kubernetes_version)
     _check(models, platform, digest, catalog, version, run.out, outcome)       # 3-4
-    _cross_spec(models, platform, run, outcome)
-    if errors(outcome.diagnostics):
+    before = _cross_spec(models, platform, run, outcome)
+    if before is None or errors(outcome.diagnostics):
         return _remember(store, found, outcome)
     progress("build")
-    ordered, rest = _build(models, platform, catalog, version, run.out, outcome)  # 5
+    tree = _build(models, platform, catalog, version, run, before, outcome)   # 5 build
     if errors(outcome.diagnostics):
         return _remember(store, found, outcome)
     progress("verify")
-    _verify(ordered, rest, platform, version, run.out, outcome)                # 6 verify
+    _verify(tree, platform, version, run.out, outcome)                         # 6 verify
     if not outcome.bug:  # the platform-wide objects' texts (a store may remember them)
-        outcome.tree = _tree(ordered, rest, store.serialize)
+        outcome.tree = _tree(tree, platform, outcome, store.serialize)
     return _remember(store, found, outcome)                      # 7 write: output/
 
 
 def compile_specs(paths: list[Path], out: str, catalog: Catalog,
                   platform_fallback: Path | None = None, *,
                   allow_empty: Collection[str] | None = None,
-                  extra: Sequence[Source] = (), progress: Step | None = None) -> Outcome:
+                  extra: Sequence[Source] = (), progress: Step | None = None,
+                  moves: str = sharding.NO_MOVES, records: Path | None = None) -> Outcome:
     """compile() without a store, for the side commands and tests: `allow_empty` None
     validates, a collection renders."""
     run = Run(tuple(paths), out, "validate" if allow_empty is None else "render",
-              frozenset(allow_empty or ()), platform_fallback, tuple(extra))
+              frozenset(allow_empty or ()), platform_fallback, tuple(extra), moves, records)
     return compile(run, catalog, progress=progress or _quiet)
 
 
@@ -206,8 +214,10 @@ def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
         for u in models if u.model is not None for p in u.model.plans)
 
 
-def _cross_spec(models: list[Unit], platform: Platform, run: Run, outcome: Outcome) -> None:
-    """The rules that span specs: unique names, then (on a clean run) empty roots."""
+def _cross_spec(models: list[Unit], platform: Platform, run: Run,
+                outcome: Outcome) -> dict[str, Previous] | None:
+    """The rules that span specs: unique names, then (on a clean run) empty roots, against
+    what the last render left in each environment (returned; None: stop)."""
     parts = [u.model for u in models if u.model is not None]
     outcome.diagnostics += [d for part in parts for d in part.found]
     outcome.diagnostics += _unique_names(models)
@@ -215,44 +225,69 @@ def _cross_spec(models: list[Unit], platform: Platform, run: Run, outcome: Outco
     allow = run.options.allow_empty
     outcome.diagnostics += fleet.allow_empty_names(platform, allow or ())
     if errors(outcome.diagnostics):
-        return
+        return None
+    before, unreadable = roots.previous(platform, run.records or Path(run.out))
+    outcome.diagnostics += unreadable
     outcome.diagnostics += fleet.empty_roots(
         platform, [(p.environment, p.clusters) for part in parts for p in part.plans],
-        run.out, allow)
+        run.out, allow, before)
+    return before
 
 
-Ordered = list[tuple[str, PlanPart, Built]]
+Ordered = roots.Ordered
+
+
+@dataclass
+class Assembled:
+    """Step 5's result: each model's objects (`ordered`; `emitted` at their paths in their
+    roots), the platform-wide objects (`rest`), and each environment's roots."""
+
+    ordered: Ordered
+    emitted: list[Emitted]
+    rest: list[Rendered]
+    layouts: dict[str, Layout]
 
 
 def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: str | None,
-           out: str, outcome: Outcome) -> tuple[Ordered, list[Rendered]]:
-    """Step 5: each spec's objects (built, or given by the store), then the platform-wide
-    ones, and the rule on how many objects each root holds."""
+           run: Run, before: dict[str, Previous], outcome: Outcome) -> Assembled:
+    """Step 5: each spec's objects (built, or given by the store), placed into their
+    environment's roots (sticky, output/sharding.py), then the platform-wide ones."""
     ordered: Ordered = []
     for unit in models:
         assert unit.model is not None
         built = unit.model.built
         if built is None:
-            built = units.build_model(unit, platform, catalog, version, out)
+            built = units.build_model(unit, platform, catalog, version, run.out)
         ordered += [(unit.rel, part, b) for part, b in zip(unit.model.plans, built, strict=True)]
     ordered.sort(key=lambda item: (item[1].environment, item[1].namespace, item[1].name))
-    emitted = [e for _, _, b in ordered for e in b.objects]
     shared = merge_shared((rel, b.shared) for rel, _, b in ordered)
+    budget = roots.budget(platform, catalog)
+    layouts = roots.layouts(platform, ordered, shared, before, budget, run.moves)
+    outcome.diagnostics += fleet.sharding(
+        platform, layouts, budget, run.out,
+        {(p.environment, roots.key_of(p)): u.model.name_at
+         for u in models if u.model is not None for p in u.model.plans},
+        roots.objects_per_model(ordered), catalog)
+    if errors(outcome.diagnostics):
+        return Assembled(ordered, [], [], layouts)
+    emitted = roots.place_objects(ordered, layouts, catalog)
     rest: list[Rendered] = shared + platform_objects(
         platform, [Member(p.environment, p.namespace, p.name, rel, b.charts)
                    for rel, p, b in ordered],
-        [e.path for e in emitted] + [r.path for r in shared], catalog)
-    outcome.diagnostics += fleet.object_counts(
-        [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest],
-        platform, catalog)
-    return ordered, rest
+        [e.path for e in emitted] + [r.path for r in shared], catalog,
+        {env: layout.shards for env, layout in layouts.items()},
+        {env: [t.removeprefix(sharding.TENANT_PREFIX) for t in layout.tenants]
+         for env, layout in layouts.items()})
+    outcome.roots = fleet.root_counts(
+        [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest])
+    return Assembled(ordered, emitted, rest, layouts)
 
 
-def _verify(ordered: Ordered, rest: list[Rendered], platform: Platform, version: str | None,
-            out: str, outcome: Outcome) -> None:
+def _verify(tree: Assembled, platform: Platform, version: str | None, out: str,
+            outcome: Outcome) -> None:
     """Step 6: every object against the API, CRD and Config Sync rules; a failure is a bug
     in infergen."""
-    emitted = [e for _, _, b in ordered for e in b.objects]
+    ordered, emitted, rest = tree.ordered, tree.emitted, tree.rest
     if version is None:
         bugs = unsupported(platform.kubernetes_version, out)
     else:
@@ -264,13 +299,17 @@ def _verify(ordered: Ordered, rest: list[Rendered], platform: Platform, version:
     outcome.bug = bool(bugs)
 
 
-def _tree(ordered: Ordered, rest: list[Rendered],
+def _tree(tree: Assembled, platform: Platform, outcome: Outcome,
           serialize: Callable[[Rendered], str]) -> dict[str, str]:
-    tree = {e.path: e.text for _, _, b in ordered for e in b.objects}
-    tree.update((item.path, serialize(item)) for item in rest)
-    return tree
+    """Every file's text: the models' objects, the platform-wide objects, and the placement
+    record of each sharded environment."""
+    texts = {e.path: e.text for e in tree.emitted}
+    texts.update((item.path, serialize(item)) for item in tree.rest)
+    texts.update(roots.records(platform, tree.layouts, outcome.roots or {}))
+    return texts
 
 
 def _remember(store: Store, found: list[Unit], outcome: Outcome) -> Outcome:
-    outcome.digests = store.remember(found, outcome.diagnostics, outcome.tree, outcome.bug)
+    outcome.digests = store.remember(found, outcome.diagnostics, outcome.tree, outcome.bug,
+                                     outcome.roots)
     return outcome

@@ -164,3 +164,29 @@ def test_broken_working_tree_is_reported_not_diffed(repo: Path) -> None:
     assert result.stderr.splitlines()[0].startswith("specs/llm/a.yaml:8:23: error[schema] ")
     assert result.stderr.splitlines()[-1] == ("infergen: the specs at the working tree do "
                                               "not compile")
+
+
+SHARDED = PLATFORM.replace("repo: https://example.com/config.git",
+                           "repo: https://example.com/config.git\n    maxObjectsPerRoot: 30")
+
+
+def test_diff_keeps_the_placement_each_side_had(repo: Path) -> None:
+    """The base is compiled with the placement committed at the base, the working tree with
+    its own: a sticky change shows no move, a placement lost shows every move as a RISK."""
+    models = {f"m{i:02d}.yaml": A.replace("name: a", f"name: m{i:02d}") for i in range(10)}
+    _write(repo, {"platform.yaml": SHARDED, "llm/a.yaml": None, "old/b.yaml": None, **models})
+    assert CliRunner().invoke(main, ["render"]).exit_code == 0
+    _write(repo, {"a-first.yaml": A.replace("name: a", "name: a-first")})  # sorts first
+    assert CliRunner().invoke(main, ["render"]).exit_code == 0  # placed last: sticky
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "sharded")
+    _write(repo, {"m09.yaml": A.replace("name: a", "name: m09").replace("maxReplicas: 2",
+                                                                       "maxReplicas: 3")})
+    sticky = _diff("--base", "HEAD")
+    assert sticky.exit_code == 0, sticky.output
+    assert "moves from root" not in sticky.output
+    _git(repo, "rm", "-q", "-r", "--cached", "rendered")
+    subprocess.run(["rm", "-rf", str(repo / "rendered")], check=True)
+    lost = _diff("--base", "HEAD")
+    assert lost.exit_code == 0, lost.output
+    assert "**RISK**: model `llm/a-first` in `dev` moves from root" in lost.output

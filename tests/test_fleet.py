@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from generator import catalog
 from generator.cli import main
+from generator.output.text import header
 from tests.errorcases import MODEL, PLATFORM, assert_fails, assert_one_line_each, render
 
 SELECTOR = "configsync.gke.io/cluster-name-selector"
@@ -61,8 +62,18 @@ def test_clusters_must_belong_to_every_environment(tmp_path: Path,
     assert_fails(run, expected)
 
 
+def _rendered_before(tmp_path: Path, env: str = "prod") -> None:
+    """A previous render of `env` holding one model (its root's kustomization says so)."""
+    root = tmp_path / "rendered" / env
+    root.mkdir(parents=True)
+    (root / "kustomization.yaml").write_text(
+        header(("platform.yaml",)) + "resources:\n- inference/m/deployment.yaml\n",
+        encoding="utf-8")
+
+
 def test_cluster_left_without_models_is_an_error(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _rendered_before(tmp_path)
     run = render(tmp_path, monkeypatch, {
         "platform.yaml": TWO_PROD, "m.yaml": MODEL + "  clusters: [prod-2]\n  deployTo: [prod]\n",
         "d.yaml": MODEL.replace("name: m", "name: d") + "  deployTo: [dev]\n"})
@@ -84,8 +95,45 @@ WARNED = "Config Sync removes everything it synced from an empty root"
 
 
 def test_render_refuses_an_empty_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _rendered_before(tmp_path)
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL + "  deployTo: [dev]\n"})
     assert_fails(run, [EMPTY_PROD.format("error", REFUSED)])
+
+
+NEW_ENV_HINT = ("nothing is synced to its clusters until a model deploys there; set "
+                "allowEmpty: true on environment 'prod' if that is intended")
+
+
+def test_a_new_environment_without_models_is_a_warning(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL + "  deployTo: [dev]\n"})
+    _ok(run.exit_code, run.stderr)
+    assert run.warnings == [EMPTY_PROD.format("warning", NEW_ENV_HINT)]
+    assert "prod/kustomization.yaml" in run.out_after
+
+
+ALLOW_EMPTY_PROD = TWO_PROD.replace("[prod-1, prod-2]", "[prod-1, prod-2]\n      allowEmpty: true")
+
+
+def test_allow_empty_in_the_platform_needs_no_flag(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"platform.yaml": ALLOW_EMPTY_PROD, "m.yaml": MODEL + "  deployTo: [dev]\n"}
+    run = render(tmp_path, monkeypatch, files)
+    _ok(run.exit_code, run.stderr)
+    assert run.warnings == []
+    check = CliRunner().invoke(main, ["render", "--check"])
+    _ok(check.exit_code, check.stderr)  # rendered once: still empty, still fine
+    assert check.stderr == ""
+
+
+def test_allow_empty_still_refuses_a_root_that_held_models(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _rendered_before(tmp_path)
+    run = render(tmp_path, monkeypatch, {"platform.yaml": ALLOW_EMPTY_PROD,
+                                         "m.yaml": MODEL + "  deployTo: [dev]\n"})
+    assert_fails(run, [EMPTY_PROD.format("error", REFUSED)])
+    flagged = render(tmp_path, monkeypatch, {}, platform=None, args=("--allow-empty", "prod"))
+    _ok(flagged.exit_code, flagged.stderr)
 
 
 def test_render_allow_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,15 +167,28 @@ def test_validate_only_warns_about_an_empty_root(tmp_path: Path,
 
 # ------------------------------------------------------------------ object count per root
 
-def test_object_count_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(catalog.load().gke["configSync"], "maxObjectsPerRoot", 6)
-    run = render(tmp_path, monkeypatch, {
-        "m.yaml": MODEL, "n.yaml": MODEL.replace("name: m", "name: n") + "  deployTo: [dev]\n"})
+def test_a_model_larger_than_a_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(catalog.load().gke["configSync"], "maxObjectsPerRoot", 5)
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL + "  deployTo: [dev]\n"})
     assert_fails(run, [
-        "specs/platform.yaml:9:7: error[check] spec.environments[0]: environment 'dev' renders "
-        "11 objects, more than the 6 Config Sync accepts in one root (KNV1070) (hint: split "
-        "its models across more environments)"])
+        "specs/m.yaml:4:9: error[check] metadata.name: model inference/m renders 5 objects in "
+        "environment 'dev': a single model is larger than a Config Sync root (5 objects) "
+        "(hint: infergen never splits a model across roots: raise "
+        "Platform.spec.configSync.maxObjectsPerRoot (Config Sync's inventory holds about 5,000 "
+        "objects before it risks etcd's size limit))"])
 
 
 def test_object_count_limit_is_config_syncs() -> None:
     assert catalog.load().gke["configSync"]["maxObjectsPerRoot"] == 1000
+
+
+def test_validate_says_nothing_of_an_environment_allowed_empty(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(ALLOW_EMPTY_PROD, encoding="utf-8")
+    (specs / "m.yaml").write_text(MODEL + "  deployTo: [dev]\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate"])
+    _ok(result.exit_code, result.stderr)
+    assert result.stderr == ""

@@ -29,8 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "catalog": set(),
     "spec": {"diagnostics"},
     "plan": {"spec", "diagnostics", "catalog"},
-    "checks": {"plan", "spec", "diagnostics", "catalog", "output.layout"},
-    "objects": {"plan", "spec", "diagnostics", "catalog", "output.layout"},
+    # output.layout and output.sharding: the tree's shape and which root a model is in
+    "checks": {"plan", "spec", "diagnostics", "catalog", "output.layout", "output.sharding"},
+    "objects": {"plan", "spec", "diagnostics", "catalog", "output.layout", "output.sharding"},
     "verify": {"spec", "diagnostics", "catalog", "output.layout"},
     "output": {"spec", "diagnostics"},
 }
@@ -44,8 +45,9 @@ WRITERS = {
     "generator.commands.gitref": "`infergen diff` extracts a git ref into a temporary folder",
 }
 
-# who may import incremental/ (speed only): the orchestrator
-INCREMENTAL_IMPORTERS = {"pipeline", "incremental"}
+# who may import incremental/ (speed only): the orchestrator, and its sharding step (roots.py
+# places the units' built objects into their roots)
+INCREMENTAL_IMPORTERS = {"pipeline", "roots", "incremental"}
 
 _WRITE_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "unlink", "rmdir",
                   "rmtree", "touch", "symlink_to", "hardlink_to", "extractall", "extract",

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from generator.output.layout import RESERVED_FOLDERS
+from generator.output.shard_record import RECORD
+from generator.output.sharding import SHARD_PREFIX, TENANT_PREFIX
 from generator.output.text import HEADER_MARK
 from generator.spec.yamlio import load_plain
 from generator.verify import kubernetes_api
@@ -21,12 +23,20 @@ from tests.conftest import CASES, ROOT, UPSTREAM_SCHEMAS, golden_cases
 
 TREES = {"examples": ROOT / "rendered",
          **{case: CASES / case / "expected" for case in golden_cases()}}
-ROOTS = [(name, root) for name, tree in TREES.items()
-         for root in sorted(p for p in tree.iterdir() if p.name not in RESERVED_FOLDERS)]
+ENVIRONMENTS = [(name, root) for name, tree in TREES.items()
+                for root in sorted(p for p in tree.iterdir() if p.name not in RESERVED_FOLDERS)]
+# every Config Sync root: each environment's own, and its shard roots (sharding.py)
+SUB_ROOTS = (SHARD_PREFIX, TENANT_PREFIX)  # shard roots, namespaces' own roots
+ROOTS = [(name, root) for name, env in ENVIRONMENTS
+         for root in [env, *sorted(p for p in env.iterdir()
+                                   if p.is_dir() and p.name.startswith(SUB_ROOTS))]]
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.yaml"))
+    """The object files of a root: not its shards' (roots of their own), not the record."""
+    return sorted(p for p in folder.rglob("*.yaml")
+                  if p.name != RECORD and not any(part.startswith(SUB_ROOTS)
+                                                  for part in p.relative_to(folder).parts))
 
 
 @pytest.mark.parametrize(("tree", "root"), ROOTS, ids=[f"{t}:{r.name}" for t, r in ROOTS])
@@ -49,7 +59,32 @@ def test_kustomization_lists_every_file(tree: str, root: Path) -> None:
     assert sorted(listed) == sorted(present)
 
 
-ALL_FILES = [(name, f) for name, tree in TREES.items() for f in _yaml_files(tree)]
+ALL_FILES = [(name, f) for name, tree in TREES.items() for f in sorted(tree.rglob("*.yaml"))
+             if f.name != RECORD]
+
+
+def _synced_dirs(objects: list[dict[str, object]]) -> list[str]:
+    return [o["spec"]["git"]["dir"] for o in objects  # type: ignore[index]
+            if o.get("kind") in ("RootSync", "RepoSync")]
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_every_root_is_reachable_from_the_bootstrap_root_syncs(kubectl: str, tree: str) -> None:
+    """The bootstrap RootSyncs sync the environments' roots, whose RootSyncs and RepoSyncs
+    sync every other root: none is left out, and none points at a folder that is no root."""
+    folder = TREES[tree]
+    dirs = _synced_dirs([load_plain(p.read_text()) for p in (folder / "bootstrap").glob("*")])
+    prefix = dirs[0].rsplit("/", 1)[0] + "/"  # configSync.dir: where the tree is in Git
+    reached: set[str] = set()
+    while dirs:
+        synced = dirs.pop().removeprefix(prefix)
+        if synced in reached:
+            continue
+        reached.add(synced)
+        built = subprocess.run([kubectl, "kustomize", str(folder / synced)],
+                               capture_output=True, text=True, check=True)
+        dirs += _synced_dirs([d for d in yaml.safe_load_all(built.stdout) if d])
+    assert reached == {r.relative_to(folder).as_posix() for t, r in ROOTS if t == tree}
 
 
 @cache

@@ -16,6 +16,8 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.output.layout import BOOTSTRAP, DASHBOARDS, RESERVED_FOLDERS
+from generator.output.shard_record import RECORD
+from generator.output.sharding import split_path
 from generator.spec.yamlio import load_plain
 
 HEADINGS = {BOOTSTRAP: "bootstrap (RootSyncs, applied by hand)",
@@ -120,7 +122,37 @@ def _environment(path: str) -> str:
 
 
 def _is_model_object(path: str) -> bool:
-    return path.count("/") == 3  # <env>/<namespace>/<model>/<kind>.yaml
+    # <env>[/_shard-NNN]/<namespace>/<model>/<kind>.yaml
+    return split_path(path)[1].count("/") == 2
+
+
+def _model_roots(tree: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(environment, "ns/model") -> the folder of the root its objects are in."""
+    found = {}
+    for path in tree:
+        root, inner = split_path(path)
+        parts = inner.split("/")
+        if len(parts) == 3 and not parts[1].startswith("_"):  # not _shared, _sync
+            found[_environment(path), f"{parts[0]}/{parts[1]}"] = root
+    return found
+
+
+def _moves(base: dict[str, str], head: dict[str, str]) -> Iterator[str]:
+    """A model whose objects change root: one commit deletes and recreates them."""
+    unmanaged = "configmanagement.gke.io/managed: disabled"
+    after = _model_roots(head)
+    for (env, model), root in sorted(_model_roots(base).items()):
+        now = after.get((env, model))
+        if now is None or now == root:
+            continue
+        prepared = any(unmanaged in text for path, text in base.items()
+                       if path.startswith(f"{root}/{model}/"))
+        yield (f"model `{model}` in `{env}` moves from root `{root}` to `{now}`: "
+               + ("this completes a move an earlier commit prepared (its objects were left "
+                  "unmanaged); merge only once every cluster of the environment has synced "
+                  "that commit" if prepared else
+                  "in one commit Config Sync deletes and recreates its objects; prepare it "
+                  "with `infergen render --move` in a commit of its own"))
 
 
 def _unified(path: str, old: str, new: str) -> str:
@@ -144,6 +176,7 @@ def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog,
         if len(parts) == 3 and parts[1] == "namespaces" and path not in head:
             risks.append(f"namespace `{parts[2].removesuffix('.yaml')}` is removed from "
                          f"`{parts[0]}`: Config Sync deletes it and everything in it")
+    risks += _moves(base, head)
     for path, (old, new) in sorted(changed.items()):
         if not _is_model_object(path):
             continue
@@ -161,8 +194,9 @@ def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
     changed = {path: (_parse(base[path]), _parse(head[path]))
                for path in set(base) & set(head) if base[path] != head[path]}
     for path in sorted(set(base) | set(head)):
-        if path.endswith("/kustomization.yaml") or base.get(path) == head.get(path):
-            continue  # the kustomization only lists the files
+        if path.endswith(("/kustomization.yaml", f"/{RECORD}")) or \
+                base.get(path) == head.get(path):
+            continue  # the kustomization only lists the files; the record, where they are
         if path not in base:
             change = ObjectChange(path, title(_parse(head[path])), "added")
         elif path not in head:

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from generator.catalog import Catalog
+from generator.output import shard_record
 from generator.pipeline import Outcome, compile_specs
 
 UPSTREAM = "origin/main"
@@ -76,12 +77,39 @@ def export_specs(ref: str, specs: Path, into: Path) -> Path:
     return target
 
 
-def compile_at(ref: str, specs: Path, catalog: Catalog) -> Outcome:
-    """Compile the specs as they were at `ref`, in memory. Diagnostics name the files as
-    `REF:specs/...`; only errors are kept (the base's warnings are not this change's)."""
+def export_records(ref: str, out: Path, into: Path) -> Path:
+    """Write what placement reads from the tree `out` (shard_record.py: each environment's
+    placement record and kustomization) as it was at `ref`, under `into`; returns the
+    folder standing for `out` there (empty when `out` was not in git at `ref`)."""
+    target = into / "records"
+    target.mkdir(parents=True, exist_ok=True)
+    top = top_level(out)
+    rel = Path(os.path.relpath(out.resolve(), top.resolve())).as_posix()
+    if rel.startswith(".."):
+        return target
+    try:
+        envs = _git(["ls-tree", "--name-only", ref, "--", f"{rel}/"], top).decode().split()
+        wanted = [f"{env}/{name}" for env in envs
+                  for name in (shard_record.RECORD, shard_record.KUSTOMIZATION)]
+        present = _git(["ls-tree", "--name-only", ref, "--", *wanted], top).decode().split() \
+            if wanted else []
+    except GitError:
+        return target
+    if present:
+        data = _git(["archive", "--format=tar", ref, "--", *present], top)
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            archive.extractall(target, filter="data")
+    return target / rel
+
+
+def compile_at(ref: str, specs: Path, catalog: Catalog, out: Path = Path("rendered")) -> Outcome:
+    """Compile the specs as they were at `ref`, in memory, keeping the placement the tree
+    had there. Diagnostics name the files as `REF:specs/...`; only errors are kept (the
+    base's warnings are not this change's)."""
     with tempfile.TemporaryDirectory(prefix="infergen-diff-") as scratch:
         folder = export_specs(ref, specs, Path(scratch))
-        outcome = compile_specs([folder], "rendered", catalog)
+        records = export_records(ref, out, Path(scratch))
+        outcome = compile_specs([folder], "rendered", catalog, records=records)
         shown = os.path.relpath(folder)
         label = f"{ref}:{os.path.relpath(specs)}"
         outcome.diagnostics = [

@@ -39,6 +39,7 @@ from generator.diagnostics import Diagnostic, as_rows, from_rows
 from generator.incremental import codec, units
 from generator.incremental.store import Known, Options
 from generator.incremental.units import RawFile
+from generator.output import shard_record
 from generator.output.layout import Rendered
 from generator.output.text import digest, digests_of, text_of
 
@@ -100,8 +101,10 @@ def _raw_digest(raw: bytes | None) -> str | None:
 
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
-            allow_empty: Collection[str] | None) -> str:
+            allow_empty: Collection[str] | None, moves: str = "") -> str:
+    """Placement (shard_record.py) is read from the tree: what it reads is part of the key."""
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
+                 moves, shard_record.fingerprint(Path(out)),
                  [os.path.relpath(p) for p in paths], as_rows(problems),
                  [[display, rel, _raw_digest(raw), as_rows(unreadable)]
                   for display, rel, raw, unreadable in files])
@@ -210,7 +213,7 @@ class DiskCache:
                  problems: list[Diagnostic]) -> Known | None:
         self._out = options.out
         self._run = run_key(files, problems, list(options.paths), options.out,
-                            options.allow_empty)
+                            options.allow_empty, options.moves)
         self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
                       for d, rel, raw, _ in files]
         stored = _read(self.folder / "runs" / self._run)
@@ -223,7 +226,8 @@ class DiskCache:
                 return Known(diagnostics, bool(data["bug"]), None, None)
             digests = dict(zip(data["paths"], data["digests"], strict=True))
             if self.in_place is not None and self.in_place(digests):
-                return Known(diagnostics, bool(data["bug"]), digests, len(digests))
+                return Known(diagnostics, bool(data["bug"]), digests, len(digests),
+                             data.get("roots"))
         return None
 
     def unit(self, file: RawFile) -> units.Unit | None:
@@ -253,7 +257,8 @@ class DiskCache:
         return self._texts.serialize(item)
 
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+                 tree: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
         assert self._run is not None, "remember follows finished"
         digests = digests_of(tree or {})
         folder, run = self.folder, self._run
@@ -266,7 +271,7 @@ class DiskCache:
                                            "tree": tree is not None,
                                            "paths": list(digests),
                                            "digests": list(digests.values()),
-                                           "bug": bug})
+                                           "bug": bug, "roots": roots})
         memo = self._texts
         if memo is not None and memo.used != memo.known:
             self._save(folder / TEXTS, list(memo.used), list(memo.used.values()))

@@ -28,6 +28,7 @@ class Options:
     paths: tuple[Path, ...]
     out: str
     allow_empty: Collection[str] | None  # None: validate (an empty root is a warning)
+    moves: str = ""  # output/sharding.py: start or complete moves between roots
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Known:
     bug: bool
     digests: dict[str, str] | None  # None: the run gave no tree
     current: int | None  # files of the tree found in place
+    roots: dict[str, int] | None = None  # objects per Config Sync root
 
 
 class Store(Protocol):
@@ -49,7 +51,8 @@ class Store(Protocol):
     def serialize(self, item: Rendered) -> str: ...
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+                 tree: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
         """Queue the run for keeping; the tree's digests, where the store computed them."""
 
     def flush(self) -> None: ...
@@ -69,7 +72,8 @@ class NoStore:
         return text_of(item)
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool) -> dict[str, str] | None:
+                 tree: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
         return None
 
     def flush(self) -> None:

@@ -1,5 +1,5 @@
 """Step 5: turn plans into Kubernetes objects, each placed at its path in the tree (the
-tree's layout is output/layout.py)."""
+tree's layout is output/layout.py; which root a model goes to is output/sharding.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ from generator.objects import (
     placement,
     routing,
     scaling,
+    shards,
+    tenancy,
     workload,
 )
 from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.output.sharding import split_path
 from generator.plan.records import Plan, Platform
 
 Builder = Callable[[Plan, Catalog], dict[str, Any] | None]
@@ -118,17 +121,39 @@ class Member:
 
 
 def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
-                     catalog: Catalog) -> list[Rendered]:
+                     catalog: Catalog,
+                     shards_of: dict[str, list[str]] | None = None,
+                     tenants_of: dict[str, list[str]] | None = None) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
-    model's and shared object's), for the members in build order."""
+    model's and shared object's), for the members in build order; `shards_of` names each
+    environment's shard roots (sharding.py), if it has any, and `tenants_of` the
+    namespaces that have a root and a RepoSync of their own (tenancy: namespace)."""
     rendered: list[Rendered] = []
     by_root: dict[str, list[str]] = {}
     for path in earlier:
-        root, _, rest = path.partition("/")
+        root, rest = split_path(path)
         by_root.setdefault(root, []).append(rest)
     platform_rel = platform.source.rel
     for env in platform.environments:
         files = by_root.setdefault(env.name, [])
+        for shard in (shards_of or {}).get(env.name, []):
+            for path, obj in shards.objects(platform, env, shard, catalog):
+                rendered.append(Rendered(path, obj, (platform_rel,)))
+                root, rest = split_path(path)
+                by_root.setdefault(root, []).append(rest)
+            shard_files = by_root.setdefault(f"{env.name}/{shard}", [])
+            rendered.append(Rendered(f"{env.name}/{shard}/kustomization.yaml",
+                                     configsync.kustomization(list(shard_files)),
+                                     (platform_rel,)))
+        tenants = (tenants_of or {}).get(env.name, [])
+        for path, obj in tenancy.objects(platform, env, tenants, catalog) if tenants else []:
+            rendered.append(Rendered(path, obj, (platform_rel,)))
+            root, rest = split_path(path)
+            by_root.setdefault(root, []).append(rest)
+        for namespace in tenants:
+            listed = by_root.setdefault(f"{env.name}/_ns-{namespace}", [])
+            rendered.append(Rendered(f"{env.name}/_ns-{namespace}/kustomization.yaml",
+                                     configsync.kustomization(list(listed)), (platform_rel,)))
         in_env = [m for m in members if m.environment == env.name]
         for ns in sorted({m.namespace for m in in_env}):
             users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))

@@ -24,11 +24,13 @@ def rootsync_name(environment: Environment) -> str:
     return f"infergen-{environment.name}"  # environment names are <= 29 chars: <= 38 total
 
 
-def root_sync(platform: Platform, environment: Environment,
-              catalog: Catalog) -> dict[str, Any]:
+def root_sync(platform: Platform, environment: Environment, catalog: Catalog,
+              shard: str | None = None) -> dict[str, Any]:
+    """The RootSync of the environment's root, or of one of its shard roots (build.shards)."""
     sync, facts = platform.config_sync, catalog.gke["configSync"]
+    folder = environment.name if shard is None else f"{environment.name}/{shard}"
     git: dict[str, Any] = {"repo": sync["repo"], "branch": sync["branch"],
-                           "dir": f"{sync['dir']}/{environment.name}", "auth": sync["auth"]}
+                           "dir": f"{sync['dir']}/{folder}", "auth": sync["auth"]}
     if sync["auth"] in ("token", "ssh"):
         git["secretRef"] = {"name": sync.get("secretRef", facts["defaultSecret"])}
     if sync["auth"] == "gcpserviceaccount":

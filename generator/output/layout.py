@@ -6,6 +6,13 @@ Layout of the tree (paths relative to the output folder):
     <env>/<namespace>/<model>/<kind>.yaml    one object per file
     <env>/cluster/<kind>-<name>.yaml         cluster-scoped objects models share
     <env>/<namespace>/_shared/<kind>-<name>.yaml   namespaced objects models share
+    <env>/_shard-NNN/...                     a shard root, when the environment outgrows one
+                                             (output/sharding.py): its kustomization, its
+                                             marker and its models' folders, as above
+    <env>/placement.yaml                     which root each model is in (sharded only)
+    <env>/config-management-system/rootsync-<name>.yaml   each shard's RootSync
+    <env>/_ns-<namespace>/...                a namespace's own root (tenancy: namespace)
+    <env>/<namespace>/_sync/<kind>.yaml      its RepoSync and RoleBinding, in the env's root
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
     dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
 

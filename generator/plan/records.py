@@ -33,6 +33,8 @@ class Environment:
     autoscaler: str  # the schema's default is filled in
     prometheus_namespace: str
     keda: dict[str, str] | None = None
+    allow_empty: bool = False  # may have no models (allowEmpty)
+    tenancy: str = "root"  # root | namespace: a RepoSync per namespace
 
 
 @dataclass(frozen=True)

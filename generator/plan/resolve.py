@@ -71,7 +71,8 @@ def platform_from(source: Source) -> Platform:
             name=env["name"], target=env["target"], clusters=tuple(env["clusters"]),
             defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
             autoscaler=env["autoscaler"], keda=env.get("keda"),
-            prometheus_namespace=env["prometheusNamespace"]))
+            prometheus_namespace=env["prometheusNamespace"], allow_empty=env["allowEmpty"],
+            tenancy=env["tenancy"]))
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],
                     config_sync=spec["configSync"], environments=tuple(environments),

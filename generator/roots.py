@@ -1,0 +1,123 @@
+"""The pipeline's side of sharding (sharding.py): what the last render left, each
+environment's layout from the built models, and the models' objects moved into their
+roots (and, while a move is pending, annotated so that Config Sync leaves them alone)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.catalog import Catalog
+from generator.diagnostics import Diagnostic
+from generator.incremental.units import Built, Emitted, PlanPart
+from generator.output import shard_record, sharding
+from generator.output.layout import Rendered
+from generator.output.sharding import PLATFORM_ROOT, Budget, Layout, Previous
+from generator.plan.records import Platform
+from generator.spec.yamlio import dump
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def budget(platform: Platform, catalog: Catalog) -> Budget:
+    facts = catalog.gke["configSync"]
+    return sharding.budget_of(platform.config_sync.get("maxObjectsPerRoot"),
+                              facts["maxObjectsPerRoot"], facts["rootFillRatio"])
+
+
+def previous(platform: Platform, records: Path) -> tuple[dict[str, Previous], list[Diagnostic]]:
+    """Each environment's last render, read from the tree in `records`."""
+    found: dict[str, Previous] = {}
+    problems: list[Diagnostic] = []
+    for env in platform.environments:
+        found[env.name], read = shard_record.read(records, env.name)
+        problems += read
+    return found, problems
+
+
+Ordered = list[tuple[str, PlanPart, Built]]  # the pipeline's (spec, plan, built) in order
+
+
+def key_of(part: PlanPart) -> str:
+    return f"{part.namespace}/{part.name}"
+
+
+def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
+            before: dict[str, Previous], budget_: Budget, moves: str) -> dict[str, Layout]:
+    """Each environment's roots, with every model placed."""
+    sizes: dict[str, dict[str, int]] = {env.name: {} for env in platform.environments}
+    namespaces: dict[str, set[str]] = {env.name: set() for env in platform.environments}
+    for _, part, built in ordered:
+        sizes[part.environment][key_of(part)] = len(built.objects)
+        namespaces[part.environment].add(part.namespace)
+    shared_count = Counter(item.path.split("/", 1)[0] for item in shared)
+    found = {}
+    for env in platform.environments:
+        overhead = len(namespaces[env.name]) + shared_count[env.name]
+        if env.tenancy == sharding.TENANCY_NAMESPACE:
+            # the platform root also holds a RepoSync and a RoleBinding each, a ClusterRole
+            found[env.name] = sharding.place_by_namespace(
+                env.name, sizes[env.name], overhead + 2 * len(namespaces[env.name]) + 1,
+                before[env.name], budget_, moves)
+        else:
+            found[env.name] = sharding.place(env.name, sizes[env.name], overhead,
+                                             before[env.name], budget_, moves)
+    return found
+
+
+def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) -> list[Emitted]:
+    """Every model object at its path in its root; a model on the move stays in its root,
+    every object annotated as no longer managed (the first of the move's two commits)."""
+    unmanaged = catalog.gke["configSync"]["unmanagedAnnotation"]
+    emitted: list[Emitted] = []
+    for _, part, built in ordered:
+        layout = found[part.environment]
+        key = key_of(part)
+        root = layout.models[key]
+        leaving = key in layout.moving
+        if root == PLATFORM_ROOT and not leaving:
+            emitted += built.objects
+            continue
+        for item in built.objects:  # not dataclasses.replace: this runs per object
+            emitted.append(Emitted(sharding.relocate(item.path, root),
+                                   _annotated(item.text, unmanaged) if leaving else item.text,
+                                   item.kind, item.identity))
+    return emitted
+
+
+def _annotated(text: str, annotations: dict[str, str]) -> str:
+    """The object's file with `annotations` added, its header kept."""
+    lines = text.splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    obj: dict[str, Any] = yaml.load("".join(lines[cut:]), Loader=_Loader)  # noqa: S506
+    metadata = obj.setdefault("metadata", {})
+    metadata["annotations"] = {**metadata.get("annotations", {}), **annotations}
+    return "".join(lines[:cut]) + dump(obj)
+
+
+def records(platform: Platform, found: dict[str, Layout],
+            counts: dict[str, int]) -> dict[str, str]:
+    """The placement record of each sharded environment, at its path in the tree."""
+    return {f"{env}/{shard_record.RECORD}": shard_record.text(
+        layout, {root: counts.get(sharding.folder(env, root), 0) for root in layout.counts},
+        platform.source.rel)
+        for env, layout in found.items() if shard_record.needed(layout)}
+
+
+def summary(counts: dict[str, int], out: str) -> list[str]:
+    """One line per environment: its roots and their objects."""
+    by_env: dict[str, list[tuple[str, int]]] = {}
+    for root, count in counts.items():
+        by_env.setdefault(root.split("/", 1)[0], []).append((root, count))
+    return [f"{out}/{env}: {len(roots)} root{'s' if len(roots) > 1 else ''} (" + ", ".join(
+        f"{root.partition('/')[2] or env} {count}" for root, count in roots) + " objects)"
+        for env, roots in by_env.items()]
+
+
+def objects_per_model(ordered: Iterable[tuple[str, PlanPart, Built]]) -> dict[
+        tuple[str, str], int]:
+    return {(part.environment, key_of(part)): len(built.objects) for _, part, built in ordered}
