@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +256,13 @@ def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[
                 assert len(list(yaml.safe_load_all(text))) == 1, path
 
 
-def _run(examples: int, stats: Counter[str], cache: Path) -> None:
+Mutate = Callable[[Any, dict[str, bytes], Counter[str]], dict[str, bytes]]
+
+
+def run_property(examples: int, stats: Counter[str], cache: Path, mutate: Mutate,
+                 fewest: int = 0) -> None:
+    """The property over `examples` derandomized cases: a base's files, `fewest` to 3
+    mutations by `mutate`, then _check_one."""
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
@@ -263,10 +270,10 @@ def _run(examples: int, stats: Counter[str], cache: Path) -> None:
         stats["examples"] += 1
         base = data.draw(st.sampled_from(BASES), label="base")
         files = _files(base)
-        for _ in range(data.draw(st.integers(0, 3), label="mutations")):
+        for _ in range(data.draw(st.integers(fewest, 3), label="mutations")):
             if not files:
                 break
-            files = _mutate(data.draw, files, stats)
+            files = mutate(data.draw, files, stats)
         _check_one(base, files, cache, stats)
 
     property_()
@@ -287,7 +294,7 @@ def test_mutated_specs_exit_0_with_the_clean_tree_or_1_with_the_old_one(
         capsys: pytest.CaptureFixture[str], record_property: Any) -> None:
     stats: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as cache:
-        _run(EXAMPLES, stats, Path(cache))
+        run_property(EXAMPLES, stats, Path(cache), _mutate)
     _report(stats, capsys, record_property)
     assert stats["exit 0"] + stats["exit 1"] >= EXAMPLES
     assert stats["exit 0"] > 0 and stats["exit 1"] > 0
@@ -298,7 +305,7 @@ def test_mutated_specs_many_examples(capsys: pytest.CaptureFixture[str],
                                      record_property: Any) -> None:
     stats: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as cache:
-        _run(SLOW_EXAMPLES, stats, Path(cache))
+        run_property(SLOW_EXAMPLES, stats, Path(cache), _mutate)
     _report(stats, capsys, record_property)
     assert stats["exit 0"] + stats["exit 1"] >= SLOW_EXAMPLES
 

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_robustness_fuzz import BASES, _check_one, _files
+from tests.test_robustness_fuzz import run_property
 
 YAML_EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_YAML_EXAMPLES", "300"))
 LONG_EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_LONG_EXAMPLES", "3000"))
@@ -110,21 +109,14 @@ def _mutate_text(draw: Any, text: str, stats: Counter[str]) -> str:
     return "\n".join(lines)
 
 
-def _run(examples: int, stats: Counter[str], cache: Path) -> None:
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.data())
-    def property_(data: st.DataObject) -> None:
-        stats["examples"] += 1
-        base = data.draw(st.sampled_from(BASES), label="base")
-        files = _files(base)
-        for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-            name = data.draw(st.sampled_from(sorted(files)), label="file")
-            text = files[name].decode("utf-8")
-            files[name] = _mutate_text(data.draw, text, stats).encode("utf-8")
-        _check_one(base, files, cache, stats)
+def _mutate_one_file(draw: Any, files: dict[str, bytes],
+                     stats: Counter[str]) -> dict[str, bytes]:
+    name = draw(st.sampled_from(sorted(files)), label="file")
+    return {**files, name: _mutate_text(draw, files[name].decode("utf-8"), stats).encode()}
 
-    property_()
+
+def _run(examples: int, stats: Counter[str], cache: Path) -> None:
+    run_property(examples, stats, cache, _mutate_one_file, fewest=1)
 
 
 def _report(stats: Counter[str], capsys: pytest.CaptureFixture[str]) -> None:
