@@ -51,6 +51,7 @@ from generator.checks.operations import (
     replica_bounds,
 )
 from generator.checks.secrets import no_inline_secrets
+from generator.checks.storage import file_cache_bounded
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
 
@@ -62,6 +63,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
+    file_cache_bounded,
 )
 
 

@@ -154,7 +154,8 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
     weights = picker["plugins"]
     config = {
         "apiVersion": picker["configApiVersion"], "kind": "EndpointPickerConfig",
-        "plugins": [{"type": name} for name in weights],
+        "plugins": [*({"type": name} for name in weights),
+                    *_metrics_plugins(plan, picker)],
         "schedulingProfiles": [{"name": "default", "plugins": [
             {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],
     }
@@ -163,13 +164,30 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
             "data": {PLUGINS_FILE: dump(config)}}
 
 
+def _metrics_plugins(plan: Plan, picker: dict[str, Any]) -> list[dict[str, Any]]:
+    """How the picker reads each pod's load: a scrape of the engine's metrics path, and the
+    engine's own series named explicitly (its engineConfigs entry, the default for every
+    pod, since a pool serves one engine)."""
+    engine = plan.facts.checked_engine
+    source = picker["metricsSource"]
+    entry = dict(engine["endpointPickerMetrics"])
+    if not plan.spec["model"].get("adapters"):
+        entry.pop("loraSpec", None)   # the engine exports no LoRA series without adapters
+    return [
+        {"type": source["type"], "parameters": {
+            "scheme": source["scheme"], "path": engine["metrics"]["path"],
+            "insecureSkipVerify": source["insecureSkipVerify"]}},
+        {"type": picker["metricsExtractor"], "parameters": {
+            "defaultEngine": entry["name"], "engineConfigs": [entry]}},
+    ]
+
+
 def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     gateway = catalog.gke["inferenceGateway"]
     picker = gateway["endpointPicker"]
     name = _picker_name(plan, catalog)
-    metrics = plan.facts.checked_engine.get("endpointPickerMetrics", {})
     health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
               **picker["probe"]}
     return {
@@ -188,9 +206,9 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                         "name": "epp", "image": picker["image"],
                         "args": [f"--pool-name={plan.name}",
                                  f"--pool-namespace={plan.namespace}",
+                                 f"--pool-group={_pool_group(catalog)}",
                                  f"--config-file=/config/{PLUGINS_FILE}",
-                                 *picker["flags"],
-                                 *[f"--{flag}={value}" for flag, value in sorted(metrics.items())]],
+                                 *picker["flags"]],
                         "env": [{"name": "NAMESPACE", "valueFrom": {
                             "fieldRef": {"fieldPath": "metadata.namespace"}}}],
                         "ports": [{"name": "grpc", "containerPort": gateway["endpointPickerPort"]},

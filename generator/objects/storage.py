@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.plan import model_source
+from generator.plan import file_cache, model_source
 
 SHM_VOLUME = "dshm"
 CACHE_VOLUME = "model-cache"
@@ -59,8 +59,18 @@ def _buckets(spec: dict[str, Any], source: model_source.Source | None,
     return found
 
 
-def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog) -> dict[str, Any]:
-    options = list(catalog.gke["gcsFuse"]["mountOptions"])
+def _cache_caps(spec: dict[str, Any], buckets: list[Bucket],
+                catalog: Catalog) -> dict[str, int | None]:
+    """Each bucket volume's file-cache cap in MiB (None: unknown, unbounded)."""
+    return {name: file_cache.model_cap_mib(spec, catalog) if name == WEIGHTS_VOLUME
+            else file_cache.adapter_cap_mib(catalog) for name, _, _ in buckets}
+
+
+def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog,
+                cap: int | None) -> dict[str, Any]:
+    cache = catalog.gke["gcsFuse"]["fileCache"]
+    options = [*catalog.gke["gcsFuse"]["mountOptions"],
+               f"{cache['sizeOption']}:{cache['unbounded'] if cap is None else cap}"]
     if bucket.path:
         options.append(f"only-dir:{bucket.path}")  # mount just the model's folder
     return {"name": name, "csi": {"driver": catalog.gke["gcsFuse"]["driver"], "readOnly": True,
@@ -68,10 +78,20 @@ def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog) 
                                                        "mountOptions": ",".join(options)}}}
 
 
+def _cache_mib(spec: dict[str, Any], buckets: list[Bucket], catalog: Catalog) -> int | None:
+    return file_cache.volume_mib(list(_cache_caps(spec, buckets, catalog).values()), catalog)
+
+
 def pod_annotations(spec: dict[str, Any], source: model_source.Source | None,
                     catalog: Catalog) -> dict[str, str]:
-    return dict(catalog.gke["gcsFuse"]["podAnnotations"]) \
-        if _buckets(spec, source, catalog) else {}
+    buckets = _buckets(spec, source, catalog)
+    if not buckets:
+        return {}
+    found = dict(catalog.gke["gcsFuse"]["podAnnotations"])
+    size = _cache_mib(spec, buckets, catalog)
+    if size is not None:  # the node must have the disk for the whole cache
+        found[catalog.gke["gcsFuse"]["fileCache"]["requestAnnotation"]] = f"{size}Mi"
+    return found
 
 
 def volumes(spec: dict[str, Any], source: model_source.Source | None,
@@ -81,9 +101,12 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory"}},
                                    {"name": CACHE_VOLUME, "emptyDir": {}}]
     buckets = _buckets(spec, source, catalog)
-    found += [_gcs_volume(name, bucket, catalog) for name, _, bucket in buckets]
+    caps = _cache_caps(spec, buckets, catalog)
+    found += [_gcs_volume(name, bucket, catalog, caps[name]) for name, _, bucket in buckets]
     if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
-        found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"], "emptyDir": {}})
+        size = _cache_mib(spec, buckets, catalog)
+        found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"],
+                      "emptyDir": {} if size is None else {"sizeLimit": f"{size}Mi"}})
     return found
 
 

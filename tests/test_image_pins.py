@@ -1,0 +1,57 @@
+"""Every image infergen renders is pinned to a release: no floating tag (`latest`, a nightly)
+and no bare commit hash, which names a build nobody released (the vLLM TPU image was one
+until it moved to the release tag Google's GKE sample builds on)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from generator import catalog
+
+FLOATING = re.compile(r"^(latest|nightly.*|[0-9a-f]{40})$")
+
+
+def _images() -> Iterator[tuple[str, str]]:
+    cat = catalog.load()
+    for name, engine in cat.engines.items():
+        for where, facts in [("", engine), *((f" {v}", f) for v, f in
+                                              engine.get("variants", {}).items())]:
+            if "image" in facts:
+                yield f"{name}{where}", facts["image"]
+            if "image" in (facts.get("frontend") or {}):
+                yield f"{name}{where} frontend", facts["frontend"]["image"]
+    yield "endpoint picker", cat.gke["inferenceGateway"]["endpointPicker"]["image"]
+
+
+def _tag(image: str) -> str | None:
+    """The tag of an image reference; None when it has none (a versioned image name)."""
+    name = image.rsplit("/", 1)[-1]
+    return name.split(":", 1)[1] if ":" in name else None
+
+
+@pytest.mark.parametrize(("owner", "image"), list(_images()))
+def test_no_image_floats_or_names_an_unreleased_build(owner: str, image: str) -> None:
+    tag = _tag(image)
+    assert tag is None or not FLOATING.match(tag), f"{owner}: {image}"
+
+
+@pytest.mark.parametrize(("image", "floats"), [
+    ("vllm/vllm-tpu:73aa7041bfee43581314e6f34e9a657137ecc092", True),
+    ("vllm/vllm-tpu:nightly-20260701-6af3d12-9969466", True),
+    ("vllm/vllm-tpu:latest", True),
+    ("vllm/vllm-tpu:v0.21.0", False),
+    ("us-docker.pkg.dev/p/r/huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311",
+     False),
+])
+def test_the_rule_tells_a_release_from_a_floating_or_unreleased_tag(
+        image: str, floats: bool) -> None:
+    tag = _tag(image)
+    assert (tag is not None and bool(FLOATING.match(tag))) is floats
+
+
+def test_vllm_on_tpu_runs_a_release() -> None:
+    image = catalog.load().engines["vllm"]["variants"]["tpu"]["image"]
+    assert re.fullmatch(r"vllm/vllm-tpu:v\d+\.\d+\.\d+", image)
