@@ -58,4 +58,4 @@ clean:
 # their pinned releases on PyPI. Needs the network; its output is committed and CI never
 # runs it. TGI, TEI and JetStream: `python -m tools.engine_flags --engine tgi --git-dir CLONE`.
 engine-facts: $(STAMP)
-	$(BIN)/python -m tools.engine_flags --engine vllm --engine sglang
+	$(BIN)/python -m tools.engine_flags --engine vllm --engine vllm-tpu --engine sglang

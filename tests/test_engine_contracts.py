@@ -22,18 +22,19 @@ TREES = [CASES / case / "expected" for case in golden_cases()] + [ROOT / "render
 
 
 def _engine_of(pod: dict[str, Any], labels: dict[str, str]) -> str | None:
-    """The engine behind a pod: its GKE server label or, for portable pods, its image."""
+    """The contract behind a pod: its pinned image's (a variant may pin its own release, as
+    vLLM's TPU image does) or, for a user's own image, its GKE server label's engine."""
     catalog = load()
-    by_label = {e["gkeServerLabel"]: n for n, e in catalog.engines.items()}
-    if labels.get(catalog.gke["labels"]["inferenceServer"]) in by_label:
-        return by_label[labels[catalog.gke["labels"]["inferenceServer"]]]
     images = {}
     for name, facts in catalog.engines.items():
         for variant in [facts, *facts.get("variants", {}).values()]:
             if "image" in variant:
-                images[variant["image"]] = name
+                images[variant["image"]] = variant.get("contract", name)
     server = next(c for c in pod["containers"] if c["name"] == engines.CONTAINER_NAME)
-    return images.get(server["image"])
+    if server["image"] in images:
+        return images[server["image"]]
+    by_label = {e["gkeServerLabel"]: n for n, e in catalog.engines.items()}
+    return by_label.get(labels.get(catalog.gke["labels"]["inferenceServer"], ""))
 
 
 def _engine_pods() -> list[tuple[str, str, dict[str, Any]]]:
@@ -142,7 +143,8 @@ def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
     assert not out.exists()
 
 
-@pytest.mark.parametrize("engine", ["vllm", "sglang", "tgi", "tei", "triton", "jetstream"])
+@pytest.mark.parametrize("engine", ["vllm", "vllm-tpu", "sglang", "tgi", "tei", "triton",
+                                    "jetstream"])
 def test_every_contract_fact_names_its_source(engine: str) -> None:
     terms = contract(engine)
     assert terms is not None and terms.flags and terms.architectures
@@ -164,3 +166,12 @@ def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> Non
     for image in [facts["image"], *(v["image"] for v in facts.get("variants", {}).values()
                                     if "image" in v and engine != "vllm")]:
         assert image.endswith((f":v{terms.version}", f"-{terms.version}", f":{terms.version}"))
+
+
+def test_a_variant_with_its_own_release_names_its_contract() -> None:
+    # vLLM's TPU image is vllm-tpu 0.21.0, not the GPU image's 0.33.0: its own flag list
+    tpu = load().engines["vllm"]["variants"]["tpu"]
+    terms, gpu = contract(tpu["contract"]), contract("vllm")
+    assert terms is not None and gpu is not None
+    assert tpu["image"].endswith(f":v{terms.version}") and terms.version != gpu.version
+    assert any(engine == "vllm-tpu" for _, engine, _ in PODS)  # a golden TPU pod is checked

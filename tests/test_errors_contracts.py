@@ -423,3 +423,21 @@ def test_an_engine_without_metrics_is_neither_scraped_nor_alerted_on_up(
     assert "podmonitoring.yaml" not in names
     rules = "".join(p.read_text() for p in (tmp_path / "rendered").rglob("rules.yaml"))
     assert "ModelRestarting" in rules and "ModelNoReplicaUp" not in rules
+
+
+def test_a_tpu_pod_is_checked_against_its_own_vllm_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --cohere-format is a flag of vLLM 0.33.0 (the GPU image), not of vllm-tpu 0.21.0
+    for accelerator, warned in (("{type: nvidia-l4}", False),
+                                ("{type: tpu-v5e, count: 4, topology: 2x2}", True)):
+        text = model(f"""
+          server:
+            engine: vllm
+            args: [--cohere-format]
+          accelerator: {accelerator}
+        """)
+        run = render(tmp_path, monkeypatch, {"m.yaml": text})
+        assert run.exit_code == 0, run.stderr
+        assert run.warnings == ([
+            "specs/m.yaml:10:12: warning[check] spec.server.args[0]: --cohere-format is not a "
+            "flag of vllm 0.21.0 (hint: see vllm's own flag list)"] if warned else [])

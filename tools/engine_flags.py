@@ -45,6 +45,14 @@ SOURCES: dict[str, dict[str, object]] = {
         "frontendClasses": {"vllm/entrypoints/common/cli_args.py":
                             ["BaseFrontendArgs", "FrontendArgs"]},
     },
+    # vLLM's TPU image (engines.yaml vllm variants.tpu) pins an older release, built as its
+    # own PyPI package; its frontend arguments are still in entrypoints/openai/
+    "vllm-tpu": {
+        "package": "vllm-tpu", "version": "0.21.0", "repo": "vllm-project/vllm",
+        "literal": ["vllm/engine/arg_utils.py", "vllm/entrypoints/openai/cli_args.py"],
+        "frontendClasses": {"vllm/entrypoints/openai/cli_args.py":
+                            ["BaseFrontendArgs", "FrontendArgs"]},
+    },
     "sglang": {
         "package": "sglang", "version": "0.5.23", "repo": "sgl-project/sglang",
         "literal": ["sglang/srt/server_args.py"],

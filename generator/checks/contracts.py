@@ -59,13 +59,20 @@ def _owner_text(name: str, owner: str) -> str:
         f"{name} is set by {owner}"
 
 
+def _contract_of(plan: Plan) -> Contract | None:
+    """The contract of the plan's engine on its accelerator: a variant may pin another
+    release (vLLM's TPU image, catalog `contract`)."""
+    name = plan.spec["server"]["engine"]
+    return contract(plan.facts.engine.get("contract", name) if plan.facts.engine else name)
+
+
 def server_overrides(plan: Plan, catalog: Catalog,
                      derive: DerivedSettings) -> Iterator[Diagnostic]:
     """server.args and server.env add to what infergen derives; they never set a derived
     setting again, under its own name or an alias, and flags are the engine's own."""
     server = plan.spec["server"]
     name = server["engine"]
-    terms = contract(name)
+    terms = _contract_of(plan)
     if not _buildable(plan, catalog):
         return  # other rules say why; the derived settings are unknown until then
     engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
@@ -149,7 +156,7 @@ def image_architecture(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """The engine's image is built for the accelerator's node architecture."""
     name = plan.spec["server"]["engine"]
     accelerator = plan.spec["accelerator"].get("type")
-    terms = contract(name)
+    terms = _contract_of(plan)
     gpu = catalog.gpus.get(accelerator or "")
     if terms is None or gpu is None or plan.layer_of("server", "image") >= 0:
         return  # a user's own image may well be multi-arch
@@ -210,7 +217,7 @@ def model_id_served(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Engines that serve a fixed list of models (JetStream PyTorch) get one of them, at
     no pinned revision (it has no revision flag)."""
     name = plan.spec["server"]["engine"]
-    terms = contract(name)
+    terms = _contract_of(plan)
     if terms is None or "modelIds" not in terms.raw or not _runs_here(plan, catalog):
         return
     source = model_source.parse(plan.spec["model"]["source"])
