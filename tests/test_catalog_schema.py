@@ -3,7 +3,11 @@ the typed Kubernetes facts read from it are the ones the builders write."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -12,6 +16,7 @@ import pytest
 import yaml
 
 from generator import catalog
+from generator.catalog import gke
 
 FILES = ("accelerators", "engines", "gke", "kubernetes")
 
@@ -64,3 +69,66 @@ def test_every_api_version_infergen_writes_comes_from_the_catalog() -> None:
     assert ("", "Namespace") in facts.cluster_scoped
     with pytest.raises(KeyError):
         facts.api("NoSuchKind")
+
+
+# ------------------------------------------------------------------ gke.yaml, typed
+
+def _json_schema(hint: Any, found: dict[str, Any]) -> dict[str, Any]:
+    """What schema.json must say of a field typed `hint` (catalog/gke.py)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        name = "gke" if hint is gke.Gke else f"gke{hint.__name__}"
+        if name not in found:
+            found[name] = {}
+            hints = typing.get_type_hints(hint, vars(gke))
+            properties = {gke.key_of(f): _json_schema(hints[f.name], found)
+                          for f in dataclasses.fields(hint)}
+            found[name] = {"type": "object", "additionalProperties": False,
+                           "required": sorted(properties), "properties": properties}
+        return {"$ref": f"#/$defs/{name}"}
+    if origin is tuple:
+        return {"type": "array", "items": _json_schema(args[0], found)}
+    if origin is Mapping:
+        return {"type": "object", "additionalProperties": _json_schema(args[1], found)}
+    if origin is types.UnionType:
+        return {"type": [_json_schema(arg, found)["type"] for arg in args]}
+    return {"type": {str: "string", int: "integer", float: "number",
+                     type(None): "null"}[hint]}
+
+
+def test_the_gke_schema_is_the_typed_catalogs() -> None:
+    expected: dict[str, Any] = {}
+    _json_schema(gke.Gke, expected)
+    written = {name: d for name, d in _schema()["$defs"].items() if name.startswith("gke")}
+    assert written == expected
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d["configSync"]["repoSync"].update(reconcilerPrefx="x"),
+    lambda d: d["configSync"].pop("maxObjectsPerRoot"),
+    lambda d: d["inferenceGateway"]["endpointPicker"].update(healthPort="9003"),
+    lambda d: d["nodeReserved"]["cpuCores"].append({"upTo": 1}),
+])
+def test_a_misspelt_or_missing_gke_fact_is_refused_by_schema_and_loader(damage: Any) -> None:
+    data = _data("gke")
+    damage(data)
+    assert _errors("gke", data)
+
+
+def test_the_loader_refuses_an_unknown_or_missing_key() -> None:
+    data = _data("gke")
+    data["podSecurity"]["uuid"] = 1
+    with pytest.raises(KeyError, match=r"PodSecurity: unknown keys \['uuid'\]"):
+        gke.gke(data)
+    del data["podSecurity"]["uuid"], data["podSecurity"]["uid"]
+    with pytest.raises(KeyError, match="'uid'"):
+        gke.gke(data)
+
+
+def test_gke_facts_are_typed_and_frozen() -> None:
+    facts = catalog.load().gke
+    assert facts.config_sync.repo_sync.max_name_and_namespace == 45
+    assert facts.node_reserved.memory_gib[-1] == gke.Tier(None, 0.02)
+    assert facts.provisioning["spot"].node_selector == {"cloud.google.com/gke-spot": "true"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.pod_security.uid = 0  # type: ignore[misc]

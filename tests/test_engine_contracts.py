@@ -25,8 +25,8 @@ def _engine_of(pod: dict[str, Any], labels: dict[str, str]) -> str | None:
     """The engine behind a pod: its GKE server label or, for portable pods, its image."""
     catalog = load()
     by_label = {e["gkeServerLabel"]: n for n, e in catalog.engines.items()}
-    if labels.get(catalog.gke["labels"]["inferenceServer"]) in by_label:
-        return by_label[labels[catalog.gke["labels"]["inferenceServer"]]]
+    if labels.get(catalog.gke.labels.inference_server) in by_label:
+        return by_label[labels[catalog.gke.labels.inference_server]]
     images = {}
     for name, facts in catalog.engines.items():
         for variant in [facts, *facts.get("variants", {}).values()]:

@@ -33,7 +33,7 @@ def _known_metrics() -> frozenset[str]:
     data = catalog.load()
     # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
     known = {data.alerting["upMetric"], data.alerting["restartsMetric"],
-             data.gke["dcgm"]["renamed"], *_custom_metrics()}
+             data.gke.dcgm.renamed, *_custom_metrics()}
     for engine in data.engines.values():
         known |= {s["metric"] for s in engine.get("loadSignals", {}).values()}
         alerts = engine.get("alerts", {})

@@ -299,8 +299,8 @@ def test_an_environment_named_like_a_shard_is_refused(fleet: Path) -> None:
 
 
 def test_the_budget_comes_from_the_platform_or_the_catalog() -> None:
-    facts = catalog.load().gke["configSync"]
-    assert sharding.budget_of(None, facts["maxObjectsPerRoot"], facts["rootFillRatio"]) == \
+    facts = catalog.load().gke.config_sync
+    assert sharding.budget_of(None, facts.max_objects_per_root, facts.root_fill_ratio) == \
         Budget(1000, 800)
     assert sharding.budget_of(30, 1000, 0.8) == Budget(30, 24)
 
@@ -339,7 +339,7 @@ def test_switching_to_namespace_tenancy_moves_in_two_commits() -> None:
 
 
 def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> None:
-    kinds = catalog.load().gke["configSync"]["tenantKinds"]
+    kinds = catalog.load().gke.config_sync.tenant_kinds
     cases = Path(__file__).parent / "cases"
     rendered = {yaml.safe_load(p.read_text())["kind"]
                 for tree in cases.glob("*/expected") for env in tree.iterdir()

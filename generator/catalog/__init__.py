@@ -12,6 +12,9 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from generator.catalog.gke import Gke
+from generator.catalog.gke import gke as _gke
+
 
 @dataclass(frozen=True)
 class Machine:
@@ -82,7 +85,7 @@ class Catalog:
     gpus: dict[str, Gpu]
     tpus: dict[str, dict[str, Any]]
     engines: dict[str, dict[str, Any]]
-    gke: dict[str, Any]
+    gke: Gke  # typed (catalog/gke.py)
     probes: dict[str, Any]
     autoscaling: dict[str, Any]
     dtype_bytes: dict[str, float]
@@ -141,7 +144,7 @@ def load() -> Catalog:
         gpus={name: _gpu(name, row) for name, row in accelerators["gpus"].items()},
         tpus=accelerators["tpus"],
         engines=engines["engines"],
-        gke=_read("gke.yaml"),
+        gke=_gke(_read("gke.yaml")),
         probes=engines["probes"],
         autoscaling=engines["autoscaling"],
         dtype_bytes=engines["dtypeBytes"],

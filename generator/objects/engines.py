@@ -305,7 +305,7 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
                                                     engine.get("cpuResources", {})))
     if shape.kind in ("gpu", "tpu"):
-        resources[catalog.gke["resources"][shape.kind]] = shape.devices
+        resources[catalog.gke.resources[shape.kind]] = shape.devices
     args = launch.args + list(spec["server"].get("args", []))
     command = list(engine.get("command", []))
     if role is not None:

@@ -100,21 +100,21 @@ def dcgm_pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if autoscaling.GPU not in autoscaling.signals(plan.spec) or not autoscaling.autoscaled(
             plan.spec):
         return None
-    dcgm = catalog.gke["dcgm"]
-    exporter = dcgm["exporter"]
+    dcgm = catalog.gke.dcgm
+    exporter = dcgm.exporter
     return {
         "apiVersion": catalog.kubernetes.api("PodMonitoring"), "kind": "PodMonitoring",
-        "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter["namespace"],
+        "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter.namespace,
                      "labels": labels.platform_labels(plan.platform.name)},
         "spec": {
-            "selector": {"matchLabels": dict(exporter["selector"])},
+            "selector": {"matchLabels": dict(exporter.selector)},
             "endpoints": [{
-                "port": exporter["port"], "path": exporter["path"],
-                "interval": dcgm["interval"],
+                "port": exporter.port, "path": exporter.path,
+                "interval": dcgm.interval,
                 "metricRelabeling": [
-                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dcgm["metric"]},
-                    {"action": "replace", "sourceLabels": ["__name__"], "regex": dcgm["metric"],
-                     "targetLabel": "__name__", "replacement": dcgm["renamed"]}],
+                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dcgm.metric},
+                    {"action": "replace", "sourceLabels": ["__name__"], "regex": dcgm.metric,
+                     "targetLabel": "__name__", "replacement": dcgm.renamed}],
             }],
         },
     }

@@ -20,9 +20,9 @@ def model_path(source: model_source.Source | None, catalog: Catalog) -> str | No
     """The local path the engine loads the model from (`source`: the model's, parsed);
     None when it downloads it."""
     if isinstance(source, model_source.CloudStorage):
-        return str(catalog.gke["gcsFuse"]["mountPath"])
+        return str(catalog.gke.gcs_fuse.mount_path)
     if isinstance(source, model_source.Image):
-        return str(catalog.gke["imageModelPath"])
+        return str(catalog.gke.image_model_path)
     return None
 
 
@@ -51,7 +51,7 @@ def _buckets(spec: dict[str, Any], source: model_source.Source | None,
         if engine.get("modelDirLayout") == "repo-id":
             # the engine finds ORG/NAME under its working dir: mount the folder above them
             source = model_source.CloudStorage(source.bucket, repo_id_parent(source))
-        found.append((WEIGHTS_VOLUME, catalog.gke["gcsFuse"]["mountPath"], source))
+        found.append((WEIGHTS_VOLUME, catalog.gke.gcs_fuse.mount_path, source))
     for adapter in spec["model"].get("adapters", []):
         parsed = model_source.parse(adapter["source"])
         if isinstance(parsed, model_source.CloudStorage):
@@ -60,17 +60,17 @@ def _buckets(spec: dict[str, Any], source: model_source.Source | None,
 
 
 def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog) -> dict[str, Any]:
-    options = list(catalog.gke["gcsFuse"]["mountOptions"])
+    options = list(catalog.gke.gcs_fuse.mount_options)
     if bucket.path:
         options.append(f"only-dir:{bucket.path}")  # mount just the model's folder
-    return {"name": name, "csi": {"driver": catalog.gke["gcsFuse"]["driver"], "readOnly": True,
+    return {"name": name, "csi": {"driver": catalog.gke.gcs_fuse.driver, "readOnly": True,
                                   "volumeAttributes": {"bucketName": bucket.bucket,
                                                        "mountOptions": ",".join(options)}}}
 
 
 def pod_annotations(spec: dict[str, Any], source: model_source.Source | None,
                     catalog: Catalog) -> dict[str, str]:
-    return dict(catalog.gke["gcsFuse"]["podAnnotations"]) \
+    return dict(catalog.gke.gcs_fuse.pod_annotations) \
         if _buckets(spec, source, catalog) else {}
 
 
@@ -83,7 +83,7 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
     buckets = _buckets(spec, source, catalog)
     found += [_gcs_volume(name, bucket, catalog) for name, _, bucket in buckets]
     if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
-        found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"], "emptyDir": {}})
+        found.append({"name": catalog.gke.gcs_fuse.cache_volume, "emptyDir": {}})
     return found
 
 

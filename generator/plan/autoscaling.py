@@ -33,7 +33,7 @@ def default_target(signal: str, engine: dict[str, Any], catalog: Catalog) -> flo
     if signal == CPU:
         return float(catalog.autoscaling["cpuUtilizationPercent"])
     if signal == GPU:
-        return float(catalog.gke["dcgm"]["targetPercent"])
+        return float(catalog.gke.dcgm.target_percent)
     found = engine.get("loadSignals", {}).get(signal, {}).get("target")
     return None if found is None else float(found)
 

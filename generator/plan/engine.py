@@ -36,7 +36,7 @@ def engine_for(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
 
 def home_env(catalog: Catalog) -> list[dict[str, str]]:
     """HOME, and a user name for a UID the image's /etc/passwd does not list."""
-    user = catalog.gke["podSecurity"]
-    return [{"name": "HOME", "value": user["home"]},
-            {"name": "LOGNAME", "value": user["userName"]},
-            {"name": "USER", "value": user["userName"]}]
+    user = catalog.gke.pod_security
+    return [{"name": "HOME", "value": user.home},
+            {"name": "LOGNAME", "value": user.user_name},
+            {"name": "USER", "value": user.user_name}]
