@@ -67,6 +67,12 @@ def test_every_api_version_infergen_writes_comes_from_the_catalog() -> None:
     facts = catalog.load().kubernetes
     assert facts.api("Deployment") == "apps/v1"
     assert ("", "Namespace") in facts.cluster_scoped
+    # the Inference Gateway's and Config Sync's kinds too (they were in gke.yaml and code)
+    assert [facts.api(kind) for kind in ("InferencePool", "HealthCheckPolicy", "RootSync",
+                                         "RepoSync", "Kustomization")] == [
+        "inference.networking.k8s.io/v1", "networking.gke.io/v1", "configsync.gke.io/v1beta1",
+        "configsync.gke.io/v1beta1", "kustomize.config.k8s.io/v1beta1"]
+    assert "config-management-system" in facts.reserved_namespaces
     with pytest.raises(KeyError):
         facts.api("NoSuchKind")
 

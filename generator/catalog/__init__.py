@@ -73,6 +73,7 @@ class Kubernetes:
     label_named: frozenset[GroupKind]  # names are DNS-1123 labels, not subdomains
     reserved_prefixes: tuple[str, ...]  # Config Sync's label and annotation prefixes
     allowed_annotations: frozenset[str]  # ... that it accepts nonetheless
+    reserved_namespaces: frozenset[str]  # Config Sync's own: no root may declare one
     gke_only: tuple[GkeOnly, ...]  # spec fields a plain Kubernetes target refuses
 
     def api(self, kind: str) -> str:
@@ -133,7 +134,8 @@ def _kubernetes(data: dict[str, Any]) -> Kubernetes:
                              row.get("signal", "")) for row in data["gkeOnly"])
     return Kubernetes(dict(data["apiVersions"]), _group_kinds(data["clusterScoped"]),
                       _group_kinds(data["labelNamed"]), tuple(sync["reservedPrefixes"]),
-                      frozenset(sync["allowedAnnotations"]), gke_only)
+                      frozenset(sync["allowedAnnotations"]),
+                      frozenset(sync["reservedNamespaces"]), gke_only)
 
 
 @cache

@@ -101,7 +101,6 @@ class EndpointPicker:
     metrics_port: int
     resources: Strings
     probe: Mapping[str, int]
-    config_api_version: str
     reads: Mapping[str, tuple[str, ...]]  # API group -> resources, besides pods and its pool
     plugins: Mapping[str, int]  # scorer -> weight
     flags: tuple[str, ...]
@@ -109,13 +108,11 @@ class EndpointPicker:
 
 @dataclass(frozen=True)
 class InferenceGateway:
-    pool_api_version: str
     endpoint_picker_port: int
     endpoint_picker_suffix: str
     failure_mode: str
     backend_timeout_sec: int
     model_header: str
-    policy_api_version: str
     endpoint_picker: EndpointPicker
 
 
@@ -146,7 +143,6 @@ class Dcgm:
 
 @dataclass(frozen=True)
 class RepoSync:
-    api_version: str
     name: str
     reconciler_prefix: str
     max_name_and_namespace: int
@@ -155,9 +151,7 @@ class RepoSync:
 @dataclass(frozen=True)
 class ConfigSync:
     namespace: str
-    root_sync_api_version: str
     default_secret: str
-    reserved_namespaces: tuple[str, ...]
     cluster_name_selector: str
     max_objects_per_root: int
     root_fill_ratio: float

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.catalog import Catalog
+from generator.catalog import Catalog, load
 from generator.objects.labels import platform_labels
 from generator.plan.records import Environment, Platform
 
+_API = load().kubernetes.api  # catalog/kubernetes.yaml: these two builders take no catalog
 
 def namespace(name: str, platform: Platform) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace",
+    return {"apiVersion": _API("Namespace"), "kind": "Namespace",
             "metadata": {"name": name, "labels": platform_labels(platform.name)}}
 
 
 def kustomization(files: list[str]) -> dict[str, Any]:
-    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+    return {"apiVersion": _API("Kustomization"), "kind": "Kustomization",
             "resources": sorted(files)}
 
 
@@ -36,7 +37,7 @@ def root_sync(platform: Platform, environment: Environment, catalog: Catalog,
     if sync["auth"] == "gcpserviceaccount":
         git["gcpServiceAccountEmail"] = sync["gcpServiceAccountEmail"]
     return {
-        "apiVersion": facts.root_sync_api_version, "kind": "RootSync",
+        "apiVersion": catalog.kubernetes.api("RootSync"), "kind": "RootSync",
         "metadata": {"name": rootsync_name(environment), "namespace": facts.namespace,
                      "labels": platform_labels(platform.name)},
         # unstructured must be explicit: an empty sourceFormat means hierarchy.

@@ -19,7 +19,7 @@ def _enabled(plan: Plan) -> bool:
 
 
 def _pool_group(catalog: Catalog) -> str:
-    return str(catalog.gke.inference_gateway.pool_api_version.split("/")[0])
+    return catalog.kubernetes.api("InferencePool").split("/")[0]
 
 
 def _pool_ref(plan: Plan, catalog: Catalog) -> dict[str, str]:
@@ -37,7 +37,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     gateway = catalog.gke.inference_gateway
     port = plan.facts.checked_engine["port"]
     return {
-        "apiVersion": gateway.pool_api_version, "kind": "InferencePool",
+        "apiVersion": catalog.kubernetes.api("InferencePool"), "kind": "InferencePool",
         "metadata": labels.metadata(plan),
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
@@ -54,7 +54,7 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         return None
     engine = plan.facts.checked_engine
     path = engine.get("readinessPath", engine["healthPath"])
-    return {"apiVersion": catalog.gke.inference_gateway.policy_api_version,
+    return {"apiVersion": catalog.kubernetes.api("HealthCheckPolicy"),
             "kind": "HealthCheckPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
@@ -65,7 +65,7 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 def gcp_backend_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": catalog.gke.inference_gateway.policy_api_version,
+    return {"apiVersion": catalog.kubernetes.api("GCPBackendPolicy"),
             "kind": "GCPBackendPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
@@ -153,7 +153,8 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
     picker = catalog.gke.inference_gateway.endpoint_picker
     weights = picker.plugins
     config = {
-        "apiVersion": picker.config_api_version, "kind": "EndpointPickerConfig",
+        "apiVersion": catalog.kubernetes.api("EndpointPickerConfig"),
+        "kind": "EndpointPickerConfig",
         "plugins": [{"type": name} for name in weights],
         "schedulingProfiles": [{"name": "default", "plugins": [
             {"pluginRef": name, "weight": weight} for name, weight in weights.items()]}],

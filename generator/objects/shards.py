@@ -31,7 +31,7 @@ def shard_root_sync(platform: Platform, env: Environment, shard: str,
 
 def marker(platform: Platform, env: Environment, shard: str,
            catalog: Catalog) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
+    return {"apiVersion": catalog.kubernetes.api("ConfigMap"), "kind": "ConfigMap",
             "metadata": {"name": rootsync_name(shard),
                          "namespace": catalog.gke.config_sync.marker_namespace,
                          "labels": platform_labels(platform.name)},

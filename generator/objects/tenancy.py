@@ -27,7 +27,7 @@ def cluster_role(platform: Platform, catalog: Catalog) -> dict[str, Any]:
     rules += [{"apiGroups": [group], "resources": sorted(resources),
                "verbs": list(facts.tenant_read_verbs)}
               for group, resources in sorted(reads.items())]
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+    return {"apiVersion": catalog.kubernetes.api("ClusterRole"), "kind": "ClusterRole",
             "metadata": {"name": CLUSTER_ROLE, "labels": platform_labels(platform.name)},
             "rules": rules}
 
@@ -38,14 +38,14 @@ def repo_sync(platform: Platform, env: Environment, namespace: str,
     Git Secret, with auth token or ssh, must then be in the namespace too)."""
     facts = catalog.gke.config_sync.repo_sync
     obj = root_sync(platform, env, catalog, f"_ns-{namespace}")
-    obj["apiVersion"], obj["kind"] = facts.api_version, "RepoSync"
+    obj["apiVersion"], obj["kind"] = catalog.kubernetes.api("RepoSync"), "RepoSync"
     obj["metadata"] = {**obj["metadata"], "name": facts.name, "namespace": namespace}
     return obj
 
 
 def role_binding(platform: Platform, namespace: str, catalog: Catalog) -> dict[str, Any]:
     facts = catalog.gke.config_sync
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    return {"apiVersion": catalog.kubernetes.api("RoleBinding"), "kind": "RoleBinding",
             "metadata": {"name": CLUSTER_ROLE, "namespace": namespace,
                          "labels": platform_labels(platform.name)},
             "subjects": [{"kind": "ServiceAccount",
