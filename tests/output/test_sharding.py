@@ -340,7 +340,7 @@ def test_switching_to_namespace_tenancy_moves_in_two_commits() -> None:
 
 def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> None:
     kinds = catalog.load().gke.config_sync.tenant_kinds
-    cases = Path(__file__).parent / "cases"
+    cases = Path(__file__).parents[1] / "cases"
     rendered = {yaml.safe_load(p.read_text())["kind"]
                 for tree in cases.glob("*/expected") for env in tree.iterdir()
                 if env.name not in ("bootstrap", "dashboards")
@@ -352,7 +352,7 @@ def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> Non
 
 
 def test_a_namespace_root_holds_only_its_namespace() -> None:
-    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    prod = Path(__file__).parents[1] / "cases" / "tenancy" / "expected" / "prod"
     roots = sorted(prod.glob("_ns-*"))
     assert [r.name for r in roots] == ["_ns-chat", "_ns-search"]
     for root in roots:
@@ -389,7 +389,7 @@ def test_leaving_namespace_tenancy_is_refused(fleet: Path) -> None:
 
 def test_the_namespace_reconciler_holds_every_permission_the_roles_it_creates_grant() -> None:
     """RBAC refuses a Role granting more than its creator holds: no escalate, no bind."""
-    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    prod = Path(__file__).parents[1] / "cases" / "tenancy" / "expected" / "prod"
     role = yaml.safe_load((prod / "cluster" /
                            "clusterrole-infergen-namespace-reconciler.yaml").read_text())
     held = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]
