@@ -17,6 +17,7 @@ import yaml
 
 from generator import catalog
 from generator.catalog import gke
+from generator.catalog.typed import key_of
 
 FILES = ("accelerators", "engines", "gke", "kubernetes")
 
@@ -87,7 +88,7 @@ def _json_schema(hint: Any, found: dict[str, Any]) -> dict[str, Any]:
         if name not in found:
             found[name] = {}
             hints = typing.get_type_hints(hint, vars(gke))
-            properties = {gke.key_of(f): _json_schema(hints[f.name], found)
+            properties = {key_of(f): _json_schema(hints[f.name], found)
                           for f in dataclasses.fields(hint)}
             found[name] = {"type": "object", "additionalProperties": False,
                            "required": sorted(properties), "properties": properties}

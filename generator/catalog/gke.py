@@ -5,14 +5,11 @@ same keys, and a test keeps the two in step."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
-import sys
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from generator.catalog.typed import typed
 
 Strings = Mapping[str, str]
 
@@ -203,39 +200,6 @@ class Gke:
     config_sync: ConfigSync
     pod_security: PodSecurity
     network_policy: NetworkPolicy
-
-
-# ------------------------------------------------------------------ reading
-
-def key_of(item: dataclasses.Field[Any]) -> str:
-    """The YAML key of a dataclass field: its `key` metadata, else its name in camel case."""
-    return str(item.metadata.get("key") or re.sub(r"_([a-z])", lambda m: m[1].upper(),
-                                                   item.name))
-
-
-def typed(cls: type[Any], data: Mapping[str, Any]) -> Any:
-    """`data` as `cls`, nested dataclasses, mappings of them and tuples included. A missing or
-    unknown key raises (schema.json refuses the same file first, with a clearer message)."""
-    hints = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
-    fields = dataclasses.fields(cls)
-    unknown = set(data) - {key_of(f) for f in fields}
-    if unknown:
-        raise KeyError(f"{cls.__name__}: unknown keys {sorted(unknown)}")
-    return cls(**{f.name: _value(hints[f.name], data[key_of(f)]) for f in fields})
-
-
-def _value(hint: Any, value: Any) -> Any:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return typed(hint, value)
-    if origin is tuple:
-        return tuple(_value(args[0], item) for item in value)
-    if origin is Mapping:
-        # a plain dict: builders copy these into manifests as they are
-        return {key: _value(args[1], item) for key, item in value.items()}
-    if origin is types.UnionType and value is None:
-        return None
-    return value
 
 
 def gke(data: Mapping[str, Any]) -> Gke:
