@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from generator import catalog
-from generator.catalog import gke
+from generator.catalog import engine_entry, gke
 from generator.catalog.typed import key_of
 
 FILES = ("accelerators", "engines", "gke", "kubernetes")
@@ -139,3 +139,30 @@ def test_gke_facts_are_typed_and_frozen() -> None:
     assert facts.provisioning["spot"].node_selector == {"cloud.google.com/gke-spot": "true"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         facts.pod_security.uid = 0  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ engines.yaml, typed
+
+def test_the_engine_schema_names_the_typed_entrys_keys() -> None:
+    engine = _schema()["$defs"]["engine"]
+    fields = dataclasses.fields(engine_entry.Engine)
+    assert set(engine["properties"]) == {key_of(f) for f in fields}
+    assert set(engine["required"]) == {key_of(f) for f in fields
+                                       if f.default is dataclasses.MISSING
+                                       and f.default_factory is dataclasses.MISSING}
+
+
+def test_engine_entries_are_typed_with_their_variants_applied() -> None:
+    facts = catalog.load()
+    tpu = facts.engine("vllm", "tpu-v6e")
+    assert tpu.image is not None and tpu.image.startswith("vllm/vllm-tpu:")
+    assert tpu.env == {"VLLM_XLA_CACHE_PATH": "/data/xla-cache"}
+    assert facts.engine("vllm", "nvidia-l4").env is None  # the gpu kind has no variant
+    assert facts.engine("tei", "none").default_dtype == "float32"
+    assert facts.engines["jetstream"].metrics is None
+    assert facts.engines["vllm"].load_signals["queue-size"] == engine_entry.LoadSignal(
+        "vllm:num_requests_waiting", "gauge", 5)
+    data = _data("engines")["engines"]["tgi"]
+    data["prot"] = 8000
+    with pytest.raises(KeyError, match=r"Engine: unknown keys \['prot'\]"):
+        engine_entry.engine(data)

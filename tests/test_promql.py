@@ -35,12 +35,11 @@ def _known_metrics() -> frozenset[str]:
     known = {data.alerting["upMetric"], data.alerting["restartsMetric"],
              data.gke.dcgm.renamed, *_custom_metrics()}
     for engine in data.engines.values():
-        known |= {s["metric"] for s in engine.get("loadSignals", {}).values()}
-        alerts = engine.get("alerts", {})
-        if "latency" in alerts:
-            known.add(alerts["latency"]["histogram"] + "_bucket")
-        if "errors" in alerts:
-            known |= {alerts["errors"]["failed"], alerts["errors"]["total"]}
+        known |= {s.metric for s in engine.load_signals.values()}
+        if engine.alerts.latency is not None:
+            known.add(engine.alerts.latency.histogram + "_bucket")
+        if engine.alerts.errors is not None:
+            known |= {engine.alerts.errors.failed, engine.alerts.errors.total}
     return frozenset(known)
 
 

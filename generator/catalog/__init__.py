@@ -12,6 +12,8 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from generator.catalog.engine_entry import Engine
+from generator.catalog.engine_entry import engine as _engine
 from generator.catalog.gke import Gke
 from generator.catalog.gke import gke as _gke
 
@@ -85,7 +87,7 @@ class Kubernetes:
 class Catalog:
     gpus: dict[str, Gpu]
     tpus: dict[str, dict[str, Any]]
-    engines: dict[str, dict[str, Any]]
+    engines: dict[str, Engine]  # typed (catalog/engine_entry.py)
     gke: Gke  # typed (catalog/gke.py)
     probes: dict[str, Any]
     autoscaling: dict[str, Any]
@@ -93,13 +95,14 @@ class Catalog:
     alerting: dict[str, Any]
     kubernetes: Kubernetes
 
-    def engine(self, name: str, accelerator: str) -> dict[str, Any]:
+    def engine(self, name: str, accelerator: str) -> Engine:
         """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
         none), then on this accelerator itself, applied."""
-        base = self.engines[name]
-        variants = base.get("variants", {})
-        return {**base, **variants.get(self.accelerator_kind(accelerator), {}),
-                **variants.get(accelerator, {})}
+        found = self.engines[name]
+        for key in (self.accelerator_kind(accelerator), accelerator):
+            if key in found.variants:
+                found = found.with_variant(found.variants[key])
+        return found
 
     def accelerator_kind(self, name: str) -> str:
         """gpu, tpu or none."""
@@ -145,7 +148,7 @@ def load() -> Catalog:
     return Catalog(
         gpus={name: _gpu(name, row) for name, row in accelerators["gpus"].items()},
         tpus=accelerators["tpus"],
-        engines=engines["engines"],
+        engines={name: _engine(row) for name, row in engines["engines"].items()},
         gke=_gke(_read("gke.yaml")),
         probes=engines["probes"],
         autoscaling=engines["autoscaling"],

@@ -96,7 +96,7 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Engines that split attention heads across devices (catalog `headsSplit`): sizes
     that are not powers of two rarely divide them."""
-    if not plan.facts.checked_engine.get("headsSplit"):
+    if not plan.facts.checked_engine.heads_split:
         return
     shape = valid_shape(plan, catalog)
     if shape is None:

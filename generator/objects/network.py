@@ -44,11 +44,11 @@ def network_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not plan.spec["networkPolicy"]["enabled"]:
         return None
     engine = plan.facts.checked_engine
-    serving = _ports([engine["port"], *engine.get("extraPorts", {}).values()])
+    serving = _ports([engine.port, *(engine.extra_ports or {}).values()])
     ingress = [{"from": _sources(plan, catalog), "ports": serving}]
-    if plan.spec["monitoring"]["enabled"] and engine.get("metrics") is not None:
+    if plan.spec["monitoring"]["enabled"] and engine.metrics is not None:
         ingress.append({"from": [_collectors(plan, catalog)],
-                        "ports": _ports([engine["metrics"]["port"]])})
+                        "ports": _ports([engine.metrics.port])})
     if plan.facts.checked_shape.multi_host:  # the group's collective traffic (Ray, NCCL)
         ingress.append({"from": [{"podSelector": {"matchLabels": labels.selector(plan)}}]})
     return {"apiVersion": catalog.kubernetes.api("NetworkPolicy"), "kind": "NetworkPolicy",

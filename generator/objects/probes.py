@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 from generator.plan.memory_fit import billions
 
 
@@ -19,14 +20,14 @@ def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
 
 
 def probes(spec: dict[str, Any], catalog: Catalog, port: str,
-           engine: dict[str, Any]) -> dict[str, Any]:
+           engine: Engine) -> dict[str, Any]:
     """Startup and liveness on the engine's health path, readiness on its readiness path
     (the same health path for most engines)."""
     def check(path: str) -> dict[str, Any]:
         return {"httpGet": {"path": path, "port": port}}
 
-    live = engine["healthPath"]
-    ready = engine.get("readinessPath", engine["healthPath"])
+    live = engine.health_path
+    ready = engine.readiness_path or engine.health_path
     startup = catalog.probes["startup"]
     period = startup["periodSeconds"]
     return {

@@ -35,7 +35,7 @@ def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     gateway = catalog.gke.inference_gateway
-    port = plan.facts.checked_engine["port"]
+    port = plan.facts.checked_engine.port
     return {
         "apiVersion": catalog.kubernetes.api("InferencePool"), "kind": "InferencePool",
         "metadata": labels.metadata(plan),
@@ -53,13 +53,13 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     engine = plan.facts.checked_engine
-    path = engine.get("readinessPath", engine["healthPath"])
+    path = engine.readiness_path or engine.health_path
     return {"apiVersion": catalog.kubernetes.api("HealthCheckPolicy"),
             "kind": "HealthCheckPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
                      "default": {"config": {"type": "HTTP", "httpHealthCheck": {
-                         "requestPath": path, "port": engine["port"]}}}}}
+                         "requestPath": path, "port": engine.port}}}}}
 
 
 def gcp_backend_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -170,7 +170,7 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
     gateway = catalog.gke.inference_gateway
     picker = gateway.endpoint_picker
     name = _picker_name(plan, catalog)
-    metrics = plan.facts.checked_engine.get("endpointPickerMetrics", {})
+    metrics = plan.facts.checked_engine.endpoint_picker_metrics or {}
     health = {"grpc": {"port": picker.health_port, "service": picker.health_service},
               **picker.probe}
     return {

@@ -44,10 +44,10 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
                        "selector": {"matchLabels": selector}},
             "target": {"type": "AverageValue",
                        "averageValue": _target_quantity(_gpu_total(plan, catalog, target))}}}
-    found = plan.facts.checked_engine["loadSignals"][signal]
+    found = plan.facts.checked_engine.load_signals[signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
-    name = (found["metric"] if portable(plan)
-            else managed_prometheus_metric(found["metric"], found["type"], catalog))
+    name = (found.metric if portable(plan)
+            else managed_prometheus_metric(found.metric, found.type, catalog))
     return {"type": "Pods", "pods": {
         "metric": {"name": name},
         "target": {"type": "AverageValue", "averageValue": _target_quantity(target)}}}
@@ -90,7 +90,7 @@ def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> d
                  f'{names.container}="{engines.CONTAINER_NAME}"}})')
         threshold = _gpu_total(plan, catalog, target)
     else:
-        metric = plan.facts.checked_engine["loadSignals"][signal]["metric"]
+        metric = plan.facts.checked_engine.load_signals[signal].metric
         query = f"sum({series(metric, plan)})"
         threshold = target
     # KEDA divides the query's value by the threshold: a sum over pods behaves like the

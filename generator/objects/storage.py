@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 from generator.plan import model_source
 
 SHM_VOLUME = "dshm"
@@ -47,8 +48,8 @@ def _buckets(spec: dict[str, Any], source: model_source.Source | None,
     in Cloud Storage."""
     found = []
     if isinstance(source, model_source.CloudStorage):
-        engine = catalog.engines.get(spec["server"]["engine"], {})
-        if engine.get("modelDirLayout") == "repo-id":
+        engine = catalog.engines.get(spec["server"]["engine"])
+        if engine is not None and engine.model_dir_layout == "repo-id":
             # the engine finds ORG/NAME under its working dir: mount the folder above them
             source = model_source.CloudStorage(source.bucket, repo_id_parent(source))
         found.append((WEIGHTS_VOLUME, catalog.gke.gcs_fuse.mount_path, source))
@@ -88,20 +89,20 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
 
 
 def mounts(spec: dict[str, Any], source: model_source.Source | None, catalog: Catalog,
-           engine: dict[str, Any]) -> list[dict[str, Any]]:
+           engine: Engine) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"},
-                                   {"name": CACHE_VOLUME, "mountPath": engine["cacheDir"]}]
+                                   {"name": CACHE_VOLUME, "mountPath": engine.cache_dir}]
     found += [{"name": name, "mountPath": path, "readOnly": True}
               for name, path, _ in _buckets(spec, source, catalog)]
-    if "tokenFile" in engine and spec["model"].get("tokenSecret") is not None:
-        found.append({"name": TOKEN_VOLUME, "mountPath": engine["tokenFile"], "readOnly": True})
+    if engine.token_file is not None and spec["model"].get("tokenSecret") is not None:
+        found.append({"name": TOKEN_VOLUME, "mountPath": engine.token_file, "readOnly": True})
     return found
 
 
-def token_volume(secret: dict[str, str], engine: dict[str, Any]) -> list[dict[str, Any]]:
+def token_volume(secret: dict[str, str], engine: Engine) -> list[dict[str, Any]]:
     """For engines that read the Hugging Face token from a file rather than the env."""
-    if "tokenFile" not in engine:
+    if engine.token_file is None:
         return []
     return [{"name": TOKEN_VOLUME, "secret": {
         "secretName": secret["name"], "defaultMode": 0o400,
-        "items": [{"key": secret["key"], "path": engine["tokenFileName"]}]}}]
+        "items": [{"key": secret["key"], "path": engine.token_file_name}]}}]

@@ -54,7 +54,7 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     if not portable(plan):  # how Google's samples and GKE dashboards find servers
         keys = catalog.gke.labels
         pod_labels.update({keys.model: plan.name,
-                           keys.inference_server: engine["gkeServerLabel"]})
+                           keys.inference_server: engine.gke_server_label})
     if role is not None:
         pod_labels[ROLE_LABEL] = role
     spec: dict[str, Any] = {
@@ -141,5 +141,5 @@ def service(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     return {"apiVersion": catalog.kubernetes.api("Service"), "kind": "Service",
             "metadata": labels.metadata(plan),
             "spec": {"type": "ClusterIP", "selector": serving_selector(plan, catalog),
-                     "ports": [{"name": engines.PORT_NAME, "port": engine["port"],
+                     "ports": [{"name": engines.PORT_NAME, "port": engine.port,
                                 "targetPort": engines.PORT_NAME, "protocol": "TCP"}]}}

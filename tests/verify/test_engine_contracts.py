@@ -24,14 +24,14 @@ TREES = [CASES / case / "expected" for case in golden_cases()] + [ROOT / "render
 def _engine_of(pod: dict[str, Any], labels: dict[str, str]) -> str | None:
     """The engine behind a pod: its GKE server label or, for portable pods, its image."""
     catalog = load()
-    by_label = {e["gkeServerLabel"]: n for n, e in catalog.engines.items()}
+    by_label = {e.gke_server_label: n for n, e in catalog.engines.items()}
     if labels.get(catalog.gke.labels.inference_server) in by_label:
         return by_label[labels[catalog.gke.labels.inference_server]]
     images = {}
     for name, facts in catalog.engines.items():
-        for variant in [facts, *facts.get("variants", {}).values()]:
-            if "image" in variant:
-                images[variant["image"]] = name
+        for image in [facts.image, *(v.image for v in facts.variants.values())]:
+            if image is not None:
+                images[image] = name
     server = next(c for c in pod["containers"] if c["name"] == engines.CONTAINER_NAME)
     return images.get(server["image"])
 
@@ -161,6 +161,7 @@ def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> Non
     terms = contract(engine)
     assert terms is not None
     facts = load().engines[engine]
-    for image in [facts["image"], *(v["image"] for v in facts.get("variants", {}).values()
-                                    if "image" in v and engine != "vllm")]:
+    for image in [facts.image, *(v.image for v in facts.variants.values()
+                                 if v.image is not None and engine != "vllm")]:
+        assert image is not None
         assert image.endswith((f":v{terms.version}", f"-{terms.version}", f":{terms.version}"))
