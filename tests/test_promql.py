@@ -32,7 +32,7 @@ def _custom_metrics() -> frozenset[str]:
 def _known_metrics() -> frozenset[str]:
     data = catalog.load()
     # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
-    known = {data.alerting["upMetric"], data.alerting["restartsMetric"],
+    known = {data.alerting.up_metric, data.alerting.restarts_metric,
              data.gke.dcgm.renamed, *_custom_metrics()}
     for engine in data.engines.values():
         known |= {s.metric for s in engine.load_signals.values()}

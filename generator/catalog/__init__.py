@@ -12,10 +12,13 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from generator.catalog.defaults import Alerting, Autoscaling, Probes
 from generator.catalog.engine_entry import Engine
 from generator.catalog.engine_entry import engine as _engine
 from generator.catalog.gke import Gke
 from generator.catalog.gke import gke as _gke
+from generator.catalog.tpu import Tpu
+from generator.catalog.typed import typed
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,13 @@ class Kubernetes:
 @dataclass(frozen=True)
 class Catalog:
     gpus: dict[str, Gpu]
-    tpus: dict[str, dict[str, Any]]
+    tpus: dict[str, Tpu]
     engines: dict[str, Engine]  # typed (catalog/engine_entry.py)
     gke: Gke  # typed (catalog/gke.py)
-    probes: dict[str, Any]
-    autoscaling: dict[str, Any]
+    probes: Probes
+    autoscaling: Autoscaling
     dtype_bytes: dict[str, float]
-    alerting: dict[str, Any]
+    alerting: Alerting
     kubernetes: Kubernetes
 
     def engine(self, name: str, accelerator: str) -> Engine:
@@ -147,12 +150,12 @@ def load() -> Catalog:
     engines = _read("engines.yaml")
     return Catalog(
         gpus={name: _gpu(name, row) for name, row in accelerators["gpus"].items()},
-        tpus=accelerators["tpus"],
+        tpus={name: typed(Tpu, row) for name, row in accelerators["tpus"].items()},
         engines={name: _engine(row) for name, row in engines["engines"].items()},
         gke=_gke(_read("gke.yaml")),
-        probes=engines["probes"],
-        autoscaling=engines["autoscaling"],
+        probes=typed(Probes, engines["probes"]),
+        autoscaling=typed(Autoscaling, engines["autoscaling"]),
         dtype_bytes=engines["dtypeBytes"],
-        alerting=engines["alerting"],
+        alerting=typed(Alerting, engines["alerting"]),
         kubernetes=_kubernetes(_read("kubernetes.yaml")),
     )

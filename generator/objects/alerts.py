@@ -29,13 +29,13 @@ def _pods_regex(plan: Plan) -> str:
 def _thresholds(plan: Plan, catalog: Catalog, engine: Engine) -> dict[str, float]:
     defaults = catalog.alerting
     found: dict[str, float] = {
-        "kvCacheUsage": defaults["kvCacheUsage"], "errorRate": defaults["errorRate"],
-        "restarts": defaults["restarts"],
+        "kvCacheUsage": defaults.kv_cache_usage, "errorRate": defaults.error_rate,
+        "restarts": defaults.restarts,
     }
     # the queue the model scales at, when it scales on its queue; else the engine's usual one
     queue = autoscaling.target_for("queue-size", plan.spec, engine, catalog)
     if queue is not None:
-        found["queueSize"] = queue * defaults["queueSizeFactor"]
+        found["queueSize"] = queue * defaults.queue_size_factor
     latency = engine.alerts.latency
     if latency:
         found["latencySeconds"] = latency.seconds
@@ -60,10 +60,10 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = plan.facts.checked_engine
     limits = _thresholds(plan, catalog, engine)
     facts = catalog.alerting
-    window, hold = facts["rateWindow"], facts["forMinutes"]
+    window, hold = facts.rate_window, facts.for_minutes
     # a model may take this long to load before "down" means down
     loading = max(hold, math.ceil(startup_seconds(plan.spec, catalog) / 60))
-    up = f"(sum({series(facts['upMetric'], plan)}) or vector(0))"
+    up = f"(sum({series(facts.up_metric, plan)}) or vector(0))"
     scraped = engine.metrics is not None  # else `up` is never 1: no scrape alerts
     found = [_alert(plan, "ModelNoReplicaUp", f"{up} == 0", loading, "critical",
                     "No replica is serving", "No replica has answered a metrics scrape")
@@ -104,13 +104,13 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
             hold, "warning", "Responses are slow",
             f"The 95th percentile {latency.measures} is above "
             f"{limits['latencySeconds']:g} s"))
-    restarts = (f'sum(increase({facts["restartsMetric"]}{{namespace="{plan.namespace}",'
+    restarts = (f'sum(increase({facts.restarts_metric}{{namespace="{plan.namespace}",'
                 f'container="{engines.CONTAINER_NAME}",pod=~"{_pods_regex(plan)}"}}'
-                f'[{facts["restartsWindow"]}])) > {limits["restarts"]:g}')
+                f'[{facts.restarts_window}])) > {limits["restarts"]:g}')
     found.append(_alert(plan, "ModelRestarting", restarts, 0, "warning",
                         "Containers are restarting",
                         f"More than {limits['restarts']:g} restarts in "
-                        f"{_minutes(facts['restartsWindow'])} minutes"))
+                        f"{_minutes(facts.restarts_window)} minutes"))
     return found
 
 
@@ -120,7 +120,7 @@ def _minutes(duration: str) -> int:
 
 
 def _groups(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting["evaluationInterval"],
+    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting.evaluation_interval,
              "rules": rules(plan, catalog)}]
 
 

@@ -26,7 +26,7 @@ def _chart(title: str, query: str, label: str) -> dict[str, Any]:
 def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = plan.facts.checked_engine
     name = f"{plan.namespace}/{plan.name}"
-    up = series(catalog.alerting["upMetric"], plan)
+    up = series(catalog.alerting.up_metric, plan)
     charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")
               ] if engine.metrics is not None else []
     signals = engine.load_signals
@@ -38,7 +38,7 @@ def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     latency = engine.alerts.latency
     if latency:
         charts.append(_chart(f"{name}: p95 {latency.measures}",
-                             p95(latency, plan, catalog.alerting["rateWindow"]), "seconds"))
+                             p95(latency, plan, catalog.alerting.rate_window), "seconds"))
     return charts
 
 

@@ -270,8 +270,8 @@ def containers(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     grpc = (engine.extra_ports or {}).get("grpc")
     if grpc is not None:  # the engine itself is alive while its gRPC port answers
         check = {"tcpSocket": {"port": grpc}}
-        main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
-        main["livenessProbe"] = {**check, **catalog.probes["liveness"],
+        main["readinessProbe"] = {**check, **catalog.probes.readiness}
+        main["livenessProbe"] = {**check, **catalog.probes.liveness,
                                  "initialDelaySeconds": startup_seconds(spec, catalog)}
     return [main, {
         "name": frontend.name, "image": frontend.image,

@@ -29,7 +29,7 @@ def _accelerator_selector(plan: Plan, shape: Shape, catalog: Catalog) -> dict[st
     labels = catalog.gke.labels
     accelerator = plan.spec["accelerator"]
     if shape.kind == "tpu":
-        return {labels.tpu_accelerator: catalog.tpus[shape.name]["label"],
+        return {labels.tpu_accelerator: catalog.tpus[shape.name].label,
                 labels.tpu_topology: accelerator["topology"]}
     if shape.kind != "gpu":
         return {}
@@ -109,7 +109,7 @@ def _accelerator_rule(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, A
                 "maxSharedClientsPerGPU": sharing["maxSharedClients"]}
         rule["gpu"] = gpu
     elif shape.kind == "tpu":
-        rule["tpu"] = {"type": catalog.tpus[shape.name]["label"], "count": shape.devices,
+        rule["tpu"] = {"type": catalog.tpus[shape.name].label, "count": shape.devices,
                        "topology": accelerator["topology"]}
     else:
         rule["machineFamily"] = catalog.gke.compute_class.cpu_machine_family

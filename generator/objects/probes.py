@@ -12,11 +12,11 @@ from generator.plan.memory_fit import billions
 
 def startup_seconds(spec: dict[str, Any], catalog: Catalog) -> int:
     """Time a replica may take to download and load its model before it counts as failed."""
-    rules = catalog.probes["startup"]
+    rules = catalog.probes.startup
     size = billions(spec["model"].get("parameters"))
     if size is None:
-        return int(rules["unknownSizeSeconds"])
-    return int(rules["baseSeconds"] + math.ceil(size * rules["secondsPerBillionParameters"]))
+        return int(rules.unknown_size_seconds)
+    return int(rules.base_seconds + math.ceil(size * rules.seconds_per_billion_parameters))
 
 
 def probes(spec: dict[str, Any], catalog: Catalog, port: str,
@@ -28,11 +28,11 @@ def probes(spec: dict[str, Any], catalog: Catalog, port: str,
 
     live = engine.health_path
     ready = engine.readiness_path or engine.health_path
-    startup = catalog.probes["startup"]
-    period = startup["periodSeconds"]
+    startup = catalog.probes.startup
+    period = startup.period_seconds
     return {
         "startupProbe": {**check(live), "periodSeconds": period,
                          "failureThreshold": math.ceil(startup_seconds(spec, catalog) / period)},
-        "readinessProbe": {**check(ready), **catalog.probes["readiness"]},
-        "livenessProbe": {**check(live), **catalog.probes["liveness"]},
+        "readinessProbe": {**check(ready), **catalog.probes.readiness},
+        "livenessProbe": {**check(live), **catalog.probes.liveness},
     }

@@ -32,7 +32,7 @@ def autoscaled(spec: dict[str, Any]) -> bool:
 
 def default_target(signal: str, engine: Engine, catalog: Catalog) -> float | None:
     if signal == CPU:
-        return float(catalog.autoscaling["cpuUtilizationPercent"])
+        return float(catalog.autoscaling.cpu_utilization_percent)
     if signal == GPU:
         return float(catalog.gke.dcgm.target_percent)
     found = engine.load_signals.get(signal)
@@ -59,13 +59,13 @@ def targets(spec: dict[str, Any], engine: Engine,
 
 def behavior(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """HPA behaviour: the catalog's defaults, with what the spec sets replacing them."""
-    up, down = catalog.autoscaling["scaleUp"], catalog.autoscaling["scaleDown"]
+    up, down = catalog.autoscaling.scale_up, catalog.autoscaling.scale_down
     result = {
-        "scaleUp": {"stabilizationWindowSeconds": up["stabilizationWindowSeconds"],
-                    "policies": [{"type": "Pods", "value": up["podsPerMinute"],
+        "scaleUp": {"stabilizationWindowSeconds": up.stabilization_window_seconds,
+                    "policies": [{"type": "Pods", "value": up.pods_per_minute,
                                   "periodSeconds": 60}]},
-        "scaleDown": {"stabilizationWindowSeconds": down["stabilizationWindowSeconds"],
-                      "policies": [{"type": "Pods", "value": down["podsPerFiveMinutes"],
+        "scaleDown": {"stabilizationWindowSeconds": down.stabilization_window_seconds,
+                      "policies": [{"type": "Pods", "value": down.pods_per_five_minutes,
                                     "periodSeconds": 300}]},
     }
     for direction, given in spec["scaling"].get("behavior", {}).items():

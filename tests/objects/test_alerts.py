@@ -39,5 +39,5 @@ def test_the_queue_alert_follows_the_queue_target_only(tmp_path: Path, scaling: 
     data = catalog.load()
     usual = data.engines["vllm"].load_signals["queue-size"].target
     assert usual is not None
-    factor = data.alerting["queueSizeFactor"]
+    factor = data.alerting.queue_size_factor
     assert _queue_threshold(tmp_path, scaling) == (target or usual) * factor
