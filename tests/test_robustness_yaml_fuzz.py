@@ -5,7 +5,7 @@ Where test_robustness_fuzz mutates the data of a spec, this edits its text the w
 would: explicit tags (core, timestamp, binary, set, omap, python, custom, verbatim) on values
 and keys, anchors and aliases, merge keys of every kind, `%YAML`/`%TAG`/unknown directives,
 document markers, deleted, duplicated and re-indented lines. The contract is the same
-(tests.test_robustness_fuzz._check_one): exit 0 with exactly the clean render, or exit 1
+(tests.test_robustness_fuzz.check_one): exit 0 with exactly the clean render, or exit 1
 with the previous tree untouched and every problem naming a spec file; never exit 3.
 
 Derandomized: `make test` runs the same YAML_EXAMPLES (>= 300) every time. The long run is
@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_robustness_fuzz import BASES, _check_one, _files
+from tests.test_robustness_fuzz import BASES, check_one, files_of
 
 YAML_EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_YAML_EXAMPLES", "300"))
 LONG_EXAMPLES = int(os.environ.get("INFERGEN_FUZZ_LONG_EXAMPLES", "3000"))
@@ -117,12 +117,12 @@ def _run(examples: int, stats: Counter[str], cache: Path) -> None:
     def property_(data: st.DataObject) -> None:
         stats["examples"] += 1
         base = data.draw(st.sampled_from(BASES), label="base")
-        files = _files(base)
+        files = files_of(base)
         for _ in range(data.draw(st.integers(1, 3), label="mutations")):
             name = data.draw(st.sampled_from(sorted(files)), label="file")
             text = files[name].decode("utf-8")
             files[name] = _mutate_text(data.draw, text, stats).encode("utf-8")
-        _check_one(base, files, cache, stats)
+        check_one(base, files, cache, stats)
 
     property_()
 
