@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
-import types
-import typing
-from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -18,9 +14,8 @@ import yaml
 
 from generator import catalog
 from generator.catalog import engine_entry, gke
-from generator.catalog.defaults import Alerting, Autoscaling, Probes
-from generator.catalog.tpu import Tpu
 from generator.catalog.typed import key_of
+from tools.catalog_schema import DERIVED, derived_defs
 
 FILES = ("accelerators", "engines", "gke", "kubernetes")
 
@@ -83,49 +78,10 @@ def test_every_api_version_infergen_writes_comes_from_the_catalog() -> None:
 
 # ------------------------------------------------------------------ gke.yaml, typed
 
-# the typed sections whose schema.json part is derived from their dataclasses: root class,
-# its $defs name, and the prefix of the $defs names of the classes inside it
-DERIVED = ((gke.Gke, "gke", "gke"), (Tpu, "tpu", "tpu"), (Probes, "probes", "probes"),
-           (Autoscaling, "autoscaling", "autoscaling"), (Alerting, "alerting", "alerting"))
-
-
-def _def_name(cls: type[Any], root: type[Any], name: str, prefix: str) -> str:
-    if cls is root:
-        return name
-    own = cls.__name__
-    return prefix + own.removeprefix(prefix.capitalize())
-
-
-def _json_schema(hint: Any, found: dict[str, Any], root: tuple[type[Any], str, str]) \
-        -> dict[str, Any]:
-    """What schema.json must say of a field typed `hint` (catalog/gke.py, tpu.py,
-    defaults.py)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        name = _def_name(hint, *root)
-        if name not in found:
-            found[name] = {}
-            hints = typing.get_type_hints(hint, vars(sys.modules[hint.__module__]))
-            properties = {key_of(f): _json_schema(hints[f.name], found, root)
-                          for f in dataclasses.fields(hint)}
-            found[name] = {"type": "object", "additionalProperties": False,
-                           "required": sorted(properties), "properties": properties}
-        return {"$ref": f"#/$defs/{name}"}
-    if origin is tuple:
-        return {"type": "array", "items": _json_schema(args[0], found, root)}
-    if origin is Mapping:
-        return {"type": "object", "additionalProperties": _json_schema(args[1], found, root)}
-    if origin is types.UnionType:
-        return {"type": [_json_schema(arg, found, root)["type"] for arg in args]}
-    return {"type": {str: "string", int: "integer", float: "number",
-                     type(None): "null"}[hint]}
-
-
 @pytest.mark.parametrize(("root", "name", "prefix"), DERIVED, ids=[d[1] for d in DERIVED])
 def test_the_typed_sections_schema_is_their_dataclasses(root: type[Any], name: str,
                                                          prefix: str) -> None:
-    expected: dict[str, Any] = {}
-    _json_schema(root, expected, (root, name, prefix))
+    expected = derived_defs(root, name, prefix)  # `python -m tools.catalog_schema` writes it
     defs = _schema()["$defs"]
     assert {n: defs.get(n) for n in expected} == expected
 
