@@ -24,9 +24,9 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def budget(platform: Platform, catalog: Catalog) -> Budget:
-    facts = catalog.gke["configSync"]
+    facts = catalog.gke.config_sync
     return sharding.budget_of(platform.config_sync.get("maxObjectsPerRoot"),
-                              facts["maxObjectsPerRoot"], facts["rootFillRatio"])
+                              facts.max_objects_per_root, facts.root_fill_ratio)
 
 
 def previous(platform: Platform, records: Path) -> tuple[dict[str, Previous], list[Diagnostic]]:
@@ -72,7 +72,7 @@ def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
 def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) -> list[Emitted]:
     """Every model object at its path in its root; a model on the move stays in its root,
     every object annotated as no longer managed (the first of the move's two commits)."""
-    unmanaged = catalog.gke["configSync"]["unmanagedAnnotation"]
+    unmanaged = catalog.gke.config_sync.unmanaged_annotation
     emitted: list[Emitted] = []
     for _, part, built in ordered:
         layout = found[part.environment]
@@ -84,7 +84,7 @@ def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) 
             continue
         for item in built.objects:  # not dataclasses.replace: this runs per object
             emitted.append(Emitted(sharding.relocate(item.path, root),
-                                   _annotated(item.text, unmanaged) if leaving else item.text,
+                                   _annotated(item.text, dict(unmanaged)) if leaving else item.text,
                                    item.kind, item.identity))
     return emitted
 

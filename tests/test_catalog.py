@@ -49,6 +49,6 @@ def test_allocatable_follows_gke_reservations() -> None:
 
 def test_every_engine_signal_names_a_metric_type_and_target() -> None:
     for name, engine in DATA.engines.items():
-        for metric, signal in engine["loadSignals"].items():
-            assert signal["type"] in ("gauge", "counter", "histogram"), (name, metric)
-            assert signal["target"] > 0, (name, metric)
+        for metric, signal in engine.load_signals.items():
+            assert signal.type in ("gauge", "counter", "histogram"), (name, metric)
+            assert signal.target is not None and signal.target > 0, (name, metric)

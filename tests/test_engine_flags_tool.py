@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.engine_flags import _dataclass_flags, _literal_flags, absl_flags, clap_facts
+from tools.engine_flags import absl_flags, clap_facts, dataclass_flags, literal_flags
 
 
 def test_argparse_calls_and_their_aliases() -> None:
@@ -13,7 +13,7 @@ def test_argparse_calls_and_their_aliases() -> None:
     tree = ast.parse('g.add_argument("--quantization", "-q", type=str)\n'
                      'p.add_argument("model_tag", nargs="?")\n'
                      'p.add_argument("--port", type=int)\n')
-    assert _literal_flags(tree, groups) == {"--quantization", "-q", "--port"}
+    assert literal_flags(tree, groups) == {"--quantization", "-q", "--port"}
     assert groups == [["--quantization", "-q"]]
 
 
@@ -26,7 +26,7 @@ def test_sglang_dataclass_fields() -> None:
         "    hidden: A[bool, Arg(help='x', no_cli=True)] = False\n"
         "    renamed: A[int, Arg(help='x', cli_name='--other-name')] = 0\n"
         "    plain: int = 0\n")
-    assert _dataclass_flags(tree, groups) == {"--tp-size", "--tensor-parallel-size", "--host",
+    assert dataclass_flags(tree, groups) == {"--tp-size", "--tensor-parallel-size", "--host",
                                               "--other-name"}
     assert groups == [["--tensor-parallel-size", "--tp-size"]]
 

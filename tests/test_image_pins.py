@@ -17,13 +17,12 @@ FLOATING = re.compile(r"^(latest|nightly.*|[0-9a-f]{40})$")
 def _images() -> Iterator[tuple[str, str]]:
     cat = catalog.load()
     for name, engine in cat.engines.items():
-        for where, facts in [("", engine), *((f" {v}", f) for v, f in
-                                              engine.get("variants", {}).items())]:
-            if "image" in facts:
-                yield f"{name}{where}", facts["image"]
-            if "image" in (facts.get("frontend") or {}):
-                yield f"{name}{where} frontend", facts["frontend"]["image"]
-    yield "endpoint picker", cat.gke["inferenceGateway"]["endpointPicker"]["image"]
+        if engine.frontend is not None:
+            yield f"{name} frontend", engine.frontend.image
+        for where, facts in [("", engine), *((f" {v}", f) for v, f in engine.variants.items())]:
+            if facts.image is not None:
+                yield f"{name}{where}", facts.image
+    yield "endpoint picker", cat.gke.inference_gateway.endpoint_picker.image
 
 
 def _tag(image: str) -> str | None:
@@ -53,5 +52,6 @@ def test_the_rule_tells_a_release_from_a_floating_or_unreleased_tag(
 
 
 def test_vllm_on_tpu_runs_a_release() -> None:
-    image = catalog.load().engines["vllm"]["variants"]["tpu"]["image"]
+    image = catalog.load().engines["vllm"].variants["tpu"].image
+    assert image is not None
     assert re.fullmatch(r"vllm/vllm-tpu:v\d+\.\d+\.\d+", image)

@@ -23,7 +23,7 @@ from generator.spec import yamlio
 from generator.spec.schema_store import INPUT_KINDS, input_validator
 from generator.verify import kubernetes_api
 from tests.conftest import CASES, golden_cases, read_tree, render_tree
-from tests.test_robustness_fuzz import _VALUES, BASES, _delete, _paths, _set
+from tests.test_robustness_fuzz import BASES, VALUES, delete_at, paths_into, set_at
 
 TRICKY = ["", " ", "a b", " lead", "trail ", "true", "True", "yes", "no", "on", "off", "null",
           "~", "1", "1.0", "0x1F", "1e3", ".inf", "-", "- x", "a: b", "a #b", "#x", "@x", "`x",
@@ -215,11 +215,11 @@ def test_the_compiled_input_validator_never_accepts_what_jsonschema_rejects(
         data: st.DataObject) -> None:
     kind, doc = data.draw(st.sampled_from(_input_documents()))
     doc = copy.deepcopy(doc)
-    path = data.draw(st.sampled_from(_paths(doc)))
+    path = data.draw(st.sampled_from(paths_into(doc)))
     if path and data.draw(st.booleans()):
-        doc = _delete(doc, path)
+        doc = delete_at(doc, path)
     else:
-        doc = _set(doc, path, data.draw(_VALUES))
+        doc = set_at(doc, path, data.draw(VALUES))
     validator = input_validator(kind)
     if fast.surely_valid(validator, doc):
         assert validator.is_valid(doc), doc

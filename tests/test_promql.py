@@ -32,15 +32,14 @@ def _custom_metrics() -> frozenset[str]:
 def _known_metrics() -> frozenset[str]:
     data = catalog.load()
     # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
-    known = {data.alerting["upMetric"], data.alerting["restartsMetric"],
-             data.gke["dcgm"]["renamed"], *_custom_metrics()}
+    known = {data.alerting.up_metric, data.alerting.restarts_metric,
+             data.gke.dcgm.renamed, *_custom_metrics()}
     for engine in data.engines.values():
-        known |= {s["metric"] for s in engine.get("loadSignals", {}).values()}
-        alerts = engine.get("alerts", {})
-        if "latency" in alerts:
-            known.add(alerts["latency"]["histogram"] + "_bucket")
-        if "errors" in alerts:
-            known |= {alerts["errors"]["failed"], alerts["errors"]["total"]}
+        known |= {s.metric for s in engine.load_signals.values()}
+        if engine.alerts.latency is not None:
+            known.add(engine.alerts.latency.histogram + "_bucket")
+        if engine.alerts.errors is not None:
+            known |= {engine.alerts.errors.failed, engine.alerts.errors.total}
     return frozenset(known)
 
 

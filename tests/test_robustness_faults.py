@@ -137,7 +137,7 @@ KILLS = 10
 def _staging_appears(out: Path, process: subprocess.Popen[bytes]) -> float:
     """Seconds from now until the write starts staging: a staging folder a previous kill
     left is first removed (recovery, under the lock), then the new one shows up."""
-    staging, _, _ = write_module._siblings(out)  # noqa: SLF001
+    staging, _, _ = write_module.siblings(out)
     started = time.monotonic()
     for wanted in ((False, True) if staging.exists() else (True,)):
         while staging.exists() != wanted and process.poll() is None:
@@ -217,7 +217,7 @@ def _fail_nth(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, nth: int,
 
 def _fallback_rename_fails(nth: int, code: int) -> Callable[[pytest.MonkeyPatch], None]:
     def inject(monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(write_module, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(write_module, "exchange", lambda a, b: False)
         _fail_nth(monkeypatch, Path, "rename", nth, code)
     return inject
 
@@ -243,9 +243,9 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
     # read-only: the folder beside rendered/ refuses the staging folder, or the swap
     "erofs-staging": (lambda m: _fail_nth(m, Path, "mkdir", 1, errno.EROFS),
                       "Read-only file system"),
-    "erofs-swap": (lambda m: m.setattr(write_module, "_exchange", _raise(errno.EROFS)),
+    "erofs-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EROFS)),
                    "Read-only file system"),
-    "eacces-swap": (lambda m: m.setattr(write_module, "_exchange", _raise(errno.EACCES)),
+    "eacces-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EACCES)),
                     "Permission denied"),
     # no atomic exchange (another OS or file system): the two-rename fallback fails
     "eacces-fallback-second-rename": (_fallback_rename_fails(2, errno.EACCES),

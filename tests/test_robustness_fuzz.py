@@ -50,7 +50,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _files(base: Path) -> dict[str, bytes]:
+def files_of(base: Path) -> dict[str, bytes]:
     return {p.relative_to(base).as_posix(): p.read_bytes()
             for p in sorted(base.rglob("*")) if p.is_file()}
 
@@ -75,7 +75,7 @@ _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), _HUGE,
                      st.sampled_from(["", "~", "yes", "0x1F", "1e3", "12B", "nvidia-l4",
                                       "hf://org/m", "2x4", "../x", "{{ x }}", "a: b",
                                       "---", "#", "'", '"', "\n"]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)), max_leaves=12)
 
 
@@ -89,15 +89,15 @@ def _deep(depth: int, kind: str) -> Any:
 _DEEP = st.builds(_deep, st.integers(1, 120), st.sampled_from(["list", "dict"]))
 
 
-def _paths(data: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def paths_into(data: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every path into a document (the root included)."""
     found = [here]
     if isinstance(data, dict):
         for key, value in data.items():
-            found += _paths(value, (*here, key))
+            found += paths_into(value, (*here, key))
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            found += _paths(value, (*here, i))
+            found += paths_into(value, (*here, i))
     return found
 
 
@@ -107,14 +107,14 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
-def _set(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+def set_at(data: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
     _get(data, path[:-1])[path[-1]] = value
     return data
 
 
-def _delete(data: Any, path: tuple[Any, ...]) -> Any:
+def delete_at(data: Any, path: tuple[Any, ...]) -> Any:
     if not path:
         return data
     del _get(data, path[:-1])[path[-1]]
@@ -153,24 +153,24 @@ def _mutate(draw: Any, files: dict[str, bytes], stats: Counter[str]) -> dict[str
         if not isinstance(data, dict | list):
             kind = "insert"
     if kind in DATA_MUTATIONS:
-        paths = _paths(data)
+        paths = paths_into(data)
         path = draw(st.sampled_from(paths))
         if kind == "set":
-            data = _set(data, path, draw(_VALUES))
+            data = set_at(data, path, draw(VALUES))
         elif kind == "delete":
-            data = _delete(data, path)
+            data = delete_at(data, path)
         elif kind == "add":
             containers = [p for p in paths if isinstance(_get(data, p), dict)]
             where = draw(st.sampled_from(containers))
-            _get(data, where)[draw(_TEXT)] = draw(_VALUES)
+            _get(data, where)[draw(_TEXT)] = draw(VALUES)
         elif kind == "deep":
-            data = _set(data, path, draw(_DEEP))
+            data = set_at(data, path, draw(_DEEP))
         elif kind == "stringify":  # a random string in every field of the document
             strings = draw(st.lists(_TEXT, min_size=1, max_size=5))
             data = _leaves_to_strings(data, strings, [0])
         else:  # retype: the value at path becomes another type holding it
             value = _get(data, path)
-            data = _set(data, path, draw(st.sampled_from(
+            data = set_at(data, path, draw(st.sampled_from(
                 [[value], {"value": value}, str(value), None, 0])))
         files[name] = _dump(data)
     elif kind == "truncate":
@@ -217,7 +217,7 @@ def _assert_problems_name_files(stderr: str, specs: Path) -> None:
         named += 1
     assert named or "infergen:" in stderr, stderr
 
-def _check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[str]) -> None:
+def check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[str]) -> None:
     with tempfile.TemporaryDirectory(dir=cache) as scratch:
         root = Path(scratch)
         specs = root / "specs"
@@ -269,12 +269,12 @@ def run_property(examples: int, stats: Counter[str], cache: Path, mutate: Mutate
     def property_(data: st.DataObject) -> None:
         stats["examples"] += 1
         base = data.draw(st.sampled_from(BASES), label="base")
-        files = _files(base)
+        files = files_of(base)
         for _ in range(data.draw(st.integers(fewest, 3), label="mutations")):
             if not files:
                 break
             files = mutate(data.draw, files, stats)
-        _check_one(base, files, cache, stats)
+        check_one(base, files, cache, stats)
 
     property_()
 

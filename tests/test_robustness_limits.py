@@ -1,5 +1,5 @@
 """Bad input never hurts: the load limits sit exactly where they say, and each is refused
-with a message naming the limit (tests/test_errors_load.py holds the exact CLI lines for
+with a message naming the limit (tests/spec/test_errors_load.py holds the exact CLI lines for
 an oversized file, too deep flow nesting, an alias bomb and too many spec files)."""
 
 from __future__ import annotations

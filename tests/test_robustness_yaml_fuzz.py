@@ -5,7 +5,7 @@ Where test_robustness_fuzz mutates the data of a spec, this edits its text the w
 would: explicit tags (core, timestamp, binary, set, omap, python, custom, verbatim) on values
 and keys, anchors and aliases, merge keys of every kind, `%YAML`/`%TAG`/unknown directives,
 document markers, deleted, duplicated and re-indented lines. The contract is the same
-(tests.test_robustness_fuzz._check_one): exit 0 with exactly the clean render, or exit 1
+(tests.test_robustness_fuzz.check_one): exit 0 with exactly the clean render, or exit 1
 with the previous tree untouched and every problem naming a spec file; never exit 3.
 
 Derandomized: `make test` runs the same YAML_EXAMPLES (>= 300) every time. The long run is

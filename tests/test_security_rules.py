@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator.spec.yamlio import load_plain
+from tests.checks.test_errors_accelerators import model
 from tests.errorcases import assert_fails, render
-from tests.test_errors_accelerators import model
 
 TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 

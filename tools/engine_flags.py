@@ -83,7 +83,7 @@ def _download(package: str, version: str, into: Path) -> Path:
     return wheels[0]
 
 
-def _literal_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
+def literal_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
     """Option strings given literally to any `*.add_argument(...)` call; the names of one
     call (`--quantization`, `-q`) are one setting and go to `groups`."""
     found: set[str] = set()
@@ -131,7 +131,7 @@ def _annotated_meta(annotation: ast.expr) -> ast.expr | None:
     return None
 
 
-def _dataclass_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
+def dataclass_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
     """SGLang's add_cli_args_from_dataclass, read statically."""
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -173,12 +173,12 @@ def extract(engine: str, wheel: Path) -> dict[str, object]:
             return ast.parse(archive.read(path).decode("utf-8"), filename=path)
 
         for path in source.get("literal", []):  # type: ignore[union-attr]
-            flags |= _literal_flags(parse(path), groups)
+            flags |= literal_flags(parse(path), groups)
         for path, classes in dict(source.get("frontendClasses", {})).items():  # type: ignore[call-overload]
             flags |= _class_fields(parse(path), classes)
         for folder in source.get("fieldDirs", []):  # type: ignore[union-attr]
             for path in sorted(n for n in names if n.startswith(folder) and n.endswith(".py")):
-                flags |= _dataclass_flags(parse(path), groups)
+                flags |= dataclass_flags(parse(path), groups)
     return {
         "engine": engine,
         "version": source["version"],

@@ -12,6 +12,14 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from generator.catalog.defaults import Alerting, Autoscaling, Probes
+from generator.catalog.engine_entry import Engine
+from generator.catalog.engine_entry import engine as _engine
+from generator.catalog.gke import Gke
+from generator.catalog.gke import gke as _gke
+from generator.catalog.tpu import Tpu
+from generator.catalog.typed import typed
+
 
 @dataclass(frozen=True)
 class Machine:
@@ -70,6 +78,7 @@ class Kubernetes:
     label_named: frozenset[GroupKind]  # names are DNS-1123 labels, not subdomains
     reserved_prefixes: tuple[str, ...]  # Config Sync's label and annotation prefixes
     allowed_annotations: frozenset[str]  # ... that it accepts nonetheless
+    reserved_namespaces: frozenset[str]  # Config Sync's own: no root may declare one
     gke_only: tuple[GkeOnly, ...]  # spec fields a plain Kubernetes target refuses
 
     def api(self, kind: str) -> str:
@@ -80,22 +89,23 @@ class Kubernetes:
 @dataclass(frozen=True)
 class Catalog:
     gpus: dict[str, Gpu]
-    tpus: dict[str, dict[str, Any]]
-    engines: dict[str, dict[str, Any]]
-    gke: dict[str, Any]
-    probes: dict[str, Any]
-    autoscaling: dict[str, Any]
+    tpus: dict[str, Tpu]
+    engines: dict[str, Engine]  # typed (catalog/engine_entry.py)
+    gke: Gke  # typed (catalog/gke.py)
+    probes: Probes
+    autoscaling: Autoscaling
     dtype_bytes: dict[str, float]
-    alerting: dict[str, Any]
+    alerting: Alerting
     kubernetes: Kubernetes
 
-    def engine(self, name: str, accelerator: str) -> dict[str, Any]:
+    def engine(self, name: str, accelerator: str) -> Engine:
         """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
         none), then on this accelerator itself, applied."""
-        base = self.engines[name]
-        variants = base.get("variants", {})
-        return {**base, **variants.get(self.accelerator_kind(accelerator), {}),
-                **variants.get(accelerator, {})}
+        found = self.engines[name]
+        for key in (self.accelerator_kind(accelerator), accelerator):
+            if key in found.variants:
+                found = found.with_variant(found.variants[key])
+        return found
 
     def accelerator_kind(self, name: str) -> str:
         """gpu, tpu or none."""
@@ -130,7 +140,8 @@ def _kubernetes(data: dict[str, Any]) -> Kubernetes:
                              row.get("signal", "")) for row in data["gkeOnly"])
     return Kubernetes(dict(data["apiVersions"]), _group_kinds(data["clusterScoped"]),
                       _group_kinds(data["labelNamed"]), tuple(sync["reservedPrefixes"]),
-                      frozenset(sync["allowedAnnotations"]), gke_only)
+                      frozenset(sync["allowedAnnotations"]),
+                      frozenset(sync["reservedNamespaces"]), gke_only)
 
 
 @cache
@@ -139,12 +150,12 @@ def load() -> Catalog:
     engines = _read("engines.yaml")
     return Catalog(
         gpus={name: _gpu(name, row) for name, row in accelerators["gpus"].items()},
-        tpus=accelerators["tpus"],
-        engines=engines["engines"],
-        gke=_read("gke.yaml"),
-        probes=engines["probes"],
-        autoscaling=engines["autoscaling"],
+        tpus={name: typed(Tpu, row) for name, row in accelerators["tpus"].items()},
+        engines={name: _engine(row) for name, row in engines["engines"].items()},
+        gke=_gke(_read("gke.yaml")),
+        probes=typed(Probes, engines["probes"]),
+        autoscaling=typed(Autoscaling, engines["autoscaling"]),
         dtype_bytes=engines["dtypeBytes"],
-        alerting=engines["alerting"],
+        alerting=typed(Alerting, engines["alerting"]),
         kubernetes=_kubernetes(_read("kubernetes.yaml")),
     )

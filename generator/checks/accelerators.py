@@ -82,7 +82,7 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, "capacity.reservation is set but provisioning does not include reservation")
     risky = [c for c in ("spot", "flex-start") if c in capacity["provisioning"]]
     if risky and plan.spec["scaling"]["maxReplicas"] == 1:
-        days = catalog.gke["computeClass"]["flexStartMaxRunDurationSeconds"] // 86400
+        days = catalog.gke.compute_class.flex_start_max_run_duration_seconds // 86400
         reasons = {"spot": "Spot VMs can be preempted at any time",
                    "flex-start": f"Flex Start VMs run at most {days} days"}
         stable = {"on-demand", "reservation"} & set(capacity["provisioning"])
@@ -96,7 +96,7 @@ def capacity_choices(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
 def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """Engines that split attention heads across devices (catalog `headsSplit`): sizes
     that are not powers of two rarely divide them."""
-    if not plan.facts.checked_engine.get("headsSplit"):
+    if not plan.facts.checked_engine.heads_split:
         return
     shape = valid_shape(plan, catalog)
     if shape is None:

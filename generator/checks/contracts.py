@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_contracts import Contract, contract, split_args
+from generator.catalog.engine_entry import Engine
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
 from generator.plan import model_source
@@ -32,25 +33,25 @@ def _buildable(plan: Plan, catalog: Catalog) -> bool:
         return False
     engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
     parsed = model_source.parse(plan.spec["model"]["source"])
-    return (parsed is not None and model_source.kind(parsed) in engine["sources"]
-            and plan.spec["model"]["dtype"] in engine["dtypeArgs"]
+    return (parsed is not None and model_source.kind(parsed) in engine.sources
+            and plan.spec["model"]["dtype"] in engine.dtype_args
             and (name != "custom" or bool(plan.spec["server"].get("image"))))
 
 
 def _runs_here(plan: Plan, catalog: Catalog) -> bool:
     """The engine runs on the spec's kind of accelerator (engine_accelerator says if not)."""
     kind = catalog.accelerator_kind(plan.spec["accelerator"].get("type", "none"))
-    return kind in catalog.engines[plan.spec["server"]["engine"]]["accelerators"]
+    return kind in catalog.engines[plan.spec["server"]["engine"]].accelerators
 
 
-def _owners(engine: dict[str, Any], catalog: Catalog) -> dict[str, str]:
+def _owners(engine: Engine, catalog: Catalog) -> dict[str, str]:
     owners = {e["name"]: POD_USER for e in home_env(catalog)}
-    owners.update({name: CACHE for name in engine.get("cacheEnv", {})})
+    owners.update({name: CACHE for name in engine.cache_env or {}})
     owners.update({name: "infergen (the engine's variant in the catalog)"
-                   for name in engine.get("env", {})})
-    if "tokenEnv" in engine:
-        owners[engine["tokenEnv"]] = "spec.model.tokenSecret"
-    owners.update(engine.get("owns", {}))
+                   for name in engine.env or {}})
+    if engine.token_env is not None:
+        owners[engine.token_env] = "spec.model.tokenSecret"
+    owners.update(engine.owns)
     return owners
 
 
@@ -63,7 +64,7 @@ def _contract_of(plan: Plan) -> Contract | None:
     """The contract of the plan's engine on its accelerator: a variant may pin another
     release (vLLM's TPU image, catalog `contract`)."""
     name = plan.spec["server"]["engine"]
-    return contract(plan.facts.engine.get("contract", name) if plan.facts.engine else name)
+    return contract((plan.facts.engine and plan.facts.engine.contract) or name)
 
 
 def server_overrides(plan: Plan, catalog: Catalog,
@@ -181,17 +182,17 @@ def quantized_checkpoint(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     model = plan.spec["model"]
     dtype = model["dtype"]
     if model.get("preQuantized"):
-        if not engine.get("checkpointQuantization"):
+        if not engine.checkpoint_quantization:
             yield plan.locate("model", "preQuantized").diagnostic(
                 STEP, f"engine {name} does not load pre-quantized checkpoints",
                 "use " + ", ".join(n for n, e in catalog.engines.items()
-                                   if e.get("checkpointQuantization")))
+                                   if e.checkpoint_quantization))
         elif dtype not in QUANTIZED:
             yield plan.locate("model", "dtype").diagnostic(
                 STEP, f"a pre-quantized checkpoint is not {dtype}",
                 "give its precision: one of " + ", ".join(QUANTIZED))
         return
-    online = engine.get("onlineQuantization")
+    online = engine.online_quantization
     if online is not None and dtype in QUANTIZED and dtype not in online:
         yield plan.locate("model", "dtype").diagnostic(
             STEP, f"engine {name} does not quantize a checkpoint to {dtype} at load "
@@ -206,7 +207,7 @@ def gpu_sharing(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     sharing = plan.spec["accelerator"].get("sharing") or {}
     if name not in catalog.engines or sharing.get("strategy") in (None, "mig"):
         return
-    if catalog.engines[name].get("gpuSharing") is False:
+    if catalog.engines[name].gpu_sharing is False:
         yield plan.locate("accelerator", "sharing").diagnostic(
             STEP, f"engine {name} takes most of a GPU's memory and infergen cannot cap it: "
             f"a second client on a {sharing['strategy']} GPU runs out of memory",

@@ -24,19 +24,19 @@ def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if engine is None:
         return
     kind = model_source.kind(parsed) if parsed is not None else None
-    if kind is not None and kind not in engine["sources"]:
+    if kind is not None and kind not in engine.sources:
         yield plan.locate("model", "source").diagnostic(
             STEP, f"engine {plan.spec['server']['engine']} cannot load {kind}:// sources",
-            "use one of: " + ", ".join(f"{k}://" for k in engine["sources"]))
+            "use one of: " + ", ".join(f"{k}://" for k in engine.sources))
     if kind == "oci" and plan.layer_of("server", "image") >= 0:
         yield plan.locate("server", "image").diagnostic(
             STEP, "server.image is set, but an oci:// source is the serving image itself",
             "remove server.image, or load the weights from hf:// or gs://")
     adapters = model.get("adapters", [])
-    if adapters and not engine.get("adapters"):
+    if adapters and not engine.adapters:
         yield plan.locate("model", "adapters").diagnostic(
             STEP, f"engine {plan.spec['server']['engine']} does not serve LoRA adapters",
-            "use " + ", ".join(n for n, e in catalog.engines.items() if e.get("adapters"))
+            "use " + ", ".join(n for n, e in catalog.engines.items() if e.adapters)
             + ", or merge the adapter into the model")
     names = [a["name"] for a in adapters]
     for index, adapter in enumerate(adapters):
@@ -61,7 +61,7 @@ def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if name not in catalog.engines or "type" not in plan.spec["accelerator"]:
         return
     kind = catalog.accelerator_kind(plan.spec["accelerator"]["type"])
-    supported = catalog.engines[name]["accelerators"]
+    supported = catalog.engines[name].accelerators
     if kind not in supported:
         yield plan.locate("accelerator", "type").diagnostic(
             STEP, f"engine {name} does not run on {'a CPU' if kind == 'none' else kind + 's'}",
@@ -70,8 +70,8 @@ def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     shape = valid_shape(plan, catalog)
     if shape is None:
         return
-    if shape.multi_host and kind not in catalog.engines[name].get("multiHostScript", {}):
-        why = catalog.engines[name].get("multiHostUnsupported", {}).get(kind)
+    if shape.multi_host and kind not in (catalog.engines[name].multi_host_script or {}):
+        why = (catalog.engines[name].multi_host_unsupported or {}).get(kind)
         yield plan.locate("accelerator").diagnostic(
             STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes"
             + (f": {why}" if why else ""),
@@ -86,12 +86,12 @@ def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     server = plan.spec["server"]
     engine = engine_for(plan.spec, catalog)
     dtype = plan.spec["model"]["dtype"]
-    if dtype not in engine["dtypeArgs"]:
+    if dtype not in engine.dtype_args:
         yield plan.locate("model", "dtype").diagnostic(
             STEP, f"engine {name} does not serve {dtype} models",
-            "use one of: " + ", ".join(engine["dtypeArgs"]))
-    if plan.spec["routing"]["inferenceGateway"] and "endpointPickerMetrics" not in engine:
-        pickable = [n for n, e in catalog.engines.items() if "endpointPickerMetrics" in e]
+            "use one of: " + ", ".join(engine.dtype_args))
+    if plan.spec["routing"]["inferenceGateway"] and engine.endpoint_picker_metrics is None:
+        pickable = [n for n, e in catalog.engines.items() if e.endpoint_picker_metrics is not None]
         yield plan.locate("routing", "inferenceGateway").diagnostic(
             STEP, f"GKE Inference Gateway's endpoint picker cannot read engine {name}'s load",
             "use one of: " + ", ".join(pickable))
@@ -108,7 +108,7 @@ def engine_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     shape = valid_shape(plan, catalog)
     if shape is None:
         return
-    if not engine["tensorParallel"] and shape.devices > 1:
+    if not engine.tensor_parallel and shape.devices > 1:
         yield plan.locate("accelerator", "count").diagnostic(
             STEP, f"engine {name} does not split a model across {shape.devices} devices",
             "use count 1 and more replicas")

@@ -117,8 +117,8 @@ def _tenancy(env: Environment, layout: Layout, budget: Budget, out: str,
              catalog: Catalog) -> Iterator[Diagnostic]:
     """tenancy: namespace: a namespace larger than a root, a name too long for its
     RepoSync, and the moves of an environment switching to it."""
-    facts = catalog.gke["configSync"]["repoSync"]
-    longest = facts["maxNameAndNamespace"] - len(facts["name"])
+    facts = catalog.gke.config_sync.repo_sync
+    longest = facts.max_name_and_namespace - len(facts.name)
     for root in layout.tenants:
         namespace = root.removeprefix(TENANT_PREFIX)
         if len(namespace) > longest:

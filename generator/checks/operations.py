@@ -61,10 +61,10 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
                 yield where.diagnostic(
                     STEP, "gpu-utilization measures the whole GPU, which sharing splits "
                     "between models", "scale on queue-size")
-        elif signal not in engine["loadSignals"]:
+        elif signal not in engine.load_signals:
             hint = ("name the metric in server.metrics" if name == "custom" else
-                    "choose one of: " + ", ".join([*sorted(engine["loadSignals"]), "none"]))
-            why = f" ({engine['noMetrics']})" if "noMetrics" in engine else ""
+                    "choose one of: " + ", ".join([*sorted(engine.load_signals), "none"]))
+            why = f" ({engine.no_metrics})" if engine.no_metrics is not None else ""
             yield where.diagnostic(STEP, f"engine {name} has no {signal} metric{why}", hint)
     given = plan.spec["scaling"].get("target")
     if isinstance(given, (int, float)) and len(signals) > 1:
@@ -78,7 +78,7 @@ def load_signals(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
                 yield plan.locate("scaling", "target", signal).diagnostic(
                     STEP, f"a target for {signal}, which scaling.metric does not use")
     for signal, target in autoscaling.targets(plan.spec, engine, catalog).items():
-        if target is None and (signal in engine["loadSignals"]):
+        if target is None and (signal in engine.load_signals):
             yield plan.locate("scaling", "target").diagnostic(
                 STEP, f"scaling on engine {name}'s {signal} needs scaling.target",
                 "the per-pod value of the metric at which to add a replica")

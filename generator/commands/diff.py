@@ -104,8 +104,8 @@ def important_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldCha
 
 def accelerator(obj: dict[str, Any], catalog: Catalog) -> str:
     """What the pods run on ("nvidia-l4, nvidia.com/gpu: 2"), or "" for none."""
-    labels = {v for k, v in catalog.gke["labels"].items() if k.startswith(("gpu", "tpu"))}
-    devices = set(catalog.gke["resources"].values())
+    labels = set(catalog.gke.labels.accelerator_keys())
+    devices = set(catalog.gke.resources.values())
     found: dict[str, str] = {}
     for path, value in flatten(obj):
         if len(path) >= 2 and path[-2] == "nodeSelector" and path[-1] in labels:

@@ -173,7 +173,7 @@ def build_model(unit: Unit, platform: Platform, catalog: Catalog, version: str |
         rendered = model_objects(plan, catalog)
         problems = [d for item in rendered for d in check_item(item, version, out)] \
             if version is not None else []
-        engine = plan.facts.checked_engine.get("contract", plan.spec["server"]["engine"])
+        engine = plan.facts.checked_engine.contract or plan.spec["server"]["engine"]
         user_args = plan.spec["server"].get("args", [])
         problems += [d for item in rendered
                      for d in check_engine(item, engine, out, tuple(user_args))]

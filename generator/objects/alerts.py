@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 from generator.objects import engines, labels
 from generator.objects.monitoring import p95, series
 from generator.objects.probes import startup_seconds
@@ -25,19 +26,19 @@ def _pods_regex(plan: Plan) -> str:
     return f"{plan.name}-([a-z0-9]{{1,10}}-[a-z0-9]{{5}}|[0-9]+(-[0-9]+)?)"
 
 
-def _thresholds(plan: Plan, catalog: Catalog, engine: dict[str, Any]) -> dict[str, float]:
+def _thresholds(plan: Plan, catalog: Catalog, engine: Engine) -> dict[str, float]:
     defaults = catalog.alerting
     found: dict[str, float] = {
-        "kvCacheUsage": defaults["kvCacheUsage"], "errorRate": defaults["errorRate"],
-        "restarts": defaults["restarts"],
+        "kvCacheUsage": defaults.kv_cache_usage, "errorRate": defaults.error_rate,
+        "restarts": defaults.restarts,
     }
     # the queue the model scales at, when it scales on its queue; else the engine's usual one
     queue = autoscaling.target_for("queue-size", plan.spec, engine, catalog)
     if queue is not None:
-        found["queueSize"] = queue * defaults["queueSizeFactor"]
-    latency = engine.get("alerts", {}).get("latency")
+        found["queueSize"] = queue * defaults.queue_size_factor
+    latency = engine.alerts.latency
     if latency:
-        found["latencySeconds"] = latency["seconds"]
+        found["latencySeconds"] = latency.seconds
     found.update(plan.spec["monitoring"].get("thresholds", {}))
     return found
 
@@ -59,11 +60,11 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = plan.facts.checked_engine
     limits = _thresholds(plan, catalog, engine)
     facts = catalog.alerting
-    window, hold = facts["rateWindow"], facts["forMinutes"]
+    window, hold = facts.rate_window, facts.for_minutes
     # a model may take this long to load before "down" means down
     loading = max(hold, math.ceil(startup_seconds(plan.spec, catalog) / 60))
-    up = f"(sum({series(facts['upMetric'], plan)}) or vector(0))"
-    scraped = engine.get("metrics") is not None  # else `up` is never 1: no scrape alerts
+    up = f"(sum({series(facts.up_metric, plan)}) or vector(0))"
+    scraped = engine.metrics is not None  # else `up` is never 1: no scrape alerts
     found = [_alert(plan, "ModelNoReplicaUp", f"{up} == 0", loading, "critical",
                     "No replica is serving", "No replica has answered a metrics scrape")
              ] if scraped else []
@@ -72,44 +73,44 @@ def rules(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
         found.append(_alert(plan, "ModelBelowMinReplicas", f"{up} < {minimum}", loading,
                             "warning", "Fewer replicas than the minimum",
                             f"Fewer than {minimum} replicas answer metrics scrapes"))
-    signals = engine.get("loadSignals", {})
+    signals = engine.load_signals
     if "queue-size" in signals and "queueSize" in limits:
         found.append(_alert(
             plan, "ModelQueueSaturated",
-            f"avg({series(signals['queue-size']['metric'], plan)}) > {limits['queueSize']:g}",
+            f"avg({series(signals['queue-size'].metric, plan)}) > {limits['queueSize']:g}",
             hold, "warning", "Requests are queueing",
             f"More than {limits['queueSize']:g} requests wait per replica"))
     if "kv-cache-usage" in signals:
         found.append(_alert(
             plan, "ModelKVCacheNearlyFull",
-            f"max({series(signals['kv-cache-usage']['metric'], plan)}) > "
+            f"max({series(signals['kv-cache-usage'].metric, plan)}) > "
             f"{limits['kvCacheUsage']:g}",
             hold, "warning", "KV cache nearly full",
             f"KV-cache use is above {limits['kvCacheUsage']:.0%}; requests will be preempted"))
-    errors = engine.get("alerts", {}).get("errors")
+    errors = engine.alerts.errors
     if errors:
-        failed_series = series(errors["failed"], plan, errors.get("failedMatch", ""))
+        failed_series = series(errors.failed, plan, errors.failed_match or "")
         failed = f"sum(rate({failed_series}[{window}]))"
-        total = f"sum(rate({series(errors['total'], plan)}[{window}]))"
+        total = f"sum(rate({series(errors.total, plan)}[{window}]))"
         found.append(_alert(
             plan, "ModelErrorRate",
             f"{failed} / clamp_min({total}, 1e-9) > {limits['errorRate']:g}",
             hold, "warning", "Requests are failing",
             f"More than {limits['errorRate']:.0%} of requests fail"))
-    latency = engine.get("alerts", {}).get("latency")
+    latency = engine.alerts.latency
     if latency:
         found.append(_alert(
             plan, "ModelSlow", f"{p95(latency, plan, window)} > {limits['latencySeconds']:g}",
             hold, "warning", "Responses are slow",
-            f"The 95th percentile {latency['measures']} is above "
+            f"The 95th percentile {latency.measures} is above "
             f"{limits['latencySeconds']:g} s"))
-    restarts = (f'sum(increase({facts["restartsMetric"]}{{namespace="{plan.namespace}",'
+    restarts = (f'sum(increase({facts.restarts_metric}{{namespace="{plan.namespace}",'
                 f'container="{engines.CONTAINER_NAME}",pod=~"{_pods_regex(plan)}"}}'
-                f'[{facts["restartsWindow"]}])) > {limits["restarts"]:g}')
+                f'[{facts.restarts_window}])) > {limits["restarts"]:g}')
     found.append(_alert(plan, "ModelRestarting", restarts, 0, "warning",
                         "Containers are restarting",
                         f"More than {limits['restarts']:g} restarts in "
-                        f"{_minutes(facts['restartsWindow'])} minutes"))
+                        f"{_minutes(facts.restarts_window)} minutes"))
     return found
 
 
@@ -119,7 +120,7 @@ def _minutes(duration: str) -> int:
 
 
 def _groups(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting["evaluationInterval"],
+    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting.evaluation_interval,
              "rules": rules(plan, catalog)}]
 
 

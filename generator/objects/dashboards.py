@@ -26,19 +26,19 @@ def _chart(title: str, query: str, label: str) -> dict[str, Any]:
 def _charts(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     engine = plan.facts.checked_engine
     name = f"{plan.namespace}/{plan.name}"
-    up = series(catalog.alerting["upMetric"], plan)
+    up = series(catalog.alerting.up_metric, plan)
     charts = [_chart(f"{name}: replicas up", f"sum({up})", "replicas")
-              ] if engine.get("metrics") is not None else []
-    signals = engine.get("loadSignals", {})
+              ] if engine.metrics is not None else []
+    signals = engine.load_signals
     for signal, label in (("queue-size", "requests waiting"), ("batch-size", "requests running"),
                           ("kv-cache-usage", "KV cache used")):
         if signal in signals:
             charts.append(_chart(f"{name}: {label}",
-                                 f"sum({series(signals[signal]['metric'], plan)})", label))
-    latency = engine.get("alerts", {}).get("latency")
+                                 f"sum({series(signals[signal].metric, plan)})", label))
+    latency = engine.alerts.latency
     if latency:
-        charts.append(_chart(f"{name}: p95 {latency['measures']}",
-                             p95(latency, plan, catalog.alerting["rateWindow"]), "seconds"))
+        charts.append(_chart(f"{name}: p95 {latency.measures}",
+                             p95(latency, plan, catalog.alerting.rate_window), "seconds"))
     return charts
 
 

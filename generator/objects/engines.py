@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
+from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
@@ -41,7 +42,7 @@ class Context:
         return self.facts.checked_shape
 
     @property
-    def engine(self) -> dict[str, Any]:
+    def engine(self) -> Engine:
         """Catalog facts, with the accelerator's variant applied."""
         return self.facts.checked_engine
 
@@ -66,13 +67,14 @@ class Context:
         sharing = self.spec["accelerator"].get("sharing") or {}
         if self.shape.share >= 1 or sharing.get("strategy") == "mig":
             return None
-        percent = self.engine["gpuMemoryPercent"] * self.shape.share
+        assert self.engine.gpu_memory_percent is not None, "an engine on a shared GPU has it"
+        percent = self.engine.gpu_memory_percent * self.shape.share
         return f"{math.floor(percent) / 100:.2f}"
 
     def dtype_options(self) -> list[str]:
-        if self.spec["model"].get("preQuantized") and self.engine.get("checkpointQuantization"):
+        if self.spec["model"].get("preQuantized") and self.engine.checkpoint_quantization:
             return []  # the engine reads the checkpoint's own quantization config
-        return list(self.engine["dtypeArgs"][self.spec["model"]["dtype"]])
+        return list(self.engine.dtype_args[self.spec["model"]["dtype"]])
 
 
 @dataclass
@@ -90,7 +92,7 @@ def vllm(ctx: Context) -> Launch:
         args.append(f"--tensor-parallel-size={max(ctx.shape.devices, 1)}")
         if ctx.shape.multi_host:
             args.append(f"--pipeline-parallel-size={ctx.shape.hosts}")
-    args += ["--host=0.0.0.0", f"--port={ctx.engine['port']}"]
+    args += ["--host=0.0.0.0", f"--port={ctx.engine.port}"]
     if "maxModelLength" in model:
         args.append(f"--max-model-len={model['maxModelLength']}")
     args += ctx.dtype_options()
@@ -140,7 +142,7 @@ def _env_pairs(options: list[str]) -> dict[str, str]:
 def tgi(ctx: Context) -> Launch:
     """TGI reads its settings from the environment."""
     model_id, revision = _model_id(ctx)
-    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine["port"])}
+    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine.port)}
     if revision:
         env["REVISION"] = revision
     length = ctx.spec["model"].get("maxModelLength")
@@ -156,7 +158,7 @@ def tgi(ctx: Context) -> Launch:
 
 def triton(ctx: Context) -> Launch:
     """Triton serves a model repository: the mounted bucket, or the image's own."""
-    ports = {**ctx.engine["extraPorts"], "http": ctx.engine["port"]}
+    ports = {**(ctx.engine.extra_ports or {}), "http": ctx.engine.port}
     return Launch([f"--model-repository={ctx.model_path}", f"--http-port={ports['http']}",
                    f"--grpc-port={ports['grpc']}", f"--metrics-port={ports['metrics']}"])
 
@@ -173,7 +175,7 @@ def jetstream(ctx: Context) -> Launch:
                 "--internal_use_local_tokenizer=True"]
     else:
         model_id, _ = _model_id(ctx)
-        args = [f"--model_id={model_id}", f"--working_dir={ctx.engine['cacheDir']}"]
+        args = [f"--model_id={model_id}", f"--working_dir={ctx.engine.cache_dir}"]
     length = ctx.spec["model"].get("maxModelLength")
     if length:
         args += [f"--max_input_length={max(length // 2, 1)}",
@@ -183,7 +185,7 @@ def jetstream(ctx: Context) -> Launch:
 
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
-    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine['port']}",
+    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine.port}",
              "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
@@ -195,8 +197,8 @@ def sglang(ctx: Context) -> Launch:
 
 def tei(ctx: Context) -> Launch:
     args = _model_args(ctx, "--model-id")
-    args += [f"--port={ctx.engine['port']}",
-             f"--prometheus-port={ctx.engine['metrics']['port']}"]
+    args += [f"--port={ctx.engine.port}",
+             f"--prometheus-port={ctx.engine.served_metrics.port}"]
     return Launch(args + ctx.dtype_options())
 
 
@@ -204,7 +206,7 @@ def custom(ctx: Context) -> Launch:
     """A custom image learns its model from the environment; its arguments are its own."""
     model_id, revision = _model_id(ctx)
     env = {"MODEL_ID": model_id, "MODEL_DTYPE": ctx.spec["model"]["dtype"],
-           "PORT": str(ctx.engine["port"])}
+           "PORT": str(ctx.engine.port)}
     if revision:
         env["MODEL_REVISION"] = revision
     return Launch(env=env)
@@ -226,18 +228,18 @@ def token_secret(spec: dict[str, Any]) -> dict[str, str] | None:
     return {"name": secret["name"], "key": secret.get("key", "token")}
 
 
-def _token_env(spec: dict[str, Any], engine: dict[str, Any]) -> list[dict[str, Any]]:
+def _token_env(spec: dict[str, Any], engine: Engine) -> list[dict[str, Any]]:
     ref = token_secret(spec)
-    if ref is None or "tokenEnv" not in engine:
+    if ref is None or engine.token_env is None:
         return []
-    return [{"name": engine["tokenEnv"], "valueFrom": {"secretKeyRef": ref}}]
+    return [{"name": engine.token_env, "valueFrom": {"secretKeyRef": ref}}]
 
 
 def _multi_host(command: list[str], args: list[str], ctx: Context,
                 role: str) -> dict[str, list[str]]:
     """In a multi-host group the leader first forms a Ray cluster of the group's pods,
     then starts the server; each worker joins the cluster and waits."""
-    script = ctx.engine["multiHostScript"][ctx.shape.kind]
+    script = (ctx.engine.multi_host_script or {})[ctx.shape.kind]
     if role == "worker":
         line = f"bash {script} worker --ray_address=$(LWS_LEADER_ADDRESS)"
     else:
@@ -246,10 +248,10 @@ def _multi_host(command: list[str], args: list[str], ctx: Context,
     return {"command": ["sh", "-c", line]}
 
 
-def _ports(engine: dict[str, Any]) -> list[dict[str, Any]]:
-    ports = [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}]
+def _ports(engine: Engine) -> list[dict[str, Any]]:
+    ports = [{"name": PORT_NAME, "containerPort": engine.port, "protocol": "TCP"}]
     ports += [{"name": name, "containerPort": number, "protocol": "TCP"}
-              for name, number in sorted(engine.get("extraPorts", {}).items())]
+              for name, number in sorted((engine.extra_ports or {}).items())]
     return ports
 
 
@@ -258,26 +260,26 @@ def containers(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     """The engine container, and its HTTP front end for engines that have one."""
     engine = facts.checked_engine
     main = container(spec, facts, catalog, role)
-    frontend = engine.get("frontend")
+    frontend = engine.frontend
     if frontend is None:
         return [main]
     # the front end takes the HTTP port and the probes; the engine keeps its own ports
     served: dict[str, Any] = {k: main.pop(k) for k in ("startupProbe", "readinessProbe",
                                                        "livenessProbe") if k in main}
     main["ports"] = [p for p in main.get("ports", []) if p["name"] != PORT_NAME]
-    grpc = engine.get("extraPorts", {}).get("grpc")
+    grpc = (engine.extra_ports or {}).get("grpc")
     if grpc is not None:  # the engine itself is alive while its gRPC port answers
         check = {"tcpSocket": {"port": grpc}}
-        main["readinessProbe"] = {**check, **catalog.probes["readiness"]}
-        main["livenessProbe"] = {**check, **catalog.probes["liveness"],
+        main["readinessProbe"] = {**check, **catalog.probes.readiness}
+        main["livenessProbe"] = {**check, **catalog.probes.liveness,
                                  "initialDelaySeconds": startup_seconds(spec, catalog)}
     return [main, {
-        "name": frontend["name"], "image": frontend["image"],
-        "ports": [{"name": PORT_NAME, "containerPort": engine["port"], "protocol": "TCP"}],
-        "resources": guaranteed_from(frontend["resources"]),
+        "name": frontend.name, "image": frontend.image,
+        "ports": [{"name": PORT_NAME, "containerPort": engine.port, "protocol": "TCP"}],
+        "resources": guaranteed_from(dict(frontend.resources)),
         **served,
         "securityContext": security.container_context(),
-        "volumeMounts": security.mounts({}, catalog),
+        "volumeMounts": security.mounts(None, catalog),
     }]
 
 
@@ -297,17 +299,17 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     ctx = Context(spec, facts, catalog)
     launch = LAUNCHERS[name](ctx)
     env = home_env(catalog)
-    env += [{"name": k, "value": v} for k, v in sorted(engine.get("cacheEnv", {}).items())]
-    env += [{"name": k, "value": v} for k, v in sorted(engine.get("env", {}).items())]
+    env += [{"name": k, "value": v} for k, v in sorted((engine.cache_env or {}).items())]
+    env += [{"name": k, "value": v} for k, v in sorted((engine.env or {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
     env += [_env_var(k, v) for k, v in sorted(spec["server"].get("env", {}).items())]
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
-                                                    engine.get("cpuResources", {})))
+                                                    dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
-        resources[catalog.gke["resources"][shape.kind]] = shape.devices
+        resources[catalog.gke.resources[shape.kind]] = shape.devices
     args = launch.args + list(spec["server"].get("args", []))
-    command = list(engine.get("command", []))
+    command = list(engine.command or [])
     if role is not None:
         launch_fields = _multi_host(command, args, ctx, role)
     else:

@@ -15,7 +15,7 @@ def select(obj: dict[str, Any], plan: Plan, catalog: Catalog) -> dict[str, Any]:
     clusters = selected_clusters(plan)
     if clusters is None:
         return obj
-    key = catalog.gke["configSync"]["clusterNameSelector"]
+    key = catalog.gke.config_sync.cluster_name_selector
     metadata = dict(obj["metadata"])
     metadata["annotations"] = {**metadata.get("annotations", {}), key: ",".join(clusters)}
     return {**obj, "metadata": metadata}

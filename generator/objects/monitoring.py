@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import LatencyAlert
 from generator.objects import engines, labels
 from generator.objects.workload import serving_selector
 from generator.plan import autoscaling
@@ -36,24 +37,24 @@ def series(metric: str, plan: Plan, match: str = "") -> str:
     return f"{metric}{{{matchers}{',' + match if match else ''}}}"
 
 
-def p95(latency: dict[str, Any], plan: Plan, window: str) -> str:
+def p95(latency: LatencyAlert, plan: Plan, window: str) -> str:
     """The 95th percentile of an engine's latency histogram (catalog `alerts.latency`)."""
-    bucket = series(f"{latency['histogram']}_bucket", plan)
+    bucket = series(f"{latency.histogram}_bucket", plan)
     return f"histogram_quantile(0.95, sum by (le) (rate({bucket}[{window}])))"
 
 
 def _endpoint(plan: Plan, catalog: Catalog) -> tuple[str | int, str]:
     """The metrics port (named when it can be: the `container` label needs a name) and path."""
     engine = plan.facts.checked_engine
-    metrics = engine["metrics"]
-    names = {number: name for name, number in engine.get("extraPorts", {}).items()}
-    names[engine["port"]] = engines.PORT_NAME
-    return names.get(metrics["port"], metrics["port"]), metrics["path"]
+    metrics = engine.served_metrics
+    names = {number: name for name, number in (engine.extra_ports or {}).items()}
+    names[engine.port] = engines.PORT_NAME
+    return names.get(metrics.port, metrics.port), metrics.path
 
 
 def scraped(plan: Plan, catalog: Catalog) -> bool:
     """The engine serves metrics (catalog `metrics`; JetStream v0.2.4 serves none)."""
-    return plan.facts.checked_engine.get("metrics") is not None
+    return plan.facts.checked_engine.metrics is not None
 
 
 def pod_monitor(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -100,21 +101,21 @@ def dcgm_pod_monitoring(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if autoscaling.GPU not in autoscaling.signals(plan.spec) or not autoscaling.autoscaled(
             plan.spec):
         return None
-    dcgm = catalog.gke["dcgm"]
-    exporter = dcgm["exporter"]
+    dcgm = catalog.gke.dcgm
+    exporter = dcgm.exporter
     return {
         "apiVersion": catalog.kubernetes.api("PodMonitoring"), "kind": "PodMonitoring",
-        "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter["namespace"],
+        "metadata": {"name": "infergen-dcgm-gpu-utilization", "namespace": exporter.namespace,
                      "labels": labels.platform_labels(plan.platform.name)},
         "spec": {
-            "selector": {"matchLabels": dict(exporter["selector"])},
+            "selector": {"matchLabels": dict(exporter.selector)},
             "endpoints": [{
-                "port": exporter["port"], "path": exporter["path"],
-                "interval": dcgm["interval"],
+                "port": exporter.port, "path": exporter.path,
+                "interval": dcgm.interval,
                 "metricRelabeling": [
-                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dcgm["metric"]},
-                    {"action": "replace", "sourceLabels": ["__name__"], "regex": dcgm["metric"],
-                     "targetLabel": "__name__", "replacement": dcgm["renamed"]}],
+                    {"action": "keep", "sourceLabels": ["__name__"], "regex": dcgm.metric},
+                    {"action": "replace", "sourceLabels": ["__name__"], "regex": dcgm.metric,
+                     "targetLabel": "__name__", "replacement": dcgm.renamed}],
             }],
         },
     }

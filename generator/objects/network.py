@@ -28,7 +28,7 @@ def _sources(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
         sources.append(_namespace(gateway["namespace"]))
     if plan.spec["routing"]["inferenceGateway"] and not portable(plan):
         sources += [{"ipBlock": {"cidr": cidr}}
-                    for cidr in catalog.gke["networkPolicy"]["healthCheckRanges"]]
+                    for cidr in catalog.gke.network_policy.health_check_ranges]
     for allowed in plan.spec["networkPolicy"].get("allowFrom", []):
         sources.append(_namespace(allowed["namespace"]) if "namespace" in allowed
                        else {"ipBlock": {"cidr": allowed["cidr"]}})
@@ -37,18 +37,18 @@ def _sources(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
 
 def _collectors(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     return _namespace(plan.environment.prometheus_namespace if portable(plan)
-                      else catalog.gke["networkPolicy"]["metricsNamespace"])
+                      else catalog.gke.network_policy.metrics_namespace)
 
 
 def network_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not plan.spec["networkPolicy"]["enabled"]:
         return None
     engine = plan.facts.checked_engine
-    serving = _ports([engine["port"], *engine.get("extraPorts", {}).values()])
+    serving = _ports([engine.port, *(engine.extra_ports or {}).values()])
     ingress = [{"from": _sources(plan, catalog), "ports": serving}]
-    if plan.spec["monitoring"]["enabled"] and engine.get("metrics") is not None:
+    if plan.spec["monitoring"]["enabled"] and engine.metrics is not None:
         ingress.append({"from": [_collectors(plan, catalog)],
-                        "ports": _ports([engine["metrics"]["port"]])})
+                        "ports": _ports([engine.metrics.port])})
     if plan.facts.checked_shape.multi_host:  # the group's collective traffic (Ray, NCCL)
         ingress.append({"from": [{"podSelector": {"matchLabels": labels.selector(plan)}}]})
     return {"apiVersion": catalog.kubernetes.api("NetworkPolicy"), "kind": "NetworkPolicy",
@@ -62,7 +62,7 @@ def endpoint_picker_network_policy(plan: Plan, catalog: Catalog) -> dict[str, An
     """The endpoint picker takes ext-proc calls from the Gateway, as the model does."""
     if not plan.spec["networkPolicy"]["enabled"] or not plan.spec["routing"]["inferenceGateway"]:
         return None
-    gateway = catalog.gke["inferenceGateway"]
+    gateway = catalog.gke.inference_gateway
     meta = routing.picker_metadata(plan, catalog)
     return {"apiVersion": catalog.kubernetes.api("NetworkPolicy"), "kind": "NetworkPolicy",
             "metadata": meta,
@@ -70,6 +70,6 @@ def endpoint_picker_network_policy(plan: Plan, catalog: Catalog) -> dict[str, An
                      "policyTypes": ["Ingress"],
                      "ingress": [
                          {"from": _sources(plan, catalog),
-                          "ports": _ports([gateway["endpointPickerPort"]])},
+                          "ports": _ports([gateway.endpoint_picker_port])},
                          {"from": [_collectors(plan, catalog)],
-                          "ports": _ports([gateway["endpointPicker"]["metricsPort"]])}]}}
+                          "ports": _ports([gateway.endpoint_picker.metrics_port])}]}}

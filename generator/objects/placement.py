@@ -26,29 +26,29 @@ def uses_compute_class(plan: Plan) -> bool:
 
 
 def _accelerator_selector(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, str]:
-    labels = catalog.gke["labels"]
+    labels = catalog.gke.labels
     accelerator = plan.spec["accelerator"]
     if shape.kind == "tpu":
-        return {labels["tpuAccelerator"]: catalog.tpus[shape.name]["label"],
-                labels["tpuTopology"]: accelerator["topology"]}
+        return {labels.tpu_accelerator: catalog.tpus[shape.name].label,
+                labels.tpu_topology: accelerator["topology"]}
     if shape.kind != "gpu":
         return {}
-    selector = {labels["gpuAccelerator"]: shape.name}
+    selector = {labels.gpu_accelerator: shape.name}
     sharing = accelerator.get("sharing")
     if sharing is None:
         return selector
     if sharing["strategy"] == "mig":
-        selector[labels["gpuPartitionSize"]] = sharing["partitionSize"]
+        selector[labels.gpu_partition_size] = sharing["partitionSize"]
     else:
-        strategy = catalog.gke["gpuSharing"][sharing["strategy"]]["nodeLabel"]
-        selector[labels["gpuSharingStrategy"]] = strategy
-        selector[labels["gpuMaxSharedClients"]] = str(sharing["maxSharedClients"])
+        strategy = catalog.gke.gpu_sharing[sharing["strategy"]].node_label
+        selector[labels.gpu_sharing_strategy] = strategy
+        selector[labels.gpu_max_shared_clients] = str(sharing["maxSharedClients"])
     return selector
 
 
 def _accelerator_tolerations(shape: Shape, catalog: Catalog) -> list[dict[str, Any]]:
     if shape.kind in ("gpu", "tpu"):
-        return [dict(catalog.gke["tolerations"][shape.kind])]
+        return [dict(catalog.gke.tolerations[shape.kind])]
     return []
 
 
@@ -56,7 +56,7 @@ def _portable_placement(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str,
     if shape.kind != "gpu":
         return {}
     product = catalog.gpus[shape.name].gfd_product
-    return {"nodeSelector": {catalog.gke["labels"]["gpuProduct"]: product},
+    return {"nodeSelector": {catalog.gke.labels.gpu_product: product},
             "tolerations": _accelerator_tolerations(shape, catalog)}
 
 
@@ -67,18 +67,18 @@ def pod_placement(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
     provisioning = plan.spec["capacity"]["provisioning"]
     tolerations = _accelerator_tolerations(shape, catalog)
     if uses_compute_class(plan):
-        selector = {catalog.gke["labels"]["computeClass"]: compute_class_name(plan, shape,
+        selector = {catalog.gke.labels.compute_class: compute_class_name(plan, shape,
                                                                               catalog)}
         # GKE adds the class's own toleration; Spot and Flex Start taints are ours to
         # tolerate, because the class may place the pod on such nodes.
         for choice in provisioning:
-            tolerations += catalog.gke["provisioning"][choice]["tolerations"]
+            tolerations += [dict(t) for t in catalog.gke.provisioning[choice].tolerations]
     else:
-        choice = catalog.gke["provisioning"][provisioning[0]]
-        selector = {**_accelerator_selector(plan, shape, catalog), **choice["nodeSelector"]}
+        choice = catalog.gke.provisioning[provisioning[0]]
+        selector = {**_accelerator_selector(plan, shape, catalog), **choice.node_selector}
         if provisioning[0] == "reservation":
-            selector[catalog.gke["reservationNameLabel"]] = plan.spec["capacity"]["reservation"]
-        tolerations += choice["tolerations"]
+            selector[catalog.gke.reservation_name_label] = plan.spec["capacity"]["reservation"]
+        tolerations += [dict(t) for t in choice.tolerations]
     placement: dict[str, Any] = {}
     if selector:
         placement["nodeSelector"] = selector
@@ -99,32 +99,32 @@ def _accelerator_rule(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, A
         rule["machineType"] = machine.type
     if shape.kind == "gpu":
         gpu: dict[str, Any] = {"type": shape.name, "count": shape.devices,
-                               "driverVersion": catalog.gke["computeClass"]["driverVersion"]}
+                               "driverVersion": catalog.gke.compute_class.driver_version}
         sharing = accelerator.get("sharing")
         if sharing is not None and sharing["strategy"] == "mig":
             gpu["gpuSharing"] = {"gpuPartitionSize": sharing["partitionSize"]}
         elif sharing is not None:
             gpu["gpuSharing"] = {
-                "sharingStrategy": catalog.gke["gpuSharing"][sharing["strategy"]]["computeClass"],
+                "sharingStrategy": catalog.gke.gpu_sharing[sharing["strategy"]].compute_class,
                 "maxSharedClientsPerGPU": sharing["maxSharedClients"]}
         rule["gpu"] = gpu
     elif shape.kind == "tpu":
-        rule["tpu"] = {"type": catalog.tpus[shape.name]["label"], "count": shape.devices,
+        rule["tpu"] = {"type": catalog.tpus[shape.name].label, "count": shape.devices,
                        "topology": accelerator["topology"]}
     else:
-        rule["machineFamily"] = catalog.gke["computeClass"]["cpuMachineFamily"]
+        rule["machineFamily"] = catalog.gke.compute_class.cpu_machine_family
     return rule
 
 
 def _priority(choice: str, base: dict[str, Any], plan: Plan, catalog: Catalog) -> dict[str, Any]:
-    defaults = catalog.gke["computeClass"]
+    defaults = catalog.gke.compute_class
     rule = dict(base)
     if choice == "spot":
         rule["spot"] = True
     elif choice == "flex-start":
         rule["flexStart"] = {"enabled": True, "nodeRecycling": {
-            "leadTimeSeconds": defaults["flexStartNodeRecyclingLeadTimeSeconds"]}}
-        rule["maxRunDurationSeconds"] = defaults["flexStartMaxRunDurationSeconds"]
+            "leadTimeSeconds": defaults.flex_start_node_recycling_lead_time_seconds}}
+        rule["maxRunDurationSeconds"] = defaults.flex_start_max_run_duration_seconds
     elif choice == "reservation":
         rule["reservations"] = {"affinity": "Specific",
                                 "specific": [{"name": plan.spec["capacity"]["reservation"]}]}
@@ -137,7 +137,7 @@ def _class_spec(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, Any]:
         "priorities": [_priority(choice, base, plan, catalog)
                        for choice in plan.spec["capacity"]["provisioning"]],
         "nodePoolAutoCreation": {"enabled": True},
-        "whenUnsatisfiable": catalog.gke["computeClass"]["whenUnsatisfiable"],
+        "whenUnsatisfiable": catalog.gke.compute_class.when_unsatisfiable,
         # move pods back to the preferred capacity when it becomes available again
         "activeMigration": {"optimizeRulePriority": True},
     }

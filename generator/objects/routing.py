@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.gke import EndpointPicker
 from generator.objects import labels, security
 from generator.objects.resources import guaranteed_from
 from generator.objects.workload import serving_selector
@@ -19,7 +20,7 @@ def _enabled(plan: Plan) -> bool:
 
 
 def _pool_group(catalog: Catalog) -> str:
-    return str(catalog.gke["inferenceGateway"]["poolApiVersion"].split("/")[0])
+    return catalog.kubernetes.api("InferencePool").split("/")[0]
 
 
 def _pool_ref(plan: Plan, catalog: Catalog) -> dict[str, str]:
@@ -34,17 +35,17 @@ def served_model_name(plan: Plan, catalog: Catalog) -> str:
 def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    gateway = catalog.gke["inferenceGateway"]
-    port = plan.facts.checked_engine["port"]
+    gateway = catalog.gke.inference_gateway
+    port = plan.facts.checked_engine.port
     return {
-        "apiVersion": gateway["poolApiVersion"], "kind": "InferencePool",
+        "apiVersion": catalog.kubernetes.api("InferencePool"), "kind": "InferencePool",
         "metadata": labels.metadata(plan),
         "spec": {
             "selector": {"matchLabels": serving_selector(plan, catalog)},
             "targetPorts": [{"number": port}],
             "endpointPickerRef": {"name": _picker_name(plan, catalog),
-                                  "port": {"number": gateway["endpointPickerPort"]},
-                                  "failureMode": gateway["failureMode"]},
+                                  "port": {"number": gateway.endpoint_picker_port},
+                                  "failureMode": gateway.failure_mode},
         },
     }
 
@@ -53,24 +54,24 @@ def health_check_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     engine = plan.facts.checked_engine
-    path = engine.get("readinessPath", engine["healthPath"])
-    return {"apiVersion": catalog.gke["inferenceGateway"]["policyApiVersion"],
+    path = engine.readiness_path or engine.health_path
+    return {"apiVersion": catalog.kubernetes.api("HealthCheckPolicy"),
             "kind": "HealthCheckPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
                      "default": {"config": {"type": "HTTP", "httpHealthCheck": {
-                         "requestPath": path, "port": engine["port"]}}}}}
+                         "requestPath": path, "port": engine.port}}}}}
 
 
 def gcp_backend_policy(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    return {"apiVersion": catalog.gke["inferenceGateway"]["policyApiVersion"],
+    return {"apiVersion": catalog.kubernetes.api("GCPBackendPolicy"),
             "kind": "GCPBackendPolicy",
             "metadata": labels.metadata(plan),
             "spec": {"targetRef": _pool_ref(plan, catalog),
                      "default": {
-                         "timeoutSec": catalog.gke["inferenceGateway"]["backendTimeoutSec"],
+                         "timeoutSec": catalog.gke.inference_gateway.backend_timeout_sec,
                          "logging": {"enabled": True}}}}
 
 
@@ -78,7 +79,7 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     gateway = plan.environment.gateway
     if not _enabled(plan) or gateway is None:
         return None
-    header = catalog.gke["inferenceGateway"]["modelHeader"]
+    header = catalog.gke.inference_gateway.model_header
     names = [served_model_name(plan, catalog)]
     names += [a["name"] for a in plan.spec["model"].get("adapters", [])]
     return {
@@ -99,7 +100,7 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 # ------------------------------------------------------------ the endpoint picker
 
 def _picker_name(plan: Plan, catalog: Catalog) -> str:
-    return f"{plan.name}{catalog.gke['inferenceGateway']['endpointPickerSuffix']}"
+    return f"{plan.name}{catalog.gke.inference_gateway.endpoint_picker_suffix}"
 
 
 def picker_metadata(plan: Plan, catalog: Catalog) -> dict[str, Any]:
@@ -124,7 +125,7 @@ def endpoint_picker_role(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
     read = ["get", "list", "watch"]
-    reads = catalog.gke["inferenceGateway"]["endpointPicker"]["reads"]
+    reads = catalog.gke.inference_gateway.endpoint_picker.reads
     return {"apiVersion": catalog.kubernetes.api("Role"), "kind": "Role",
             "metadata": picker_metadata(plan, catalog),
             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": read},
@@ -150,10 +151,11 @@ PLUGINS_FILE = "default-plugins.yaml"
 def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    picker = catalog.gke["inferenceGateway"]["endpointPicker"]
-    weights = picker["plugins"]
+    picker = catalog.gke.inference_gateway.endpoint_picker
+    weights = picker.plugins
     config = {
-        "apiVersion": picker["configApiVersion"], "kind": "EndpointPickerConfig",
+        "apiVersion": catalog.kubernetes.api("EndpointPickerConfig"),
+        "kind": "EndpointPickerConfig",
         "plugins": [*({"type": name} for name in weights),
                     *_metrics_plugins(plan, picker)],
         "schedulingProfiles": [{"name": "default", "plugins": [
@@ -164,20 +166,20 @@ def endpoint_picker_config(plan: Plan, catalog: Catalog) -> dict[str, Any] | Non
             "data": {PLUGINS_FILE: dump(config)}}
 
 
-def _metrics_plugins(plan: Plan, picker: dict[str, Any]) -> list[dict[str, Any]]:
+def _metrics_plugins(plan: Plan, picker: EndpointPicker) -> list[dict[str, Any]]:
     """How the picker reads each pod's load: a scrape of the engine's metrics path, and the
     engine's own series named explicitly (its engineConfigs entry, the default for every
     pod, since a pool serves one engine)."""
     engine = plan.facts.checked_engine
-    source = picker["metricsSource"]
-    entry = dict(engine["endpointPickerMetrics"])
+    source = picker.metrics_source
+    entry = dict(engine.endpoint_picker_metrics or {})
     if not plan.spec["model"].get("adapters"):
         entry.pop("loraSpec", None)   # the engine exports no LoRA series without adapters
     return [
-        {"type": source["type"], "parameters": {
-            "scheme": source["scheme"], "path": engine["metrics"]["path"],
-            "insecureSkipVerify": source["insecureSkipVerify"]}},
-        {"type": picker["metricsExtractor"], "parameters": {
+        {"type": source.type, "parameters": {
+            "scheme": source.scheme, "path": engine.served_metrics.path,
+            "insecureSkipVerify": source.insecure_skip_verify}},
+        {"type": picker.metrics_extractor, "parameters": {
             "defaultEngine": entry["name"], "engineConfigs": [entry]}},
     ]
 
@@ -185,11 +187,11 @@ def _metrics_plugins(plan: Plan, picker: dict[str, Any]) -> list[dict[str, Any]]
 def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    gateway = catalog.gke["inferenceGateway"]
-    picker = gateway["endpointPicker"]
+    gateway = catalog.gke.inference_gateway
+    picker = gateway.endpoint_picker
     name = _picker_name(plan, catalog)
-    health = {"grpc": {"port": picker["healthPort"], "service": picker["healthService"]},
-              **picker["probe"]}
+    health = {"grpc": {"port": picker.health_port, "service": picker.health_service},
+              **picker.probe}
     return {
         "apiVersion": catalog.kubernetes.api("Deployment"), "kind": "Deployment",
         "metadata": picker_metadata(plan, catalog),
@@ -200,22 +202,22 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
                 "metadata": {"labels": {**labels.common(plan), **picker_selector(plan)}},
                 "spec": {
                     "serviceAccountName": name,
-                    "terminationGracePeriodSeconds": picker["terminationGracePeriodSeconds"],
+                    "terminationGracePeriodSeconds": picker.termination_grace_period_seconds,
                     "securityContext": security.pod_context(catalog),
                     "containers": [{
-                        "name": "epp", "image": picker["image"],
+                        "name": "epp", "image": picker.image,
                         "args": [f"--pool-name={plan.name}",
                                  f"--pool-namespace={plan.namespace}",
                                  f"--pool-group={_pool_group(catalog)}",
                                  f"--config-file=/config/{PLUGINS_FILE}",
-                                 *picker["flags"]],
+                                 *picker.flags],
                         "env": [{"name": "NAMESPACE", "valueFrom": {
                             "fieldRef": {"fieldPath": "metadata.namespace"}}}],
-                        "ports": [{"name": "grpc", "containerPort": gateway["endpointPickerPort"]},
-                                  {"name": "grpc-health", "containerPort": picker["healthPort"]},
-                                  {"name": "metrics", "containerPort": picker["metricsPort"]}],
+                        "ports": [{"name": "grpc", "containerPort": gateway.endpoint_picker_port},
+                                  {"name": "grpc-health", "containerPort": picker.health_port},
+                                  {"name": "metrics", "containerPort": picker.metrics_port}],
                         "livenessProbe": health, "readinessProbe": health,
-                        "resources": guaranteed_from(picker["resources"]),
+                        "resources": guaranteed_from(dict(picker.resources)),
                         "securityContext": security.container_context(),
                         "volumeMounts": [{"name": "plugins-config", "mountPath": "/config"}],
                     }],
@@ -229,11 +231,11 @@ def endpoint_picker_deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] |
 def endpoint_picker_service(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan):
         return None
-    gateway = catalog.gke["inferenceGateway"]
+    gateway = catalog.gke.inference_gateway
     return {"apiVersion": catalog.kubernetes.api("Service"), "kind": "Service",
             "metadata": picker_metadata(plan, catalog),
             "spec": {"type": "ClusterIP", "selector": picker_selector(plan), "ports": [
-                {"name": "grpc-ext-proc", "port": gateway["endpointPickerPort"],
+                {"name": "grpc-ext-proc", "port": gateway.endpoint_picker_port,
                  "targetPort": "grpc", "protocol": "TCP", "appProtocol": "http2"},
-                {"name": "http-metrics", "port": gateway["endpointPicker"]["metricsPort"],
+                {"name": "http-metrics", "port": gateway.endpoint_picker.metrics_port,
                  "targetPort": "metrics", "protocol": "TCP"}]}}

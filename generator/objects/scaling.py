@@ -18,7 +18,7 @@ from generator.plan.target import portable, uses_keda
 def managed_prometheus_metric(metric: str, metric_type: str, catalog: Catalog) -> str:
     """The name under which the Custom Metrics Stackdriver Adapter serves a metric that
     Managed Service for Prometheus collected."""
-    return str(catalog.gke["customMetricName"].format(metric=metric, type=metric_type))
+    return str(catalog.gke.custom_metric_name.format(metric=metric, type=metric_type))
 
 
 def _target_quantity(target: float) -> str:
@@ -36,18 +36,18 @@ def _hpa_metric(plan: Plan, catalog: Catalog, signal: str, target: float) -> dic
         return {"type": "Resource", "resource": {"name": "cpu", "target": {
             "type": "Utilization", "averageUtilization": round(target)}}}
     if signal == autoscaling.GPU:
-        dcgm = catalog.gke["dcgm"]
-        selector = {f"metric.labels.{dcgm['podLabels']['namespace']}": plan.namespace,
-                    f"metric.labels.{dcgm['podLabels']['container']}": engines.CONTAINER_NAME}
+        dcgm = catalog.gke.dcgm
+        selector = {f"metric.labels.{dcgm.pod_labels.namespace}": plan.namespace,
+                    f"metric.labels.{dcgm.pod_labels.container}": engines.CONTAINER_NAME}
         return {"type": "External", "external": {
-            "metric": {"name": managed_prometheus_metric(dcgm["renamed"], dcgm["type"], catalog),
+            "metric": {"name": managed_prometheus_metric(dcgm.renamed, dcgm.type, catalog),
                        "selector": {"matchLabels": selector}},
             "target": {"type": "AverageValue",
                        "averageValue": _target_quantity(_gpu_total(plan, catalog, target))}}}
-    found = plan.facts.checked_engine["loadSignals"][signal]
+    found = plan.facts.checked_engine.load_signals[signal]
     # prometheus-adapter (portable target) serves a series under its Prometheus name
-    name = (found["metric"] if portable(plan)
-            else managed_prometheus_metric(found["metric"], found["type"], catalog))
+    name = (found.metric if portable(plan)
+            else managed_prometheus_metric(found.metric, found.type, catalog))
     return {"type": "Pods", "pods": {
         "metric": {"name": name},
         "target": {"type": "AverageValue", "averageValue": _target_quantity(target)}}}
@@ -84,13 +84,13 @@ def _keda_trigger(plan: Plan, catalog: Catalog, signal: str, target: float) -> d
                 "metadata": {"value": str(round(target))}}
     address = plan.environment.keda["prometheusAddress"] if plan.environment.keda else ""
     if signal == autoscaling.GPU:
-        dcgm = catalog.gke["dcgm"]
-        names = dcgm["podLabels"]
-        query = (f'sum({dcgm["renamed"]}{{{names["namespace"]}="{plan.namespace}",'
-                 f'{names["container"]}="{engines.CONTAINER_NAME}"}})')
+        dcgm = catalog.gke.dcgm
+        names = dcgm.pod_labels
+        query = (f'sum({dcgm.renamed}{{{names.namespace}="{plan.namespace}",'
+                 f'{names.container}="{engines.CONTAINER_NAME}"}})')
         threshold = _gpu_total(plan, catalog, target)
     else:
-        metric = plan.facts.checked_engine["loadSignals"][signal]["metric"]
+        metric = plan.facts.checked_engine.load_signals[signal].metric
         query = f"sum({series(metric, plan)})"
         threshold = target
     # KEDA divides the query's value by the threshold: a sum over pods behaves like the

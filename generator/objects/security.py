@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 
 TMP_VOLUME, HOME_VOLUME = "tmp", "home"
 EXCEPTION_ANNOTATION = "infergen.dev/security-exception"
@@ -19,13 +20,13 @@ def _relaxed(spec: dict[str, Any]) -> dict[str, Any]:
 
 def pod_context(catalog: Catalog, spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """The pod's security context; `spec` (a model's) may relax it."""
-    user = catalog.gke["podSecurity"]
+    user = catalog.gke.pod_security
     context: dict[str, Any] = {"seccompProfile": {"type": "RuntimeDefault"}}
     accelerator = spec["accelerator"].get("type", "none") if spec else "none"
-    needs_root = catalog.accelerator_kind(accelerator) in user["rootFor"]
+    needs_root = catalog.accelerator_kind(accelerator) in user.root_for
     if not (spec and _relaxed(spec).get("runAsRoot")) and not needs_root:
-        context.update({"runAsNonRoot": True, "runAsUser": user["uid"],
-                        "runAsGroup": user["gid"], "fsGroup": user["gid"]})
+        context.update({"runAsNonRoot": True, "runAsUser": user.uid,
+                        "runAsGroup": user.gid, "fsGroup": user.gid})
     return context
 
 
@@ -44,10 +45,10 @@ def volumes() -> list[dict[str, Any]]:
     return [{"name": TMP_VOLUME, "emptyDir": {}}, {"name": HOME_VOLUME, "emptyDir": {}}]
 
 
-def mounts(engine: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
+def mounts(engine: Engine | None, catalog: Catalog) -> list[dict[str, Any]]:
     """/tmp and HOME for every container, plus the engine's other writable paths."""
-    found = [{"name": HOME_VOLUME, "mountPath": catalog.gke["podSecurity"]["home"]}]
-    for index, path in enumerate(engine.get("writablePaths", ["/tmp"])):
+    found = [{"name": HOME_VOLUME, "mountPath": catalog.gke.pod_security.home}]
+    for index, path in enumerate(engine.writable_paths if engine else ("/tmp",)):
         found.append({"name": TMP_VOLUME, "mountPath": path,
                       **({"subPath": f"path-{index}"} if index else {})})
     return found

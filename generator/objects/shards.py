@@ -23,7 +23,7 @@ def rootsync_name(shard: str) -> str:
 def shard_root_sync(platform: Platform, env: Environment, shard: str,
                     catalog: Catalog) -> dict[str, Any]:
     obj = root_sync(platform, env, catalog, shard)
-    annotations = dict(catalog.gke["configSync"]["deletionPropagationAnnotation"])
+    annotations = dict(catalog.gke.config_sync.deletion_propagation_annotation)
     obj["metadata"] = {**obj["metadata"], "name": rootsync_name(shard),
                        "annotations": annotations}
     return obj
@@ -31,9 +31,9 @@ def shard_root_sync(platform: Platform, env: Environment, shard: str,
 
 def marker(platform: Platform, env: Environment, shard: str,
            catalog: Catalog) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
+    return {"apiVersion": catalog.kubernetes.api("ConfigMap"), "kind": "ConfigMap",
             "metadata": {"name": rootsync_name(shard),
-                         "namespace": catalog.gke["configSync"]["markerNamespace"],
+                         "namespace": catalog.gke.config_sync.marker_namespace,
                          "labels": platform_labels(platform.name)},
             "data": {"environment": env.name, "root": shard,
                      "purpose": "keeps this Config Sync root from ever being empty"}}
@@ -44,7 +44,7 @@ def objects(platform: Platform, env: Environment, shard: str,
     """The shard's RootSync (in the platform root, in the folder of its namespace) and its
     marker (in the shard), each at its path."""
     name = rootsync_name(shard)
-    namespace = catalog.gke["configSync"]["namespace"]
+    namespace = catalog.gke.config_sync.namespace
     return [(f"{env.name}/{namespace}/rootsync-{name}.yaml",
              shard_root_sync(platform, env, shard, catalog)),
             (f"{env.name}/{shard}/configmap-{name}.yaml", marker(platform, env, shard, catalog))]

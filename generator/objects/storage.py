@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 from generator.plan import file_cache, model_source
 
 SHM_VOLUME = "dshm"
@@ -20,9 +21,9 @@ def model_path(source: model_source.Source | None, catalog: Catalog) -> str | No
     """The local path the engine loads the model from (`source`: the model's, parsed);
     None when it downloads it."""
     if isinstance(source, model_source.CloudStorage):
-        return str(catalog.gke["gcsFuse"]["mountPath"])
+        return str(catalog.gke.gcs_fuse.mount_path)
     if isinstance(source, model_source.Image):
-        return str(catalog.gke["imageModelPath"])
+        return str(catalog.gke.image_model_path)
     return None
 
 
@@ -47,11 +48,11 @@ def _buckets(spec: dict[str, Any], source: model_source.Source | None,
     in Cloud Storage."""
     found = []
     if isinstance(source, model_source.CloudStorage):
-        engine = catalog.engines.get(spec["server"]["engine"], {})
-        if engine.get("modelDirLayout") == "repo-id":
+        engine = catalog.engines.get(spec["server"]["engine"])
+        if engine is not None and engine.model_dir_layout == "repo-id":
             # the engine finds ORG/NAME under its working dir: mount the folder above them
             source = model_source.CloudStorage(source.bucket, repo_id_parent(source))
-        found.append((WEIGHTS_VOLUME, catalog.gke["gcsFuse"]["mountPath"], source))
+        found.append((WEIGHTS_VOLUME, catalog.gke.gcs_fuse.mount_path, source))
     for adapter in spec["model"].get("adapters", []):
         parsed = model_source.parse(adapter["source"])
         if isinstance(parsed, model_source.CloudStorage):
@@ -68,12 +69,13 @@ def _cache_caps(spec: dict[str, Any], buckets: list[Bucket],
 
 def _gcs_volume(name: str, bucket: model_source.CloudStorage, catalog: Catalog,
                 cap: int | None) -> dict[str, Any]:
-    cache = catalog.gke["gcsFuse"]["fileCache"]
-    options = [*catalog.gke["gcsFuse"]["mountOptions"],
-               f"{cache['sizeOption']}:{cache['unbounded'] if cap is None else cap}"]
+    gcs_fuse = catalog.gke.gcs_fuse
+    cache = gcs_fuse.file_cache
+    options = [*gcs_fuse.mount_options,
+               f"{cache.size_option}:{cache.unbounded if cap is None else cap}"]
     if bucket.path:
         options.append(f"only-dir:{bucket.path}")  # mount just the model's folder
-    return {"name": name, "csi": {"driver": catalog.gke["gcsFuse"]["driver"], "readOnly": True,
+    return {"name": name, "csi": {"driver": catalog.gke.gcs_fuse.driver, "readOnly": True,
                                   "volumeAttributes": {"bucketName": bucket.bucket,
                                                        "mountOptions": ",".join(options)}}}
 
@@ -87,10 +89,10 @@ def pod_annotations(spec: dict[str, Any], source: model_source.Source | None,
     buckets = _buckets(spec, source, catalog)
     if not buckets:
         return {}
-    found = dict(catalog.gke["gcsFuse"]["podAnnotations"])
+    found = dict(catalog.gke.gcs_fuse.pod_annotations)
     size = _cache_mib(spec, buckets, catalog)
     if size is not None:  # the node must have the disk for the whole cache
-        found[catalog.gke["gcsFuse"]["fileCache"]["requestAnnotation"]] = f"{size}Mi"
+        found[catalog.gke.gcs_fuse.file_cache.request_annotation] = f"{size}Mi"
     return found
 
 
@@ -105,26 +107,26 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
     found += [_gcs_volume(name, bucket, catalog, caps[name]) for name, _, bucket in buckets]
     if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
         size = _cache_mib(spec, buckets, catalog)
-        found.append({"name": catalog.gke["gcsFuse"]["cacheVolume"],
+        found.append({"name": catalog.gke.gcs_fuse.cache_volume,
                       "emptyDir": {} if size is None else {"sizeLimit": f"{size}Mi"}})
     return found
 
 
 def mounts(spec: dict[str, Any], source: model_source.Source | None, catalog: Catalog,
-           engine: dict[str, Any]) -> list[dict[str, Any]]:
+           engine: Engine) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "mountPath": "/dev/shm"},
-                                   {"name": CACHE_VOLUME, "mountPath": engine["cacheDir"]}]
+                                   {"name": CACHE_VOLUME, "mountPath": engine.cache_dir}]
     found += [{"name": name, "mountPath": path, "readOnly": True}
               for name, path, _ in _buckets(spec, source, catalog)]
-    if "tokenFile" in engine and spec["model"].get("tokenSecret") is not None:
-        found.append({"name": TOKEN_VOLUME, "mountPath": engine["tokenFile"], "readOnly": True})
+    if engine.token_file is not None and spec["model"].get("tokenSecret") is not None:
+        found.append({"name": TOKEN_VOLUME, "mountPath": engine.token_file, "readOnly": True})
     return found
 
 
-def token_volume(secret: dict[str, str], engine: dict[str, Any]) -> list[dict[str, Any]]:
+def token_volume(secret: dict[str, str], engine: Engine) -> list[dict[str, Any]]:
     """For engines that read the Hugging Face token from a file rather than the env."""
-    if "tokenFile" not in engine:
+    if engine.token_file is None:
         return []
     return [{"name": TOKEN_VOLUME, "secret": {
         "secretName": secret["name"], "defaultMode": 0o400,
-        "items": [{"key": secret["key"], "path": engine["tokenFileName"]}]}}]
+        "items": [{"key": secret["key"], "path": engine.token_file_name}]}}]

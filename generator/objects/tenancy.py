@@ -16,18 +16,18 @@ CLUSTER_ROLE = "infergen-namespace-reconciler"
 
 
 def cluster_role(platform: Platform, catalog: Catalog) -> dict[str, Any]:
-    facts = catalog.gke["configSync"]
+    facts = catalog.gke.config_sync
     groups: dict[str, list[str]] = {}
-    for group, resource in facts["tenantKinds"].values():
+    for group, resource in facts.tenant_kinds.values():
         groups.setdefault(group, []).append(resource)
     rules = [{"apiGroups": [group], "resources": sorted(resources),
-              "verbs": list(facts["tenantVerbs"])} for group, resources in sorted(groups.items())]
-    reads = {**facts["tenantReads"],
-             **catalog.gke["inferenceGateway"]["endpointPicker"]["reads"]}
+              "verbs": list(facts.tenant_verbs)} for group, resources in sorted(groups.items())]
+    reads = {**facts.tenant_reads,
+             **catalog.gke.inference_gateway.endpoint_picker.reads}
     rules += [{"apiGroups": [group], "resources": sorted(resources),
-               "verbs": list(facts["tenantReadVerbs"])}
+               "verbs": list(facts.tenant_read_verbs)}
               for group, resources in sorted(reads.items())]
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+    return {"apiVersion": catalog.kubernetes.api("ClusterRole"), "kind": "ClusterRole",
             "metadata": {"name": CLUSTER_ROLE, "labels": platform_labels(platform.name)},
             "rules": rules}
 
@@ -36,21 +36,21 @@ def repo_sync(platform: Platform, env: Environment, namespace: str,
               catalog: Catalog) -> dict[str, Any]:
     """Like the environment's RootSync, for the namespace's root and in the namespace (a
     Git Secret, with auth token or ssh, must then be in the namespace too)."""
-    facts = catalog.gke["configSync"]["repoSync"]
+    facts = catalog.gke.config_sync.repo_sync
     obj = root_sync(platform, env, catalog, f"_ns-{namespace}")
-    obj["apiVersion"], obj["kind"] = facts["apiVersion"], "RepoSync"
-    obj["metadata"] = {**obj["metadata"], "name": facts["name"], "namespace": namespace}
+    obj["apiVersion"], obj["kind"] = catalog.kubernetes.api("RepoSync"), "RepoSync"
+    obj["metadata"] = {**obj["metadata"], "name": facts.name, "namespace": namespace}
     return obj
 
 
 def role_binding(platform: Platform, namespace: str, catalog: Catalog) -> dict[str, Any]:
-    facts = catalog.gke["configSync"]
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    facts = catalog.gke.config_sync
+    return {"apiVersion": catalog.kubernetes.api("RoleBinding"), "kind": "RoleBinding",
             "metadata": {"name": CLUSTER_ROLE, "namespace": namespace,
                          "labels": platform_labels(platform.name)},
             "subjects": [{"kind": "ServiceAccount",
-                          "name": facts["repoSync"]["reconcilerPrefix"] + namespace,
-                          "namespace": facts["namespace"]}],
+                          "name": facts.repo_sync.reconciler_prefix + namespace,
+                          "namespace": facts.namespace}],
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
                         "name": CLUSTER_ROLE}}
 

@@ -40,7 +40,7 @@ def service_account(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     annotations = {}
     gsa = plan.spec.get("identity", {}).get("gcpServiceAccount")
     if gsa:
-        annotations[catalog.gke["workloadIdentityAnnotation"]] = gsa
+        annotations[catalog.gke.workload_identity_annotation] = gsa
     meta = labels.metadata(plan, **({"annotations": annotations} if annotations else {}))
     return {"apiVersion": catalog.kubernetes.api("ServiceAccount"), "kind": "ServiceAccount",
             "metadata": meta,
@@ -52,9 +52,9 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     engine = plan.facts.checked_engine
     pod_labels = labels.common(plan)
     if not portable(plan):  # how Google's samples and GKE dashboards find servers
-        keys = catalog.gke["labels"]
-        pod_labels.update({keys["model"]: plan.name,
-                           keys["inferenceServer"]: engine["gkeServerLabel"]})
+        keys = catalog.gke.labels
+        pod_labels.update({keys.model: plan.name,
+                           keys.inference_server: engine.gke_server_label})
     if role is not None:
         pod_labels[ROLE_LABEL] = role
     spec: dict[str, Any] = {
@@ -74,7 +74,7 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
         "containers": engines.containers(plan.spec, plan.facts, catalog, role),
         "volumes": _volumes(plan, catalog),
     })
-    annotations = {**catalog.gke["annotations"]["safeToEvict"],
+    annotations = {**catalog.gke.annotations.safe_to_evict,
                    **storage.pod_annotations(plan.spec, plan.facts.source, catalog),
                    **security.pod_annotations(plan.spec)}
     return {"metadata": {"labels": pod_labels, "annotations": annotations}, "spec": spec}
@@ -117,7 +117,7 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not shape.multi_host:
         return None
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
-    exclusive = {catalog.gke["exclusiveTopologyAnnotation"]: catalog.gke["labels"]["nodePool"]}
+    exclusive = {catalog.gke.exclusive_topology_annotation: catalog.gke.labels.node_pool}
     return {
         "apiVersion": catalog.kubernetes.api("LeaderWorkerSet"), "kind": "LeaderWorkerSet",
         "metadata": labels.metadata(plan, annotations=exclusive),
@@ -141,5 +141,5 @@ def service(plan: Plan, catalog: Catalog) -> dict[str, Any]:
     return {"apiVersion": catalog.kubernetes.api("Service"), "kind": "Service",
             "metadata": labels.metadata(plan),
             "spec": {"type": "ClusterIP", "selector": serving_selector(plan, catalog),
-                     "ports": [{"name": engines.PORT_NAME, "port": engine["port"],
+                     "ports": [{"name": engines.PORT_NAME, "port": engine.port,
                                 "targetPort": engines.PORT_NAME, "protocol": "TCP"}]}}

@@ -203,8 +203,9 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths; False where the OS or file system cannot."""
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False where the OS or file system cannot (tests replace
+    it to drive the two-rename fallback and a failing swap)."""
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:
         return False
@@ -217,7 +218,8 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _siblings(out: Path) -> tuple[Path, Path, Path]:
+def siblings(out: Path) -> tuple[Path, Path, Path]:
+    """The staging, backup and lock paths a write of `out` uses beside it."""
     prefix = out.parent / f".{out.name}.infergen"
     return Path(f"{prefix}-new"), Path(f"{prefix}-old"), Path(f"{prefix}-lock")
 
@@ -229,7 +231,7 @@ def spare_of(out: Path) -> Path:
 
 def recover(out: Path) -> None:
     """Finish or undo a swap a killed run left behind: the old tree comes back whole."""
-    staging, backup, _ = _siblings(out)
+    staging, backup, _ = siblings(out)
     if backup.exists() and not out.exists():
         backup.rename(out)
     for leftover in (staging, backup):
@@ -242,7 +244,7 @@ def recover(out: Path) -> None:
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
     """One writer at a time; a second render fails clearly instead of interleaving."""
-    _, _, lock = _siblings(out)
+    _, _, lock = siblings(out)
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as handle:
         try:
@@ -406,14 +408,14 @@ def write(out: Path, desired: dict[str, str], digests: dict[str, str] | None = N
             if not changes.any:
                 _in_place(out, digests, existing)
                 return changes
-            staging, backup, _ = _siblings(out)
+            staging, backup, _ = siblings(out)
             spare = spare_of(out)
             if spare.is_dir() and not spare.is_symlink() and out.is_dir():
                 spare.rename(staging)
             stamps = _stage(staging, out, desired, digests, existing)
             if not out.exists():
                 staging.rename(out)
-            elif _exchange(staging, out):
+            elif exchange(staging, out):
                 _keep_spare(staging, out)  # now the old tree
             else:  # two renames; recover() restores the old tree if we die in between
                 out.rename(backup)

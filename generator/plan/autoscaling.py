@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 
 # Signals not read from the engine's own metrics.
 CPU, GPU = "cpu", "gpu-utilization"
@@ -29,16 +30,16 @@ def autoscaled(spec: dict[str, Any]) -> bool:
     return bool(signals(spec)) and scaling["minReplicas"] < scaling["maxReplicas"]
 
 
-def default_target(signal: str, engine: dict[str, Any], catalog: Catalog) -> float | None:
+def default_target(signal: str, engine: Engine, catalog: Catalog) -> float | None:
     if signal == CPU:
-        return float(catalog.autoscaling["cpuUtilizationPercent"])
+        return float(catalog.autoscaling.cpu_utilization_percent)
     if signal == GPU:
-        return float(catalog.gke["dcgm"]["targetPercent"])
-    found = engine.get("loadSignals", {}).get(signal, {}).get("target")
-    return None if found is None else float(found)
+        return float(catalog.gke.dcgm.target_percent)
+    found = engine.load_signals.get(signal)
+    return None if found is None or found.target is None else float(found.target)
 
 
-def target_for(signal: str, spec: dict[str, Any], engine: dict[str, Any],
+def target_for(signal: str, spec: dict[str, Any], engine: Engine,
                catalog: Catalog) -> float | None:
     """`signal`'s per-pod target: the spec's (by signal, or one number for its only signal),
     else the catalog's (None: unknown)."""
@@ -50,7 +51,7 @@ def target_for(signal: str, spec: dict[str, Any], engine: dict[str, Any],
     return default_target(signal, engine, catalog)
 
 
-def targets(spec: dict[str, Any], engine: dict[str, Any],
+def targets(spec: dict[str, Any], engine: Engine,
             catalog: Catalog) -> dict[str, float | None]:
     """Each of the spec's signals with its per-pod target (target_for)."""
     return {signal: target_for(signal, spec, engine, catalog) for signal in signals(spec)}
@@ -58,13 +59,13 @@ def targets(spec: dict[str, Any], engine: dict[str, Any],
 
 def behavior(spec: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """HPA behaviour: the catalog's defaults, with what the spec sets replacing them."""
-    up, down = catalog.autoscaling["scaleUp"], catalog.autoscaling["scaleDown"]
+    up, down = catalog.autoscaling.scale_up, catalog.autoscaling.scale_down
     result = {
-        "scaleUp": {"stabilizationWindowSeconds": up["stabilizationWindowSeconds"],
-                    "policies": [{"type": "Pods", "value": up["podsPerMinute"],
+        "scaleUp": {"stabilizationWindowSeconds": up.stabilization_window_seconds,
+                    "policies": [{"type": "Pods", "value": up.pods_per_minute,
                                   "periodSeconds": 60}]},
-        "scaleDown": {"stabilizationWindowSeconds": down["stabilizationWindowSeconds"],
-                      "policies": [{"type": "Pods", "value": down["podsPerFiveMinutes"],
+        "scaleDown": {"stabilizationWindowSeconds": down.stabilization_window_seconds,
+                      "policies": [{"type": "Pods", "value": down.pods_per_five_minutes,
                                     "periodSeconds": 300}]},
     }
     for direction, given in spec["scaling"].get("behavior", {}).items():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.catalog.engine_entry import Engine
 from generator.plan import model_source
 from generator.plan.engine import engine_for
 from generator.plan.shape import Shape, ShapeError, shape_of
@@ -23,7 +24,7 @@ CHECKED = "checked before use"
 class Facts:
     shape: Shape | None
     shape_error: ShapeError | None
-    engine: dict[str, Any] | None  # engine_facts.engine_for
+    engine: Engine | None  # plan.engine.engine_for
     source: model_source.Source | None  # the model's, parsed
 
     @property
@@ -32,7 +33,7 @@ class Facts:
         return self.shape
 
     @property
-    def checked_engine(self) -> dict[str, Any]:
+    def checked_engine(self) -> Engine:
         assert self.engine is not None, CHECKED
         return self.engine
 
@@ -51,7 +52,7 @@ def facts_of(spec: dict[str, Any], source: model_source.Source | None,
     except ShapeError as exc:
         error = exc
     try:
-        engine: dict[str, Any] | None = engine_for(spec, catalog)
+        engine: Engine | None = engine_for(spec, catalog)
     except KeyError:  # an engine the catalog does not know: the schema reports it
         engine = None
     return Facts(shape, error, engine, source)

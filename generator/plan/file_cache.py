@@ -26,7 +26,7 @@ def checkpoint_bytes_per_parameter(spec: dict[str, Any], catalog: Catalog) -> fl
     size, except for a quantized dtype the engine applies at load, which reads a 16-bit
     checkpoint (model.preQuantized says the checkpoint is already quantized)."""
     model = spec["model"]
-    unquantized = float(catalog.gke["gcsFuse"]["fileCache"]["unquantizedCheckpointBytes"])
+    unquantized = float(catalog.gke.gcs_fuse.file_cache.unquantized_checkpoint_bytes)
     size = float(catalog.dtype_bytes[model["dtype"]])
     if size < unquantized and not model.get("preQuantized"):
         return unquantized
@@ -39,14 +39,13 @@ def model_cap_mib(spec: dict[str, Any], catalog: Catalog) -> int | None:
     size = billions(spec["model"].get("parameters"))
     if size is None:
         return None
-    cache = catalog.gke["gcsFuse"]["fileCache"]
+    cache = catalog.gke.gcs_fuse.file_cache
     checkpoint = size * 1e9 * checkpoint_bytes_per_parameter(spec, catalog)
-    return max(int(cache["minimumMiB"]),
-               math.ceil(checkpoint * (1 + float(cache["headroom"])) / MIB))
+    return max(cache.minimum_mib, math.ceil(checkpoint * (1 + cache.headroom) / MIB))
 
 
 def adapter_cap_mib(catalog: Catalog) -> int:
-    return int(catalog.gke["gcsFuse"]["fileCache"]["adapterMiB"])
+    return catalog.gke.gcs_fuse.file_cache.adapter_mib
 
 
 def volume_mib(caps: list[int | None], catalog: Catalog) -> int | None:
@@ -55,4 +54,4 @@ def volume_mib(caps: list[int | None], catalog: Catalog) -> int | None:
     if not caps or any(cap is None for cap in caps):
         return None
     return sum(cap for cap in caps if cap is not None) \
-        + int(catalog.gke["gcsFuse"]["fileCache"]["slackMiB"])
+        + catalog.gke.gcs_fuse.file_cache.slack_mib

@@ -35,8 +35,8 @@ def needed_gb(spec: dict[str, Any], catalog: Catalog, dtype: str | None = None) 
 
 def _tpu_alternatives(shape: Shape, needed: float, catalog: Catalog) -> list[str]:
     tpu = catalog.tpus[shape.name]
-    for topology in [*tpu["singleHost"], *tpu["multiHost"]]:
-        if math.prod(int(d) for d in topology.split("x")) * tpu["hbmGB"] >= needed:
+    for topology in [*tpu.single_host, *tpu.multi_host]:
+        if math.prod(int(d) for d in topology.split("x")) * tpu.hbm_gb >= needed:
             return [f"{shape.name} topology {topology}"]
     return []
 

@@ -90,16 +90,17 @@ def _catalog_defaults(spec: dict[str, Any], source: model_source.Source | None,
     """Defaults that depend on the chosen engine and accelerator."""
     accelerator = spec.get("accelerator", {}).get("type", "none")
     engine = (catalog.engine(spec["server"]["engine"], accelerator)
-              if spec["server"]["engine"] in catalog.engines else {})
+              if spec["server"]["engine"] in catalog.engines else None)
     gpu = catalog.gpus.get(accelerator)
     scaling = spec["scaling"]
     # weights baked into an image: that image is the server
-    image = source.reference if isinstance(source, model_source.Image) else engine.get("image")
+    image = (source.reference if isinstance(source, model_source.Image)
+             else engine.image if engine else None)
     defaults: dict[str, Any] = {
         "server": {"image": image},
         # a TPU's chip count follows from its topology (accelerators.shape_of)
         "accelerator": {} if accelerator in catalog.tpus else {"count": 1},
-        "model": {"dtype": engine.get("defaultDtype") or (
+        "model": {"dtype": (engine.default_dtype if engine else None) or (
             "float16" if gpu is not None and not gpu.bfloat16 else "bfloat16")},
         "scaling": {"maxReplicas": max(scaling["minReplicas"], 1)},
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.catalog import Catalog, Machine
+from generator.catalog.tpu import TpuMachine
 
 
 @dataclass(frozen=True)
@@ -122,32 +123,32 @@ def _tpu_shape(accelerator: dict[str, Any], catalog: Catalog) -> Shape:
     tpu = catalog.tpus[name]
     topology = accelerator.get("topology")
     if topology is None:
-        examples = ", ".join(list(tpu["singleHost"])[:3])
+        examples = ", ".join(list(tpu.single_host)[:3])
         raise ShapeError("type", f"{name} needs accelerator.topology",
                          f"for example {examples}")
     dims = _dims(topology)
-    if len(dims) != tpu["dimensions"]:
-        example = next(iter(tpu["singleHost"]))
-        raise ShapeError("topology", f"{name} topologies have {tpu['dimensions']} dimensions, "
+    if len(dims) != tpu.dimensions:
+        example = next(iter(tpu.single_host))
+        raise ShapeError("topology", f"{name} topologies have {tpu.dimensions} dimensions, "
                          f"not {len(dims)}", f"for example {example}")
     chips = math.prod(dims)
     if accelerator.get("count", chips) != chips:
         raise ShapeError("count", f"{accelerator['count']} chips do not match topology "
                          f"{topology} ({chips} chips)", f"remove count or set it to {chips}")
-    if topology in tpu["singleHost"]:
-        machine = tpu["machines"].get(chips)
-        return Shape("tpu", name, chips, 1, chips * tpu["hbmGB"], _machine(machine, chips))
-    if topology not in tpu["multiHost"]:
-        allowed = ", ".join([*tpu["singleHost"], *tpu["multiHost"]])
+    if topology in tpu.single_host:
+        machine = tpu.machines.get(chips)
+        return Shape("tpu", name, chips, 1, chips * tpu.hbm_gb, _machine(machine, chips))
+    if topology not in tpu.multi_host:
+        allowed = ", ".join([*tpu.single_host, *tpu.multi_host])
         raise ShapeError("topology", f"{topology} is not a {name} topology GKE offers",
                          f"one of: {allowed}")
-    per_host = tpu["chipsPerHost"]
-    machine = tpu["machines"].get(per_host)
-    return Shape("tpu", name, per_host, chips // per_host, chips * tpu["hbmGB"],
+    per_host = tpu.chips_per_host
+    machine = tpu.machines.get(per_host)
+    return Shape("tpu", name, per_host, chips // per_host, chips * tpu.hbm_gb,
                  _machine(machine, per_host))
 
 
-def _machine(row: dict[str, Any] | None, chips: int) -> Machine | None:
+def _machine(row: TpuMachine | None, chips: int) -> Machine | None:
     if row is None:
         return None
-    return Machine(row["type"], chips, row["vcpus"], row["memoryGB"])
+    return Machine(row.type, chips, row.vcpus, row.memory_gb)

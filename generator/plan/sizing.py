@@ -14,18 +14,19 @@ import re
 from typing import Any
 
 from generator.catalog import Catalog, Machine
+from generator.catalog.gke import Tier
 from generator.plan.shape import Shape
 
 GIB_PER_GB = 1.0  # Compute Engine quotes machine memory in GB that are GiB
 
 
-def _reserved(amount: float, tiers: list[dict[str, Any]]) -> float:
+def _reserved(amount: float, tiers: tuple[Tier, ...]) -> float:
     reserved, lower = 0.0, 0.0
     for tier in tiers:
-        upper = amount if tier["upTo"] is None else min(amount, tier["upTo"])
+        upper = amount if tier.up_to is None else min(amount, tier.up_to)
         if upper > lower:
-            reserved += (upper - lower) * tier["fraction"]
-        lower = upper if tier["upTo"] is None else tier["upTo"]
+            reserved += (upper - lower) * tier.fraction
+        lower = upper if tier.up_to is None else tier.up_to
         if amount <= lower:
             break
     return reserved
@@ -33,11 +34,11 @@ def _reserved(amount: float, tiers: list[dict[str, Any]]) -> float:
 
 def allocatable(machine: Machine, catalog: Catalog) -> tuple[int, int]:
     """(millicores, MiB) a pod may request on a node of this machine type."""
-    rules = catalog.gke["nodeReserved"]
-    cpu = machine.vcpus - _reserved(machine.vcpus, rules["cpuCores"]) - rules["daemonSetCpu"]
+    rules = catalog.gke.node_reserved
+    cpu = machine.vcpus - _reserved(machine.vcpus, rules.cpu_cores) - rules.daemon_set_cpu
     memory_gib = machine.memory_gb * GIB_PER_GB
-    memory_gib -= _reserved(memory_gib, rules["memoryGiB"]) + rules["daemonSetMemoryGiB"]
-    memory_mib = memory_gib * 1024 - rules["evictionMiB"]
+    memory_gib -= _reserved(memory_gib, rules.memory_gib) + rules.daemon_set_memory_gib
+    memory_mib = memory_gib * 1024 - rules.eviction_mib
     # round down to tidy units so small catalog changes don't churn every manifest
     return math.floor(cpu * 10) * 100, math.floor(memory_mib / 1024) * 1024
 

@@ -17,7 +17,7 @@ CONFIG_SYNC_PREFIXES = _FACTS.reserved_prefixes
 ALLOWED_ANNOTATIONS = _FACTS.allowed_annotations  # accepted despite their prefix (KNV1010)
 SERVER_FIELDS = ("ownerReferences", "selfLink", "uid", "resourceVersion", "creationTimestamp",
                  "deletionTimestamp", "deletionGracePeriodSeconds")
-RESERVED_NAMESPACES = frozenset(load().gke["configSync"]["reservedNamespaces"])
+RESERVED_NAMESPACES = _FACTS.reserved_namespaces
 CLUSTER_SCOPED = _FACTS.cluster_scoped
 LABEL_NAMED = _FACTS.label_named  # names are DNS-1123 labels rather than subdomains
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

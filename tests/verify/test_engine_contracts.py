@@ -27,14 +27,14 @@ def _engine_of(pod: dict[str, Any], labels: dict[str, str]) -> str | None:
     catalog = load()
     images = {}
     for name, facts in catalog.engines.items():
-        for variant in [facts, *facts.get("variants", {}).values()]:
-            if "image" in variant:
-                images[variant["image"]] = variant.get("contract", name)
+        for variant in [facts, *facts.variants.values()]:
+            if variant.image is not None:
+                images[variant.image] = variant.contract or name
     server = next(c for c in pod["containers"] if c["name"] == engines.CONTAINER_NAME)
     if server["image"] in images:
         return images[server["image"]]
-    by_label = {e["gkeServerLabel"]: n for n, e in catalog.engines.items()}
-    return by_label.get(labels.get(catalog.gke["labels"]["inferenceServer"], ""))
+    by_label = {e.gke_server_label: n for n, e in catalog.engines.items()}
+    return by_label.get(labels.get(catalog.gke.labels.inference_server, ""))
 
 
 def _engine_pods() -> list[tuple[str, str, dict[str, Any]]]:
@@ -163,15 +163,17 @@ def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> Non
     terms = contract(engine)
     assert terms is not None
     facts = load().engines[engine]
-    for image in [facts["image"], *(v["image"] for v in facts.get("variants", {}).values()
-                                    if "image" in v and engine != "vllm")]:
+    for image in [facts.image, *(v.image for v in facts.variants.values()
+                                 if v.image is not None and engine != "vllm")]:
+        assert image is not None
         assert image.endswith((f":v{terms.version}", f"-{terms.version}", f":{terms.version}"))
 
 
 def test_a_variant_with_its_own_release_names_its_contract() -> None:
     # vLLM's TPU image is vllm-tpu 0.21.0, not the GPU image's 0.33.0: its own flag list
-    tpu = load().engines["vllm"]["variants"]["tpu"]
-    terms, gpu = contract(tpu["contract"]), contract("vllm")
+    tpu = load().engines["vllm"].variants["tpu"]
+    assert tpu.contract is not None and tpu.image is not None
+    terms, gpu = contract(tpu.contract), contract("vllm")
     assert terms is not None and gpu is not None
-    assert tpu["image"].endswith(f":v{terms.version}") and terms.version != gpu.version
+    assert tpu.image.endswith(f":v{terms.version}") and terms.version != gpu.version
     assert any(engine == "vllm-tpu" for _, engine, _ in PODS)  # a golden TPU pod is checked

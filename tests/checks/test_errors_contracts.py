@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from generator.catalog.engine_contracts import contract, split_args
+from tests.checks.test_errors_accelerators import model
 from tests.errorcases import assert_fails, render
-from tests.test_errors_accelerators import model
 
 OWNED = "sets what infergen derives"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.checks.test_errors_accelerators import model
 from tests.errorcases import assert_fails, render
-from tests.test_errors_accelerators import model
 
 CASES = [
     pytest.param(

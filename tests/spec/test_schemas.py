@@ -61,8 +61,8 @@ def test_dtype_enum_matches_the_catalog() -> None:
     data = catalog.load()
     assert sorted(MD["$defs"]["model"]["properties"]["dtype"]["enum"]) == sorted(data.dtype_bytes)
     for name, engine in data.engines.items():
-        assert engine["dtypeArgs"], name
-        assert set(engine["dtypeArgs"]) <= set(data.dtype_bytes), name
+        assert engine.dtype_args, name
+        assert set(engine.dtype_args) <= set(data.dtype_bytes), name
 
 
 def test_engine_enum_is_the_catalog() -> None:

@@ -299,8 +299,8 @@ def test_an_environment_named_like_a_shard_is_refused(fleet: Path) -> None:
 
 
 def test_the_budget_comes_from_the_platform_or_the_catalog() -> None:
-    facts = catalog.load().gke["configSync"]
-    assert sharding.budget_of(None, facts["maxObjectsPerRoot"], facts["rootFillRatio"]) == \
+    facts = catalog.load().gke.config_sync
+    assert sharding.budget_of(None, facts.max_objects_per_root, facts.root_fill_ratio) == \
         Budget(1000, 800)
     assert sharding.budget_of(30, 1000, 0.8) == Budget(30, 24)
 
@@ -339,8 +339,8 @@ def test_switching_to_namespace_tenancy_moves_in_two_commits() -> None:
 
 
 def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> None:
-    kinds = catalog.load().gke["configSync"]["tenantKinds"]
-    cases = Path(__file__).parent / "cases"
+    kinds = catalog.load().gke.config_sync.tenant_kinds
+    cases = Path(__file__).parents[1] / "cases"
     rendered = {yaml.safe_load(p.read_text())["kind"]
                 for tree in cases.glob("*/expected") for env in tree.iterdir()
                 if env.name not in ("bootstrap", "dashboards")
@@ -352,7 +352,7 @@ def test_the_namespace_reconcilers_role_covers_every_kind_models_render() -> Non
 
 
 def test_a_namespace_root_holds_only_its_namespace() -> None:
-    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    prod = Path(__file__).parents[1] / "cases" / "tenancy" / "expected" / "prod"
     roots = sorted(prod.glob("_ns-*"))
     assert [r.name for r in roots] == ["_ns-chat", "_ns-search"]
     for root in roots:
@@ -389,7 +389,7 @@ def test_leaving_namespace_tenancy_is_refused(fleet: Path) -> None:
 
 def test_the_namespace_reconciler_holds_every_permission_the_roles_it_creates_grant() -> None:
     """RBAC refuses a Role granting more than its creator holds: no escalate, no bind."""
-    prod = Path(__file__).parent / "cases" / "tenancy" / "expected" / "prod"
+    prod = Path(__file__).parents[1] / "cases" / "tenancy" / "expected" / "prod"
     role = yaml.safe_load((prod / "cluster" /
                            "clusterrole-infergen-namespace-reconciler.yaml").read_text())
     held = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]

@@ -37,6 +37,7 @@ def _queue_threshold(tmp_path: Path, scaling: str) -> float:
 def test_the_queue_alert_follows_the_queue_target_only(tmp_path: Path, scaling: str,
                                                        target: float | None) -> None:
     data = catalog.load()
-    usual = data.engines["vllm"]["loadSignals"]["queue-size"]["target"]
-    factor = data.alerting["queueSizeFactor"]
+    usual = data.engines["vllm"].load_signals["queue-size"].target
+    assert usual is not None
+    factor = data.alerting.queue_size_factor
     assert _queue_threshold(tmp_path, scaling) == (target or usual) * factor

@@ -7,6 +7,7 @@ PLATFORM (tests/errorcases.py) has `dev` (clusters [dev-1], line 9) and `prod` (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,10 @@ def test_validate_only_warns_about_an_empty_root(tmp_path: Path,
 # ------------------------------------------------------------------ object count per root
 
 def test_a_model_larger_than_a_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(catalog.load().gke["configSync"], "maxObjectsPerRoot", 5)
+    facts = catalog.load()
+    sync = replace(facts.gke.config_sync, max_objects_per_root=5)
+    smaller = replace(facts, gke=replace(facts.gke, config_sync=sync))
+    monkeypatch.setattr(catalog, "load", lambda: smaller)  # the CLI asks catalog.load()
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL + "  deployTo: [dev]\n"})
     assert_fails(run, [
         "specs/m.yaml:4:9: error[check] metadata.name: model inference/m renders 5 objects in "
@@ -179,7 +183,7 @@ def test_a_model_larger_than_a_root(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_object_count_limit_is_config_syncs() -> None:
-    assert catalog.load().gke["configSync"]["maxObjectsPerRoot"] == 1000
+    assert catalog.load().gke.config_sync.max_objects_per_root == 1000
 
 
 def test_validate_says_nothing_of_an_environment_allowed_empty(

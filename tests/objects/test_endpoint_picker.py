@@ -78,7 +78,7 @@ def _flag(arg: str) -> str:
 
 
 def _extractor(config: dict[str, Any]) -> dict[str, Any]:
-    name = catalog.load().gke["inferenceGateway"]["endpointPicker"]["metricsExtractor"]
+    name = catalog.load().gke.inference_gateway.endpoint_picker.metrics_extractor
     found = [p for p in config["plugins"] if p["type"] == name]
     assert len(found) == 1
     return dict(found[0]["parameters"])
@@ -128,7 +128,7 @@ def test_the_picker_config_uses_only_fields_its_release_decodes(
 def test_the_picker_gets_only_flags_its_release_accepts(engine: str) -> None:
     _, args = _picker(engine, adapters=False)
     deprecated = {_flag(f) for f in
-                  catalog.load().gke["inferenceGateway"]["endpointPicker"]["deprecatedFlags"]}
+                  catalog.load().gke.inference_gateway.endpoint_picker.deprecated_flags}
     assert {_flag(a) for a in args} <= EPP_FLAGS
     assert not {_flag(a) for a in args} & deprecated
     assert "--pool-group=inference.networking.k8s.io" in args
@@ -138,9 +138,9 @@ def test_the_picker_scrapes_the_pools_port() -> None:
     """EPP scrapes each pod at the pool's target port (the engine's port): an engine it
     can read must serve its metrics there."""
     for name, engine in catalog.load().engines.items():
-        if "endpointPickerMetrics" in engine:
-            assert engine["metrics"]["port"] == engine["port"], name
-            assert engine["endpointPickerMetrics"]["name"] == name
+        if engine.endpoint_picker_metrics is not None:
+            assert engine.served_metrics.port == engine.port, name
+            assert engine.endpoint_picker_metrics["name"] == name
 
 
 def _picker_objects(tree: Path) -> list[Path]:
