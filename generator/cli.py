@@ -218,7 +218,7 @@ def diff_command(base: str | None, specs: Path, fmt: str) -> int:
                 click.echo(f"infergen: the specs at {label} do not compile", err=True)
             return exit_code(outcome)
     assert before.tree is not None and after.tree is not None
-    report = difference.compare(before.tree, after.tree, catalog, ref)
+    report = difference.compare(dict(before.tree), dict(after.tree), catalog, ref)
     click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),
                nl=fmt == "json")
     return EXIT_OK
