@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.fleet import write_fleet
 from bench.floor import floor
-from bench.run import change_one_spec
+from bench.run import change_one_spec, table, verdicts
 from generator.spec.yamlio import load_plain
 from tests.conftest import render_tree
 
@@ -39,3 +39,14 @@ def test_the_one_spec_change_reaches_the_tree_every_time(tmp_path: Path) -> None
         trees.append(render_tree(tmp_path / "specs").tree)
     assert all(tree for tree in trees)
     assert trees[0] != trees[1] != trees[2]
+
+
+def test_the_verdicts_leave_out_what_was_skipped() -> None:
+    row = {"seconds": 2.0, "peak_rss_mib": 100.0, "floor_ratio": None}  # no floor measured
+    results = {"sizes": [{"specs": 1000, "scenarios": {"cold": row, "one": row}}]}
+    assert verdicts(results) == ["ok   cold <= 10 s", "MISS one spec changed <= 1.5 s",
+                                 "ok   peak RSS <= 1024 MiB"]
+    assert "cold  " in table({"sizes": [{"specs": 1000, "objects": 5, "floor_s": None,
+                                         "scenarios": {"cold": {**row, "objects": 5,
+                                                                "objects_per_s": 2.5,
+                                                                "summary": ""}}}]})
