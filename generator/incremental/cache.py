@@ -221,6 +221,7 @@ class DiskCache:
         self._out = ""
         self._run: str | None = None
         self._keys: list[str | None] = []  # each file's spec key, in order
+        self._key_of: dict[int, tuple[RawFile, str | None]] = {}  # the same, by file
         self._before: dict[int, tuple[object, object, object]] = {}
         self._texts: Texts | None = None
         self._pending: list[Callable[[], None]] = []
@@ -232,6 +233,7 @@ class DiskCache:
                             options.allow_empty, options.moves)
         self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
                       for d, rel, raw, _ in files]
+        self._key_of = {id(f): (f, key) for f, key in zip(files, self._keys, strict=True)}
         stored = _read(self.folder / "runs" / self._run)
         if stored is None:
             return None
@@ -248,7 +250,9 @@ class DiskCache:
 
     def unit(self, file: RawFile) -> units.Unit | None:
         display, rel, raw, _ = file
-        key = spec_key(display, rel, raw, self._out) if raw is not None else None
+        known = self._key_of.get(id(file))
+        key = known[1] if known is not None and known[0] is file else \
+            spec_key(display, rel, raw, self._out) if raw is not None else None
         found = self._stored_unit(key, display, rel, raw)
         if found is not None:
             self._before[id(found)] = found.state()
