@@ -87,7 +87,8 @@ ARCHETYPES: list[tuple[int, str, dict[str, Any]]] = [
                  "accelerator": {"type": "tpu-v6e", "topology": "2x4"}}),
     (1, "vllm", {"model": {"source": "hf://meta-llama/Llama-3.3-70B-Instruct",
                            "parameters": "70B", "tokenSecret": "hf-token"},
-                 "accelerator": {"type": "tpu-v6e", "topology": "4x4"}}),
+                 # one host (8 chips): vLLM is refused across a multi-host slice's hosts
+                 "accelerator": {"type": "tpu-v6e", "topology": "2x4"}}),
     (4, "tgi", {"model": {"source": "hf://mistralai/Mistral-7B-Instruct-v0.3",
                           "tokenSecret": HF_TOKEN, "parameters": "7B",
                           "maxModelLength": 8192},
@@ -111,7 +112,8 @@ ARCHETYPES: list[tuple[int, str, dict[str, Any]]] = [
 
 METRICS = {"vllm": ["queue-size", "batch-size", "kv-cache-usage"],
            "tgi": ["queue-size", "batch-size"], "sglang": ["queue-size", "kv-cache-usage"],
-           "tei": ["queue-size", "batch-size"], "jetstream": ["queue-size", "batch-size"]}
+           "tei": ["queue-size"],
+           "jetstream": []}  # jetstream v0.2.4 serves no metrics: a fixed size
 CAPACITY = [None, None, ["spot"], ["spot", "on-demand"], ["on-demand"],
             ["reservation", "spot", "on-demand"]]
 NAMESPACES = ["llm", "chat", "search", "embeddings", "agents", "research", "ads", "vision"]

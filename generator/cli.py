@@ -6,6 +6,7 @@ infergen (with a traceback, because then it is useful).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import traceback
@@ -45,12 +46,20 @@ def _guard(command: Callable[..., int]) -> Callable[..., None]:
     """Turn a command's return value into the exit code; an unexpected exception is a bug."""
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
+        # A compile holds millions of long-lived objects (units, plans, texts) and makes
+        # almost no reference cycles (reference counts free the rest): the cycle collector's
+        # passes over them were 40% of a one-spec change at 10,000 specs and freed nothing.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             code = command(*args, **kwargs)
         except Exception:  # noqa: BLE001 - anything unexpected is infergen's fault
             traceback.print_exc()
             click.echo("infergen: internal error; this is a bug, please report it", err=True)
             code = EXIT_BUG
+        finally:  # as it was, for a caller in the same process (tests)
+            if collecting:
+                gc.enable()
         sys.exit(code)
     return run
 
@@ -209,7 +218,7 @@ def diff_command(base: str | None, specs: Path, fmt: str) -> int:
                 click.echo(f"infergen: the specs at {label} do not compile", err=True)
             return exit_code(outcome)
     assert before.tree is not None and after.tree is not None
-    report = difference.compare(before.tree, after.tree, catalog, ref)
+    report = difference.compare(dict(before.tree), dict(after.tree), catalog, ref)
     click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),
                nl=fmt == "json")
     return EXIT_OK

@@ -15,7 +15,7 @@ at once. This is the only module that imports incremental/.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,7 @@ from generator.objects import Member, merge_shared, platform_objects
 from generator.output import sharding
 from generator.output.layout import Rendered
 from generator.output.sharding import Layout, Previous
+from generator.output.text import Tree
 from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
@@ -65,7 +66,7 @@ class Run:
 @dataclass
 class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    tree: dict[str, str] | None = None  # path inside the output folder -> text
+    tree: Mapping[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
     digests: dict[str, str] | None = None  # the tree's text.digests_of, where a store knows
     current: int | None = None  # files of a tree found in place already (then no tree)
@@ -300,12 +301,16 @@ def _verify(tree: Assembled, platform: Platform, version: str | None, out: str,
 
 
 def _tree(tree: Assembled, platform: Platform, outcome: Outcome,
-          serialize: Callable[[Rendered], str]) -> dict[str, str]:
-    """Every file's text: the models' objects, the platform-wide objects, and the placement
-    record of each sharded environment."""
-    texts = {e.path: e.text for e in tree.emitted}
-    texts.update((item.path, serialize(item)) for item in tree.rest)
-    texts.update(roots.records(platform, tree.layouts, outcome.roots or {}))
+          serialize: Callable[[Rendered], str]) -> Tree:
+    """Every file's text: the models' objects (a cached one read only if it is written),
+    the platform-wide objects, and the placement record of each sharded environment."""
+    texts = Tree()
+    for e in tree.emitted:
+        texts.add(e.path, e)
+    for item in tree.rest:
+        texts.add(item.path, serialize(item))
+    for path, text in roots.records(platform, tree.layouts, outcome.roots or {}).items():
+        texts.add(path, text)
     return texts
 
 

@@ -82,10 +82,10 @@ def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) 
         if root == PLATFORM_ROOT and not leaving:
             emitted += built.objects
             continue
-        for item in built.objects:  # not dataclasses.replace: this runs per object
-            emitted.append(Emitted(sharding.relocate(item.path, root),
-                                   _annotated(item.text, dict(unmanaged)) if leaving else item.text,
-                                   item.kind, item.identity))
+        for item in built.objects:
+            path = sharding.relocate(item.path, root)
+            emitted.append(Emitted(path, _annotated(item.text, dict(unmanaged)), item.kind,
+                                   item.identity) if leaving else item.at(path))
     return emitted
 
 

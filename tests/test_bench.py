@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from bench.fleet import write_fleet
+from bench.fleet import ARCHETYPES, METRICS, platform, spec_text, write_fleet
 from bench.floor import floor
-from bench.run import change_one_spec
+from bench.run import change_one_spec, table, verdicts
 from generator.spec.yamlio import load_plain
 from tests.conftest import render_tree
 
@@ -39,3 +41,33 @@ def test_the_one_spec_change_reaches_the_tree_every_time(tmp_path: Path) -> None
         trees.append(render_tree(tmp_path / "specs").tree)
     assert all(tree for tree in trees)
     assert trees[0] != trees[1] != trees[2]
+
+
+def test_the_verdicts_leave_out_what_was_skipped() -> None:
+    row = {"seconds": 2.0, "peak_rss_mib": 100.0, "floor_ratio": None}  # no floor measured
+    results = {"sizes": [{"specs": 1000, "scenarios": {"cold": row, "one": row}}]}
+    assert verdicts(results) == ["ok   cold <= 10 s", "MISS one spec changed <= 1.5 s",
+                                 "ok   peak RSS <= 1024 MiB"]
+    assert "cold  " in table({"sizes": [{"specs": 1000, "objects": 5, "floor_s": None,
+                                         "scenarios": {"cold": {**row, "objects": 5,
+                                                                "objects_per_s": 2.5,
+                                                                "summary": ""}}}]})
+
+
+def test_every_archetype_renders_with_every_metric_it_may_draw(tmp_path: Path) -> None:
+    """A fleet draws its specs at random, so a small one can miss a broken archetype (after
+    issue 13 the 10,000-spec fleet failed on two the 40-spec test never drew)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "platform.yaml").write_text(spec_text(platform(10)))
+    for index, (_, engine, base) in enumerate(ARCHETYPES):
+        for metric in [*METRICS[engine], "none"]:
+            doc: dict[str, Any] = {
+                "apiVersion": "infergen.dev/v1alpha1", "kind": "ModelDeployment",
+                "metadata": {"name": f"a{index}-{metric}", "namespace": "llm"},
+                "spec": {**copy.deepcopy(base),
+                         "scaling": {"minReplicas": 1, "maxReplicas": 3, "metric": metric}}}
+            (specs / f"a{index}-{metric}.yaml").write_text(spec_text(doc))
+    outcome = render_tree(specs)
+    assert [d.text() for d in outcome.diagnostics] == []
+    assert outcome.tree is not None

@@ -28,7 +28,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -43,7 +43,7 @@ from generator.output import shard_record
 from generator.output.layout import Rendered
 from generator.output.text import digest, digests_of, text_of
 
-MAGIC = b"infergen-cache 3\n"
+MAGIC = b"infergen-cache 4\n"
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
              "kubernetes-validate", "jsonschema-rs")
 TEXTS = "texts"  # the Texts of the last run that missed
@@ -116,33 +116,51 @@ def spec_key(display: str, rel: str, raw: bytes, out: str) -> str:
 
 # ------------------------------------------------------------------ entries on disk
 
-def _read(path: Path) -> tuple[Any, list[str]] | None:
-    """The entry's data and texts; None when missing, unreadable, truncated or corrupted."""
+def _read(path: Path, lazy: bool = False) -> tuple[Any, list[Any], list[str]] | None:
+    """The entry's data, texts and the texts' digests; None when missing, unreadable,
+    truncated or corrupted. `lazy`: each text is a function that decodes it, called when
+    the text is first needed (most never are: see output/text.py Tree)."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
-    head, _, rest = blob.partition(b"\n")
-    checksum, _, body = rest.partition(b"\n")
-    if head + b"\n" != MAGIC or digest(body).encode() != checksum:
+    first = blob.find(b"\n") + 1
+    second = blob.find(b"\n", first) + 1
+    third = blob.find(b"\n", second) + 1  # offsets, not partitions: no copies of the texts
+    if not 0 < first < second < third or blob[:first] != MAGIC or \
+            digest(memoryview(blob)[second:]).encode() != blob[first:second - 1]:
         return None
-    header, _, joined = body.partition(b"\n")
     try:
-        data, sizes = json.loads(header)
-        texts, start = [], 0
+        data, sizes, digests = json.loads(blob[second:third - 1])
+        texts: list[Any] = []
+        joined = blob[third:] if lazy else blob  # kept for later, without the JSON
+        start = 0 if lazy else third
         for size in sizes:
-            texts.append(joined[start:start + size].decode("utf-8"))
+            texts.append(functools.partial(decode_text, joined, start, start + size) if lazy
+                         else blob[start:start + size].decode("utf-8"))
             start += size
     except (ValueError, TypeError):
         return None
-    return (data, texts) if start == len(joined) else None
+    return (data, texts, digests) if start == len(joined) and len(digests) == len(texts) \
+        else None
 
 
-def _write(path: Path, data: Any, texts: Sequence[str] = ()) -> None:
-    """An entry: MAGIC, the body's checksum, then the body: JSON [data, the texts' sizes]
-    on one line, then the texts (kept out of the JSON: they are most of it)."""
+def decode_text(blob: bytes, start: int, end: int) -> str:
+    """One text of a cache entry, decoded only when a file is written (public: a test counts
+    the calls)."""
+    return blob[start:end].decode("utf-8")
+
+
+def _write(path: Path, data: Any, texts: Sequence[str] = (),
+           digests: Sequence[str] | None = None) -> None:
+    """An entry: MAGIC, the body's checksum, then the body: JSON [data, the texts' sizes,
+    their digests] on one line, then the texts (kept out of the JSON: they are most of it).
+    `digests`: the texts' (output/text.py digest), where the caller knows them."""
     encoded = [text.encode("utf-8") for text in texts]
-    body = (json.dumps([data, [len(e) for e in encoded]], separators=(",", ":")).encode()
+    if digests is None:
+        digests = [digest(e) for e in encoded]
+    body = (json.dumps([data, [len(e) for e in encoded], list(digests)],
+                       separators=(",", ":")).encode()
             + b"\n" + b"".join(encoded))
     blob = MAGIC + digest(body).encode() + b"\n" + body
     with contextlib.suppress(OSError):
@@ -178,7 +196,7 @@ class Texts:
     objects, dashboards), by the hash of what it is written from: most stay the same when
     one spec changes, and dashboards are slow to write."""
 
-    def __init__(self, stored: tuple[Any, list[str]] | None) -> None:
+    def __init__(self, stored: tuple[Any, list[str], list[str]] | None) -> None:
         self.known: dict[str, str] = {}
         if stored is not None and isinstance(stored[0], list) and len(stored[0]) == len(
                 stored[1]):
@@ -205,6 +223,7 @@ class DiskCache:
         self._out = ""
         self._run: str | None = None
         self._keys: list[str | None] = []  # each file's spec key, in order
+        self._key_of: dict[int, tuple[RawFile, str | None]] = {}  # the same, by file
         self._before: dict[int, tuple[object, object, object]] = {}
         self._texts: Texts | None = None
         self._pending: list[Callable[[], None]] = []
@@ -216,6 +235,7 @@ class DiskCache:
                             options.allow_empty, options.moves)
         self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
                       for d, rel, raw, _ in files]
+        self._key_of = {id(f): (f, key) for f, key in zip(files, self._keys, strict=True)}
         stored = _read(self.folder / "runs" / self._run)
         if stored is None:
             return None
@@ -232,7 +252,9 @@ class DiskCache:
 
     def unit(self, file: RawFile) -> units.Unit | None:
         display, rel, raw, _ = file
-        key = spec_key(display, rel, raw, self._out) if raw is not None else None
+        known = self._key_of.get(id(file))
+        key = known[1] if known is not None and known[0] is file else \
+            spec_key(display, rel, raw, self._out) if raw is not None else None
         found = self._stored_unit(key, display, rel, raw)
         if found is not None:
             self._before[id(found)] = found.state()
@@ -242,11 +264,11 @@ class DiskCache:
                      raw: bytes | None) -> units.Unit | None:
         if key is None or raw is None:
             return None
-        stored = _read(self.folder / "specs" / key)
+        stored = _read(self.folder / "specs" / key, lazy=True)
         if stored is None:
             return None
         try:
-            unit = codec.from_json(stored[0], stored[1], raw)
+            unit = codec.from_json(stored[0], stored[1], raw, stored[2])
         except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
             return None
         return unit if (unit.display, unit.rel) == (display, rel) else None
@@ -257,7 +279,7 @@ class DiskCache:
         return self._texts.serialize(item)
 
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool,
+                 tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
         assert self._run is not None, "remember follows finished"
         digests = digests_of(tree or {})

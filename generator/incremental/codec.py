@@ -3,11 +3,13 @@ back: what the cache stores and what a worker process sends to the parent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from generator.diagnostics import Location, as_rows, from_rows
 from generator.incremental.units import Built, Emitted, ModelPart, PlanPart, Unit
+
+Text = str | Callable[[], str]
 
 
 def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
@@ -16,9 +18,12 @@ def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
             "shared": built.shared, "charts": built.charts, "problems": as_rows(built.problems)}
 
 
-def _built(data: dict[str, Any], texts: Iterator[str]) -> Built:
-    return Built([Emitted(path, next(texts), kind,
-                          tuple(identity) if identity else None)
+def _emitted(path: str, kind: str, identity: Any, text: tuple[Text, str | None]) -> Emitted:
+    return Emitted(path, text[0], kind, tuple(identity) if identity else None, text[1])
+
+
+def _built(data: dict[str, Any], texts: Iterator[tuple[Text, str | None]]) -> Built:
+    return Built([_emitted(path, kind, identity, next(texts))
                   for path, kind, identity in data["objects"]],
                  [(path, obj) for path, obj in data["shared"]], data["charts"],
                  from_rows(data["problems"]))
@@ -43,8 +48,11 @@ def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
     return data, texts
 
 
-def from_json(data: dict[str, Any], texts: list[str], raw: bytes) -> Unit:
-    remaining = iter(texts)
+def from_json(data: dict[str, Any], texts: Sequence[Text], raw: bytes,
+              digests: Sequence[str] | None = None) -> Unit:
+    """`texts` may be functions that read them (the cache's), with their `digests`."""
+    remaining = iter(zip(texts, digests if digests is not None else [None] * len(texts),
+                         strict=True))
     unit = Unit(data["display"], data["rel"], from_rows(data["read"]), data["kind"],
                 data["has_source"],
                 None if data["schema"] is None else from_rows(data["schema"]), raw=raw)

@@ -10,7 +10,7 @@ full disk the tree matters, the cache not.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -51,7 +51,7 @@ class Store(Protocol):
     def serialize(self, item: Rendered) -> str: ...
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool,
+                 tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
         """Queue the run for keeping; the tree's digests, where the store computed them."""
 
@@ -72,7 +72,7 @@ class NoStore:
         return text_of(item)
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: dict[str, str] | None, bug: bool,
+                 tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, Location, errors
 from generator.objects import dashboards, engines, model_objects, shared_objects
+from generator.output.text import digest as text_digest
 from generator.output.text import text_of
 from generator.plan.records import Plan, Platform
 from generator.plan.resolve import plans_for
@@ -38,14 +40,42 @@ class PlanPart:
     clusters: tuple[str, ...] | None  # plan.target.selected_clusters
 
 
-@dataclass
 class Emitted:
-    """A model object, serialized: its file, its kind and the identity Config Sync syncs."""
+    """A model object, serialized: its file, its text, its kind and the identity Config Sync
+    syncs. A text from the cache may be a function that reads it, called when the text is
+    first needed (output/text.py Tree: most never are), with its digest known without it."""
 
-    path: str
-    text: str
-    kind: str
-    identity: Identity | None
+    __slots__ = ("path", "kind", "identity", "_text", "_digest")
+
+    def __init__(self, path: str, text: str | Callable[[], str], kind: str,
+                 identity: Identity | None, digest: str | None = None) -> None:
+        self.path, self.kind, self.identity = path, kind, identity
+        self._text, self._digest = text, digest
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = text_digest(self.text.encode("utf-8"))
+        return self._digest
+
+    def at(self, path: str) -> Emitted:
+        """The same object at another path (its root's), its text still unread."""
+        return Emitted(path, self._text, self.kind, self.identity, self._digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Emitted) and (self.path, self.text, self.kind, self.identity) \
+            == (other.path, other.text, other.kind, other.identity)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Emitted({self.path!r}, {self.kind!r}, {self.identity!r})"
 
 
 @dataclass

@@ -3,6 +3,7 @@ it), say what happened, and choose the exit code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +20,7 @@ class Compiled(Protocol):
     """What publish reads of a compile's outcome (pipeline.Outcome)."""
 
     diagnostics: list[Diagnostic]
-    tree: dict[str, str] | None
+    tree: Mapping[str, str] | None
     bug: bool
     digests: dict[str, str] | None
     current: int | None

@@ -7,6 +7,8 @@ touches the disk; write.py compares and writes the texts.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 from generator.output.layout import Rendered
 from generator.spec.yamlio import dump
@@ -24,9 +26,51 @@ def text_of(item: Rendered) -> str:
     return header(item.sources) + dump(item.obj)
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def digests_of(desired: dict[str, str]) -> dict[str, str]:
+class Stored(Protocol):
+    """A file's text that may be read only when asked for, and its digest, known without
+    it (incremental/units.py: an object's text from the cache)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
+
+
+class Tree(Mapping[str, str]):
+    """The tree's files, path -> text. A Stored text is read only when a writer asks for it:
+    at fleet scale most files are in place already (their digests match) and are never
+    written, so their texts are never needed."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, str | Stored] = {}
+
+    def add(self, path: str, text: str | Stored) -> None:
+        self._files[path] = text
+
+    def __getitem__(self, path: str) -> str:
+        found = self._files[path]
+        return found if isinstance(found, str) else found.text
+
+    def __contains__(self, path: object) -> bool:  # Mapping's would read the text
+        return path in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def digests(self) -> dict[str, str]:
+        return {rel: digest(found.encode("utf-8")) if isinstance(found, str) else found.digest
+                for rel, found in self._files.items()}
+
+
+def digests_of(desired: Mapping[str, str]) -> dict[str, str]:
+    if isinstance(desired, Tree):  # without reading the texts it has not read
+        return desired.digests()
     return {rel: digest(text.encode("utf-8")) for rel, text in desired.items()}

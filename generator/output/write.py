@@ -183,7 +183,7 @@ class Changes:
                 + [f"{out}/{p}: no longer produced by any spec" for p in self.removed])
 
 
-def compare(desired: dict[str, str], existing: Existing,
+def compare(desired: Mapping[str, str], existing: Existing,
             digests: dict[str, str] | None = None) -> Changes:
     """`digests` are the desired texts' (digests_of), when the caller has them already."""
     foreign = set(existing.foreign)
@@ -394,7 +394,8 @@ def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
         return False
 
 
-def write(out: Path, desired: dict[str, str], digests: dict[str, str] | None = None) -> Changes:
+def write(out: Path, desired: Mapping[str, str],
+          digests: dict[str, str] | None = None) -> Changes:
     """Make `out` hold exactly the desired generated files (plus foreign ones); `digests`
     are the texts' digests_of, when the caller has them."""
     try:

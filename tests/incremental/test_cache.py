@@ -16,6 +16,7 @@ from generator import catalog, pipeline
 from generator.cli import main
 from generator.incremental import cache, units
 from generator.output.text import digests_of
+from generator.output.write import write
 from generator.pipeline import Outcome, Run, compile_specs
 from tests.conftest import CASES, ROOT, golden_cases, read_tree
 from tests.errorcases import MODEL, PLATFORM
@@ -107,6 +108,25 @@ def test_one_spec_changed_recomputes_only_that_spec(
     _same(_cached(fleet, folder), expected)
     assert calls["from_file"] == 2  # b and c; a and the platform come from the cache
     assert calls["check_model"] == 2 and calls["build_model"] == 2
+
+
+def test_a_write_reads_no_cached_text_of_a_file_in_place(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached unit's texts are decoded only when written: the tree gives every digest
+    without them (from the entry), and a file already in place is never written."""
+    folder, out = tmp_path / "cache", tmp_path / "out"
+    write(out, dict(_cached(fleet, folder).tree or {}))
+    (fleet / "b.yaml").write_text((fleet / "b.yaml").read_text() + "# edited\n")
+    decoded: list[int] = []
+    real = cache.decode_text
+    monkeypatch.setattr(cache, "decode_text", lambda *a: decoded.append(1) or real(*a))
+    changed = _cached(fleet, folder)
+    assert changed.tree is not None and changed.digests is not None
+    assert not write(out, changed.tree, changed.digests).any
+    assert decoded == []  # a and c came from the cache, and were not read
+    assert changed.digests == digests_of(dict(changed.tree))  # reads them all
+    assert len(decoded) > 0
+    _same(changed, _uncached(fleet))
 
 
 def test_a_platform_change_rechecks_every_model(
