@@ -22,7 +22,7 @@ PROXY_SUBNET = {"allowFrom": [{"cidr": "10.129.0.0/23"}]}
 
 def platform(count: int) -> dict[str, Any]:
     """Three plain environments, whatever the size of the fleet: infergen shards each into
-    as many Config Sync roots as it needs (sharding.py)."""
+    as many Config Sync roots as it needs (output/sharding.py)."""
     environments: list[dict[str, Any]] = [
         {"name": "dev", "clusters": ["dev-us-central1"],
          "defaults": {"capacity": {"provisioning": ["spot", "on-demand"]},

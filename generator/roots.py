@@ -1,4 +1,4 @@
-"""The pipeline's side of sharding (sharding.py): what the last render left, each
+"""The pipeline's side of sharding (output/sharding.py): what the last render left, each
 environment's layout from the built models, and the models' objects moved into their
 roots (and, while a move is pending, annotated so that Config Sync leaves them alone)."""
 

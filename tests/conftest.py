@@ -16,7 +16,7 @@ UPSTREAM_SCHEMAS = ROOT / "tests" / "upstream-schemas"  # sources in its README
 
 
 def render_tree(specs: Path, records: Path | None = None) -> Outcome:
-    """`records`: the tree whose placement of models into roots is kept (sharding.py);
+    """`records`: the tree whose placement of models into roots is kept (output/sharding.py);
     default the `rendered` folder beside the specs (none, for a golden case)."""
     return compile_specs([specs], "rendered", catalog.load(),
                          records=records or specs.parent / "rendered")

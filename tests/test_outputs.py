@@ -25,7 +25,7 @@ TREES = {"examples": ROOT / "rendered",
          **{case: CASES / case / "expected" for case in golden_cases()}}
 ENVIRONMENTS = [(name, root) for name, tree in TREES.items()
                 for root in sorted(p for p in tree.iterdir() if p.name not in RESERVED_FOLDERS)]
-# every Config Sync root: each environment's own, and its shard roots (sharding.py)
+# every Config Sync root: each environment's own, and its shard roots (output/sharding.py)
 SUB_ROOTS = (SHARD_PREFIX, TENANT_PREFIX)  # shard roots, namespaces' own roots
 ROOTS = [(name, root) for name, env in ENVIRONMENTS
          for root in [env, *sorted(p for p in env.iterdir()

@@ -1,4 +1,4 @@
-"""Rules from the engine contracts (generator/contracts.py): what a user adds in server.args
+"""Rules from the engine contracts (catalog/engine_contracts.py): what a user adds in server.args
 and server.env must not fight what infergen derives, and the engine's image must run on
 the accelerator's nodes."""
 

@@ -78,7 +78,7 @@ def export_specs(ref: str, specs: Path, into: Path) -> Path:
 
 
 def export_records(ref: str, out: Path, into: Path) -> Path:
-    """Write what placement reads from the tree `out` (shard_record.py: each environment's
+    """Write what placement reads from the tree `out` (output/shard_record.py: each environment's
     placement record and kustomization) as it was at `ref`, under `into`; returns the
     folder standing for `out` there (empty when `out` was not in git at `ref`)."""
     target = into / "records"

@@ -102,7 +102,8 @@ def _raw_digest(raw: bytes | None) -> str | None:
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
             allow_empty: Collection[str] | None, moves: str = "") -> str:
-    """Placement (shard_record.py) is read from the tree: what it reads is part of the key."""
+    """Placement (output/shard_record.py) is read from the tree: what it reads is part of
+    the key."""
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
                  moves, shard_record.fingerprint(Path(out)),
                  [os.path.relpath(p) for p in paths], as_rows(problems),

@@ -126,7 +126,7 @@ def platform_objects(platform: Platform, members: list[Member], earlier: list[st
                      tenants_of: dict[str, list[str]] | None = None) -> list[Rendered]:
     """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
     model's and shared object's), for the members in build order; `shards_of` names each
-    environment's shard roots (sharding.py), if it has any, and `tenants_of` the
+    environment's shard roots (output/sharding.py), if it has any, and `tenants_of` the
     namespaces that have a root and a RepoSync of their own (tenancy: namespace)."""
     rendered: list[Rendered] = []
     by_root: dict[str, list[str]] = {}

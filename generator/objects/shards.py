@@ -1,4 +1,4 @@
-"""The objects that make an environment's shard roots (sharding.py) reachable and safe: a
+"""The objects that make an environment's shard roots (output/sharding.py) reachable and safe: a
 RootSync per shard in the platform root, so the cluster's bootstrap RootSync brings the
 shards along and no cluster needs a new bootstrap step, and a marker in each shard, so a
 shard root is never empty (Config Sync deletes everything it synced from an empty root)."""
