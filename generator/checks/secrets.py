@@ -144,6 +144,10 @@ def _engine(data: Any, path: Path) -> str:
     return engine if isinstance(engine, str) else "vllm"
 
 
+def _article(name: str) -> str:
+    return "an" if name[:1].lower() in "aeio" else "a"
+
+
 def _key_hint(name: str, engine: str, rules: _Rules, variable: str | None = None) -> str:
     """Where the key goes instead: the Hugging Face token field, or server.env from a Secret
     (under `variable`, else the variable the engine reads its API key from)."""
@@ -221,8 +225,8 @@ def scan(data: Any) -> list[Finding]:
         shape = _shape(path, text, rules)
         if shape is not None:
             found.setdefault((path, at_key), Finding(
-                path, at_key, f"this looks like a {shape.name}; specs are committed to Git",
-                shape.hint))
+                path, at_key, f"this looks like {_article(shape.name)} {shape.name}; specs are "
+                "committed to Git", shape.hint))
     for finding in (*_key_flags(data, strings, rules), *_key_env(data, strings, rules)):
         found.setdefault((finding.path, finding.at_key), finding)
     return list(found.values())

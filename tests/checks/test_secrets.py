@@ -81,12 +81,17 @@ def _in_args(value: str) -> str:
     return MODEL + f"  server:\n    args:\n      - {json.dumps(value)}\n"
 
 
+def _a(name: str) -> str:
+    """The shape's name as the message says it, with its article."""
+    return ("an " if name.startswith(("AWS", "OpenAI")) else "a ") + name
+
+
 @pytest.mark.parametrize(("name", "value"), SHAPES, ids=[f"{n}-{v[:6]}" for n, v in SHAPES])
 def test_each_shape_in_args_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          name: str, value: str) -> None:
     run = render(tmp_path, monkeypatch, {"m.yaml": _in_args(value)})
     assert_fails(run, [f"specs/m.yaml:12:9: error[check] spec.server.args[0]: this looks like "
-                       f"a {name}; {GIT} (hint: {HINTS.get(name, REVOKE)})"])
+                       f"{_a(name)}; {GIT} (hint: {HINTS.get(name, REVOKE)})"])
     assert value not in run.stderr  # the diagnostic never repeats the secret
 
 
@@ -99,7 +104,7 @@ def test_each_shape_anywhere_else_is_one_error(tmp_path: Path,
     text = MODEL + f"  note: {json.dumps('see ' + value)}\n"
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     secret = [line for line in run.errors if "error[check]" in line]
-    assert secret == [f"specs/m.yaml:10:9: error[check] spec.note: this looks like a {name}; "
+    assert secret == [f"specs/m.yaml:10:9: error[check] spec.note: this looks like {_a(name)}; "
                       f"{GIT} (hint: {HINTS.get(name, REVOKE)})"]
     assert_fails(run, run.errors)
 
@@ -114,14 +119,14 @@ WHERE = [
     pytest.param(
         MODEL.replace("  name: m\n", "  name: m\n  labels:\n    team: " + "AK" + "IA" + UPPER
                       + "\n"),
-        "specs/m.yaml:6:11: error[check] metadata.labels.team: this looks like a AWS access "
+        "specs/m.yaml:6:11: error[check] metadata.labels.team: this looks like an AWS access "
         f"key id; {GIT} (hint: {REVOKE})",
         id="aws-key-in-a-label-value"),
     pytest.param(
         MODEL.replace("  name: m\n", "  name: m\n  labels:\n    " + "AK" + "IA" + UPPER
                       + ": x\n"),
         "specs/m.yaml:6:5: error[check] metadata.labels." + "AK" + "IA" + UPPER
-        + f": this looks like a AWS access key id; {GIT} (hint: {REVOKE})",
+        + f": this looks like an AWS access key id; {GIT} (hint: {REVOKE})",
         id="aws-key-as-a-label-key"),
     pytest.param(
         MODEL + "  server:\n    env:\n      CERT: |\n        -----BEGIN EC " + "PRIVATE KEY"
@@ -212,7 +217,7 @@ def test_key_flag_with_a_literal_is_one_error(tmp_path: Path, monkeypatch: pytes
     text = MODEL + "  server: " + json.dumps(server) + "\n"
     column = text.splitlines()[9].index(json.dumps(args[at])) + 1
     message = (f"--{flag} is given a literal value; {GIT}" if flag else
-               f"this looks like a OpenAI or Anthropic API key; {GIT}")
+               f"this looks like an OpenAI or Anthropic API key; {GIT}")
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert_fails(run, [f"specs/m.yaml:10:{column}: error[check] spec.server.args[{at}]: "
                        f"{message} (hint: {hint})"])
@@ -258,7 +263,7 @@ def test_a_secret_in_a_schema_invalid_document_is_still_reported(
     text = MODEL + "  server: {args: {a: \"--api-key=abc\"}, env: [\"" + "AK" + "IA" + UPPER \
         + "\"]}\n"
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
-    assert any(": error[check] spec.server.env[0]: this looks like a AWS access key id"
+    assert any(": error[check] spec.server.env[0]: this looks like an AWS access key id"
                in line for line in run.errors), run.stderr
     assert_fails(run, run.errors)
 
