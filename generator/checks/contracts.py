@@ -29,10 +29,9 @@ DerivedSettings = Callable[[Plan, Catalog], tuple[list[str], dict[str, str]]]
 def _buildable(plan: Plan, catalog: Catalog) -> bool:
     """The engine container can be derived: the rules it relies on pass."""
     name = plan.spec["server"]["engine"]
-    if name not in catalog.engines or valid_shape(plan, catalog) is None:
+    engine, parsed = plan.facts.engine, plan.facts.source
+    if engine is None or valid_shape(plan, catalog) is None:
         return False
-    engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
-    parsed = model_source.parse(plan.spec["model"]["source"])
     return (parsed is not None and model_source.kind(parsed) in engine.sources
             and plan.spec["model"]["dtype"] in engine.dtype_args
             and (name != "custom" or bool(plan.spec["server"].get("image"))))
@@ -76,8 +75,7 @@ def server_overrides(plan: Plan, catalog: Catalog,
     terms = _contract_of(plan)
     if not _buildable(plan, catalog):
         return  # other rules say why; the derived settings are unknown until then
-    engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
-    owners = _owners(engine, catalog)
+    owners = _owners(plan.facts.checked_engine, catalog)
     flags, env = derive(plan, catalog)
     key = terms.key if terms is not None else (lambda n: n)
     owned: dict[str, str] = {}
@@ -175,10 +173,9 @@ QUANTIZED = ("fp8", "int8", "int4")
 def quantized_checkpoint(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """A quantized dtype is either a pre-quantized checkpoint the engine reads as it is, or
     a quantization the engine applies at load; the two are never confused."""
-    name = plan.spec["server"]["engine"]
-    if name not in catalog.engines:
+    name, engine = plan.spec["server"]["engine"], plan.facts.engine
+    if engine is None:
         return
-    engine = catalog.engine(name, plan.spec["accelerator"].get("type", "none"))
     model = plan.spec["model"]
     dtype = model["dtype"]
     if model.get("preQuantized"):
@@ -221,7 +218,7 @@ def model_id_served(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     terms = _contract_of(plan)
     if terms is None or "modelIds" not in terms.raw or not _runs_here(plan, catalog):
         return
-    source = model_source.parse(plan.spec["model"]["source"])
+    source = plan.facts.source
     if isinstance(source, model_source.HuggingFace):
         model_id = source.repo
         if source.revision:

@@ -15,7 +15,7 @@ from generator.plan.records import Plan
 def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """The model and adapter sources are well-formed, and the engine can load them."""
     model = plan.spec["model"]
-    parsed = model_source.parse(model["source"])
+    parsed = plan.facts.source
     if parsed is None:
         yield plan.locate("model", "source").diagnostic(
             STEP, f"{model['source']!r} is not a model source",

@@ -14,8 +14,7 @@ from generator.plan.records import Plan
 def file_cache_bounded(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     """A model read from Cloud Storage gives its size, which bounds the GCS FUSE file cache
     on the node's disk (plan/file_cache.py); without it the cache may fill the disk."""
-    source = model_source.parse(plan.spec["model"]["source"])
-    if not isinstance(source, model_source.CloudStorage):
+    if not isinstance(plan.facts.source, model_source.CloudStorage):
         return
     if file_cache.model_cap_mib(plan.spec, catalog) is None:
         yield plan.locate("model", "source").diagnostic(
