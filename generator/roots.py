@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
 from generator.incremental.units import Built, Emitted, PlanPart
@@ -18,9 +16,7 @@ from generator.output import shard_record, sharding
 from generator.output.layout import Rendered
 from generator.output.sharding import PLATFORM_ROOT, Budget, Layout, Previous
 from generator.plan.records import Platform
-from generator.spec.yamlio import dump
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from generator.spec.yamlio import dump, load_plain
 
 
 def budget(platform: Platform, catalog: Catalog) -> Budget:
@@ -93,7 +89,7 @@ def _annotated(text: str, annotations: dict[str, str]) -> str:
     """The object's file with `annotations` added, its header kept."""
     lines = text.splitlines(keepends=True)
     cut = next(i for i, line in enumerate(lines) if not line.startswith("#"))
-    obj: dict[str, Any] = yaml.load("".join(lines[cut:]), Loader=_Loader)  # noqa: S506
+    obj: dict[str, Any] = load_plain("".join(lines[cut:]))
     metadata = obj.setdefault("metadata", {})
     metadata["annotations"] = {**metadata.get("annotations", {}), **annotations}
     return "".join(lines[:cut]) + dump(obj)

@@ -116,9 +116,14 @@ class Catalog:
         return "none"
 
 
-def _read(name: str) -> Any:
-    text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+def read_data(name: str) -> Any:
+    """A data file of the catalog (`name` relative to this package), as plain data; None
+    when there is no such file."""
+    path = resources.files(__name__).joinpath(name)
+    if not path.is_file():
+        return None
+    return yaml.load(path.read_text(encoding="utf-8"),
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _gpu(name: str, row: dict[str, Any]) -> Gpu:
@@ -146,16 +151,16 @@ def _kubernetes(data: dict[str, Any]) -> Kubernetes:
 
 @cache
 def load() -> Catalog:
-    accelerators = _read("accelerators.yaml")
-    engines = _read("engines.yaml")
+    accelerators = read_data("accelerators.yaml")
+    engines = read_data("engines.yaml")
     return Catalog(
         gpus={name: _gpu(name, row) for name, row in accelerators["gpus"].items()},
         tpus={name: typed(Tpu, row) for name, row in accelerators["tpus"].items()},
         engines={name: _engine(row) for name, row in engines["engines"].items()},
-        gke=_gke(_read("gke.yaml")),
+        gke=_gke(read_data("gke.yaml")),
         probes=typed(Probes, engines["probes"]),
         autoscaling=typed(Autoscaling, engines["autoscaling"]),
         dtype_bytes=engines["dtypeBytes"],
         alerting=typed(Alerting, engines["alerting"]),
-        kubernetes=_kubernetes(_read("kubernetes.yaml")),
+        kubernetes=_kubernetes(read_data("kubernetes.yaml")),
     )

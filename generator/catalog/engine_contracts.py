@@ -12,10 +12,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from generator.catalog import read_data
 
 # The name of the engine container in every model pod: the container a contract is about.
 ENGINE_CONTAINER = "inference-server"
@@ -77,11 +76,7 @@ class Contract:
 
 
 def _read(name: str) -> Any:
-    folder = resources.files("generator.catalog").joinpath("contracts")
-    path = folder.joinpath(name)
-    if not path.is_file():
-        return None
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_data(f"contracts/{name}")
 
 
 @cache

@@ -18,11 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from generator.catalog import read_data
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic, dotted
 from generator.spec.load import Source
@@ -55,9 +53,7 @@ _SECRET_HINT = "put it in a Kubernetes Secret, and revoke it: it may already be 
 
 @cache
 def _rules() -> _Rules:
-    text = resources.files("generator.catalog").joinpath("credentials.yaml").read_text(
-        encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = read_data("credentials.yaml")
     shapes = tuple(_Shape(s["name"], re.compile(s["pattern"]), s.get("hint", _SECRET_HINT),
                           frozenset(s.get("fields", ()))) for s in data["shapes"])
     return _Rules(

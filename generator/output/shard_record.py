@@ -21,16 +21,15 @@ import yaml
 from generator.diagnostics import Diagnostic
 from generator.output.sharding import PLATFORM_ROOT, Layout, Previous, is_root_name, shard_number
 from generator.output.text import header
+from generator.spec.yamlio import load_plain
 
 RECORD = "placement.yaml"
 KUSTOMIZATION = "kustomization.yaml"
 STEP = "check"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load(path: Path) -> Any:
-    with open(path, "rb") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a safe loader
+    return load_plain(path.read_text(encoding="utf-8"))
 
 
 def _problem(path: Path, message: str) -> Diagnostic:
@@ -56,7 +55,7 @@ def read(out: Path, env: str) -> tuple[Previous, list[Diagnostic]]:
         data = _load(record)
     except FileNotFoundError:
         return _from_kustomization(out / env / KUSTOMIZATION)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return Previous(rendered=True), [_problem(record, f"cannot read the placement record: "
                                                   f"{getattr(exc, 'strerror', None) or exc}")]
     models = _names(data["models"]) if isinstance(data, dict) and "models" in data else None
@@ -78,7 +77,7 @@ def _from_kustomization(path: Path) -> tuple[Previous, list[Diagnostic]]:
         data = _load(path)
     except FileNotFoundError:
         return Previous(), []
-    except (OSError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return Previous(rendered=True), []  # not ours to judge: render rewrites it
     files = data.get("resources") if isinstance(data, dict) else None
     models: dict[str, str] = {}

@@ -290,6 +290,16 @@ def test_a_damaged_placement_record_is_an_error(fleet: Path) -> None:
             ) in result.output
 
 
+def test_a_placement_record_that_is_not_text_is_an_error(fleet: Path) -> None:
+    _write(fleet, _fleet(12))
+    assert _render(fleet).exit_code == 0
+    (fleet / "rendered" / "prod" / "placement.yaml").write_bytes(b"models: \xff\xfe\n")
+    result = _render(fleet)
+    assert result.exit_code == 1
+    assert "rendered/prod/placement.yaml: error[check] cannot read the placement record" \
+        in result.output
+
+
 def test_an_environment_named_like_a_shard_is_refused(fleet: Path) -> None:
     _write(fleet, {"platform.yaml": PLATFORM.replace("name: dev", "name: shard-001"),
                    "m.yaml": model("m")})
