@@ -1,5 +1,5 @@
 """`python -m generator` runs the infergen command line."""
 
-from generator.cli import main
+from generator.cli import entry
 
-main()
+entry()

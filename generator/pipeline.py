@@ -27,12 +27,12 @@ from generator.checks import fleet
 from generator.diagnostics import Diagnostic, errors
 from generator.incremental import cache, codec, parallel, units
 from generator.incremental.store import NO_STORE, Options, Store
-from generator.incremental.units import Emitted, RawFile, Unit
-from generator.objects import Member, merge_shared, platform_objects
+from generator.incremental.units import Files, RawFile, Unit
+from generator.objects import Member, dashboard_items, merge_shared, platform_objects
 from generator.output import sharding
-from generator.output.layout import Rendered
+from generator.output.layout import Deferred, Rendered
 from generator.output.sharding import Layout, Previous
-from generator.output.text import Tree
+from generator.output.text import Stored, Tree
 from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
@@ -115,7 +115,7 @@ def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
     if errors(outcome.diagnostics):
         return _remember(store, found, outcome)
     progress("verify")
-    _verify(tree, platform, version, run.out, outcome)                         # 6 verify
+    _verify(tree, platform, version, run.out, outcome, store.verified)         # 6 verify
     if not outcome.bug:  # the platform-wide objects' texts (a store may remember them)
         outcome.tree = _tree(tree, platform, outcome, store.serialize)
     return _remember(store, found, outcome)                      # 7 write: output/
@@ -180,14 +180,15 @@ def _validate(found: list[Unit], run: Run,
 
 
 def _check_and_build(unit: Unit, platform: Platform, digest: str, catalog: Catalog,
-                     version: str | None, out: str) -> tuple[dict[str, Any], list[str]]:
+                     version: str | None, out: str
+                     ) -> tuple[tuple[dict[str, Any], list[str]], list[str]]:
     """One unit checked and, when it checks clean, built: what a worker sends back."""
     if unit.needs_check(digest):
         units.check_model(unit, platform, digest, catalog)
     assert unit.model is not None
     if unit.needs_build() and not errors(unit.model.found + unit.model.problems):
         units.build_model(unit, platform, catalog, version, out)
-    return codec.to_json(unit)
+    return codec.summary(unit), codec.texts_of(unit)
 
 
 def _check(models: list[Unit], platform: Platform, digest: str, catalog: Catalog,
@@ -201,9 +202,9 @@ def _check(models: list[Unit], platform: Platform, digest: str, catalog: Catalog
     if count > 1:  # on every core (the same results as one process)
         work = partial(_check_and_build, platform=platform, digest=digest, catalog=catalog,
                        version=version, out=out)
-        for unit, (data, texts) in zip(pending, parallel.map_units(work, pending, count),
-                                       strict=True):
-            unit.model = codec.from_json(data, texts, unit.raw or b"").model
+        for unit, ((data, digests), texts) in zip(
+                pending, parallel.map_units(work, pending, count), strict=True):
+            unit.model = codec.from_json(data, texts, unit.raw or b"", digests).model
     for unit in models:
         if unit.needs_check(digest):
             units.check_model(unit, platform, digest, catalog)
@@ -240,13 +241,15 @@ Ordered = roots.Ordered
 
 @dataclass
 class Assembled:
-    """Step 5's result: each model's objects (`ordered`; `emitted` at their paths in their
-    roots), the platform-wide objects (`rest`), and each environment's roots."""
+    """Step 5's result: each model's objects (`ordered`; `placed` at their paths in their
+    roots), the platform-wide objects (`rest`, and the dashboards `deferred`), and each
+    environment's roots."""
 
     ordered: Ordered
-    emitted: list[Emitted]
+    placed: list[Files]
     rest: list[Rendered]
     layouts: dict[str, Layout]
+    deferred: list[Deferred] = field(default_factory=list)  # built only where needed
 
 
 def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: str | None,
@@ -254,8 +257,10 @@ def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: st
     """Step 5: each spec's objects (built, or given by the store), placed into their
     environment's roots (sticky, output/sharding.py), then the platform-wide ones."""
     ordered: Ordered = []
+    context = units.Context(platform, catalog, version, run.out)
     for unit in models:
         assert unit.model is not None
+        unit.context = context  # a cached unit whose texts cannot be read builds them again
         built = unit.model.built
         if built is None:
             built = units.build_model(unit, platform, catalog, version, run.out)
@@ -271,44 +276,49 @@ def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: st
         roots.objects_per_model(ordered), catalog)
     if errors(outcome.diagnostics):
         return Assembled(ordered, [], [], layouts)
-    emitted = roots.place_objects(ordered, layouts, catalog)
+    placed = roots.place_objects(ordered, layouts, catalog)
+    members = [Member(p.environment, p.namespace, p.name, rel, b.charts, b.charts_key)
+               for rel, p, b in ordered]
     rest: list[Rendered] = shared + platform_objects(
-        platform, [Member(p.environment, p.namespace, p.name, rel, b.charts)
-                   for rel, p, b in ordered],
-        [e.path for e in emitted] + [r.path for r in shared], catalog,
+        platform, members, roots.files_by_root(placed, shared), catalog,
         {env: layout.shards for env, layout in layouts.items()},
         {env: [t.removeprefix(sharding.TENANT_PREFIX) for t in layout.tenants]
          for env, layout in layouts.items()})
-    outcome.roots = fleet.root_counts(
-        [(e.path, e.kind) for e in emitted] + [(r.path, r.obj.get("kind")) for r in rest])
-    return Assembled(ordered, emitted, rest, layouts)
+    outcome.roots = fleet.root_counts([(r.path, r.obj.get("kind")) for r in rest],
+                                      roots.counted(placed))
+    return Assembled(ordered, placed, rest, layouts, dashboard_items(platform, members))
 
 
 def _verify(tree: Assembled, platform: Platform, version: str | None, out: str,
-            outcome: Outcome) -> None:
+            outcome: Outcome, verified: Callable[[Deferred], bool]) -> None:
     """Step 6: every object against the API, CRD and Config Sync rules; a failure is a bug
-    in infergen."""
-    ordered, emitted, rest = tree.ordered, tree.emitted, tree.rest
+    in infergen. A deferred object a store `verified` before is not built again for it."""
+    ordered, placed, rest = tree.ordered, tree.placed, tree.rest
     if version is None:
         bugs = unsupported(platform.kubernetes_version, out)
     else:
         bugs = [d for _, _, b in ordered for d in b.problems]
         bugs += [d for item in rest for d in check_item(item, version, out)]
-        bugs += duplicates([(e.path, e.identity) for e in emitted]
-                           + [(r.path, synced(r)) for r in rest], out)
+        bugs += [d for item in tree.deferred if not verified(item)
+                 for d in check_item(item.rendered, version, out)]
+        identities = [pair for files in placed
+                      for pair in zip(files.paths, files.identities, strict=True)]
+        bugs += duplicates(identities + [(r.path, synced(r)) for r in rest], out)
     outcome.diagnostics += bugs
     outcome.bug = bool(bugs)
 
 
 def _tree(tree: Assembled, platform: Platform, outcome: Outcome,
-          serialize: Callable[[Rendered], str]) -> Tree:
+          serialize: Callable[[Rendered | Deferred], str | Stored]) -> Tree:
     """Every file's text: the models' objects (a cached one read only if it is written),
     the platform-wide objects, and the placement record of each sharded environment."""
     texts = Tree()
-    for e in tree.emitted:
-        texts.add(e.path, e)
+    for files in tree.placed:
+        texts.add_group(files)
     for item in tree.rest:
         texts.add(item.path, serialize(item))
+    for deferred in tree.deferred:
+        texts.add(deferred.path, serialize(deferred))
     for path, text in roots.records(platform, tree.layouts, outcome.roots or {}).items():
         texts.add(path, text)
     return texts

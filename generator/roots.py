@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.diagnostics import Diagnostic
-from generator.incremental.units import Built, Emitted, PlanPart
+from generator.incremental.units import Built, Files, PlanPart
 from generator.output import shard_record, sharding
 from generator.output.layout import Rendered
 from generator.output.sharding import PLATFORM_ROOT, Budget, Layout, Previous
@@ -65,24 +65,47 @@ def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
     return found
 
 
-def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) -> list[Emitted]:
-    """Every model object at its path in its root; a model on the move stays in its root,
-    every object annotated as no longer managed (the first of the move's two commits)."""
+def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) -> list[Files]:
+    """Every model's objects at their paths in their root; a model on the move stays in its
+    root, every object annotated as no longer managed (the first of the move's two commits)."""
     unmanaged = catalog.gke.config_sync.unmanaged_annotation
-    emitted: list[Emitted] = []
+    placed: list[Files] = []
     for _, part, built in ordered:
         layout = found[part.environment]
         key = key_of(part)
         root = layout.models[key]
-        leaving = key in layout.moving
-        if root == PLATFORM_ROOT and not leaving:
-            emitted += built.objects
+        files = built.objects
+        if root == PLATFORM_ROOT and key not in layout.moving:
+            placed.append(files)
             continue
-        for item in built.objects:
-            path = sharding.relocate(item.path, root)
-            emitted.append(Emitted(path, _annotated(item.text, dict(unmanaged)), item.kind,
-                                   item.identity) if leaving else item.at(path))
-    return emitted
+        paths = tuple(sharding.relocate(path, root) for path in files.paths)
+        if key in layout.moving:
+            placed.append(Files.of(paths, files.kinds, files.identities,
+                                   (_annotated(text, dict(unmanaged)) for text in files.texts)))
+        else:
+            placed.append(files.at(paths))
+    return placed
+
+
+def files_by_root(placed: list[Files], shared: list[Rendered]) -> dict[str, list[str]]:
+    """Each root folder's files (paths inside the root), in order: the models' (every file
+    of a model is in one root), then the shared objects'."""
+    found: dict[str, list[str]] = {}
+    for files in placed:
+        if files.paths:
+            root = sharding.split_path(files.paths[0])[0]
+            cut = len(root) + 1
+            found.setdefault(root, []).extend([path[cut:] for path in files.paths])
+    for item in shared:
+        root, rest = sharding.split_path(item.path)
+        found.setdefault(root, []).append(rest)
+    return found
+
+
+def counted(placed: list[Files]) -> list[tuple[str, int]]:
+    """(root folder, objects) of each model (checks/fleet.py root_counts)."""
+    return [(sharding.split_path(files.paths[0])[0], len(files)) for files in placed
+            if files.paths]
 
 
 def _annotated(text: str, annotations: dict[str, str]) -> str:

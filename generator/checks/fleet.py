@@ -99,12 +99,16 @@ def empty_roots(platform: Platform, plans: list[Placed], out: str,
                     "every model there selects other clusters (spec.clusters)", hint, severity)
 
 
-def root_counts(rendered: Iterable[tuple[str, object]]) -> dict[str, int]:
+def root_counts(rendered: Iterable[tuple[str, object]],
+                counted: Iterable[tuple[str, int]] = ()) -> dict[str, int]:
     """Objects per Config Sync root (its folder), from the (path, kind) of every rendered
-    object; the kustomizations and the folders beside the roots are not synced objects."""
+    object, plus objects `counted` already: (root folder, how many); the kustomizations and
+    the folders beside the roots are not synced objects."""
     counts = Counter(split_path(path)[0] for path, kind in rendered
                      if kind != "Kustomization" and path.split("/", 1)[0] not in RESERVED_FOLDERS)
-    return dict(sorted(counts.items()))
+    for root, count in counted:
+        counts[root] += count
+    return dict(sorted((root, count) for root, count in counts.items() if count))
 
 
 MOVE_HINT = ("infergen never moves a model silently: Config Sync deletes and recreates what "

@@ -10,11 +10,17 @@ schemas, and the versions of Python and of the libraries that shape the output),
                  the run is done without a text: the tree on disk is its store;
     specs/<key>  one spec file's path, display name and bytes, and the output folder: its
                  `units.Unit` (diagnostics, plan summaries, objects as text), whose model
-                 part also names the digest of the Platform file it was checked against.
-An entry is a checksum line then JSON, written to a temporary file and renamed into place;
-one that is unreadable, truncated or fails its checksum is ignored and rebuilt. After a run
-that missed, entries it did not use are deleted, so the folder holds one run. Deleting the
-folder is always safe; a cache that cannot be read or written only costs time.
+                 part also names the digest of the Platform file it was checked against;
+    packs/<xx>   the same units without their texts, for every key starting with xx: a
+                 run reads 256 packs, not one entry per spec, and a unit's texts only when
+                 a file must be written (most never are);
+    texts        the digest of each platform-wide object's text by what it is written from,
+                 and those texts.
+An entry is a header line (the format, and the Python whose `marshal` wrote it), a checksum
+line, then the body, written to a temporary file and renamed into place; one that is
+unreadable, truncated, of another format or fails its checksum is ignored and rebuilt.
+After a run that missed, entries it did not use are deleted, so the folder holds one run.
+Deleting the folder is always safe; a cache that cannot be read or written only costs time.
 INFERGEN_CACHE=off turns it off.
 """
 
@@ -24,11 +30,13 @@ import contextlib
 import functools
 import hashlib
 import json
+import marshal
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -40,13 +48,16 @@ from generator.incremental import codec, units
 from generator.incremental.store import Known, Options
 from generator.incremental.units import RawFile
 from generator.output import shard_record
-from generator.output.layout import Rendered
+from generator.output.layout import Deferred, Rendered
 from generator.output.text import digest, digests_of, text_of
 
-MAGIC = b"infergen-cache 4\n"
+# marshal (fast for plain data) changes with Python's minor version: it is in the header
+MAGIC = (f"infergen-cache 5 python{sys.version_info[0]}.{sys.version_info[1]} "
+         f"marshal{marshal.version}\n").encode()
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
              "kubernetes-validate", "jsonschema-rs")
-TEXTS = "texts"  # the Texts of the last run that missed
+TEXTS, INDEX = "texts", "index"  # the platform-wide texts of the last run that missed
+SPECS, PACKS, RUNS = "specs", "packs", "runs"
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
 
 
@@ -112,15 +123,15 @@ def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path],
 
 
 def spec_key(display: str, rel: str, raw: bytes, out: str) -> str:
-    return _hash("spec", fingerprint(), out, display, rel, _raw_digest(raw))
+    # joined with NUL, which no path holds: cheaper than JSON, and as unambiguous
+    return digest("\0".join(("spec", fingerprint(), out, display, rel, digest(raw))).encode())
 
 
 # ------------------------------------------------------------------ entries on disk
 
-def _read(path: Path, lazy: bool = False) -> tuple[Any, list[Any], list[str]] | None:
-    """The entry's data, texts and the texts' digests; None when missing, unreadable,
-    truncated or corrupted. `lazy`: each text is a function that decodes it, called when
-    the text is first needed (most never are: see output/text.py Tree)."""
+def _read(path: Path) -> tuple[Any, bytes, int] | None:
+    """An entry's value, its whole blob and where its texts start; None when missing,
+    unreadable, truncated, of another format or corrupted."""
     try:
         blob = path.read_bytes()
     except OSError:
@@ -132,17 +143,28 @@ def _read(path: Path, lazy: bool = False) -> tuple[Any, list[Any], list[str]] | 
             digest(memoryview(blob)[second:]).encode() != blob[first:second - 1]:
         return None
     try:
-        data, sizes, digests = json.loads(blob[second:third - 1])
-        texts: list[Any] = []
-        joined = blob[third:] if lazy else blob  # kept for later, without the JSON
-        start = 0 if lazy else third
+        size = int(blob[second:third - 1])
+        value = marshal.loads(memoryview(blob)[third:third + size])
+    except (ValueError, EOFError, TypeError):
+        return None
+    return value, blob, third + size
+
+
+def _read_texts(path: Path) -> tuple[Any, list[str], list[str]] | None:
+    """An entry with texts: its data, texts and the texts' digests."""
+    stored = _read(path)
+    if stored is None:
+        return None
+    value, blob, start = stored
+    try:
+        data, sizes, digests = value
+        texts = []
         for size in sizes:
-            texts.append(functools.partial(decode_text, joined, start, start + size) if lazy
-                         else blob[start:start + size].decode("utf-8"))
+            texts.append(decode_text(blob, start, start + size))
             start += size
     except (ValueError, TypeError):
         return None
-    return (data, texts, digests) if start == len(joined) and len(digests) == len(texts) \
+    return (data, texts, digests) if start == len(blob) and len(digests) == len(texts) \
         else None
 
 
@@ -152,17 +174,12 @@ def decode_text(blob: bytes, start: int, end: int) -> str:
     return blob[start:end].decode("utf-8")
 
 
-def _write(path: Path, data: Any, texts: Sequence[str] = (),
-           digests: Sequence[str] | None = None) -> None:
-    """An entry: MAGIC, the body's checksum, then the body: JSON [data, the texts' sizes,
-    their digests] on one line, then the texts (kept out of the JSON: they are most of it).
-    `digests`: the texts' (output/text.py digest), where the caller knows them."""
-    encoded = [text.encode("utf-8") for text in texts]
-    if digests is None:
-        digests = [digest(e) for e in encoded]
-    body = (json.dumps([data, [len(e) for e in encoded], list(digests)],
-                       separators=(",", ":")).encode()
-            + b"\n" + b"".join(encoded))
+def _write(path: Path, value: Any, texts: Sequence[bytes] = ()) -> None:
+    """An entry: MAGIC, the body's checksum, then the body: the size of `value` marshalled,
+    on a line, `value`, then the texts, if any (kept apart: they are most of it, and are
+    decoded only when needed)."""
+    encoded = marshal.dumps(value)
+    body = b"%d\n" % len(encoded) + encoded + b"".join(texts)
     blob = MAGIC + digest(body).encode() + b"\n" + body
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +192,11 @@ def _write(path: Path, data: Any, texts: Sequence[str] = (),
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+
+
+def _write_texts(path: Path, data: Any, texts: Sequence[str], digests: Sequence[str]) -> None:
+    encoded = [text.encode("utf-8") for text in texts]
+    _write(path, [data, [len(e) for e in encoded], list(digests)], encoded)
 
 
 def _prune(folder: Path, keep: set[str]) -> None:
@@ -192,25 +214,103 @@ def _prune(folder: Path, keep: set[str]) -> None:
 
 # ------------------------------------------------------------------ the store
 
+class Kept:
+    """A platform-wide object's text the cache knows: its digest at once, the text read
+    only when a file is written (output/text.py Stored), or written again when it cannot
+    be read."""
+
+    __slots__ = ("digest", "_path", "_item")
+
+    def __init__(self, sha: str, path: Path, item: Rendered | Deferred) -> None:
+        self.digest, self._path, self._item = sha, path, item
+
+    @property
+    def text(self) -> str:
+        stored = _read_texts(self._path)
+        if stored is not None and stored[2] == [self.digest]:
+            return stored[1][0]
+        item = self._item
+        return text_of(item.rendered if isinstance(item, Deferred) else item)
+
+
 class Texts:
     """The text of each platform-wide object (namespaces, kustomizations, RootSyncs, shared
     objects, dashboards), by the hash of what it is written from: most stay the same when
-    one spec changes, and dashboards are slow to write."""
+    one spec changes, and dashboards are slow to write. `texts/index` maps each hash to the
+    digest of the text, kept in `texts/<digest>`."""
 
-    def __init__(self, stored: tuple[Any, list[str], list[str]] | None) -> None:
-        self.known: dict[str, str] = {}
-        if stored is not None and isinstance(stored[0], list) and len(stored[0]) == len(
-                stored[1]):
-            self.known = dict(zip(map(str, stored[0]), stored[1], strict=True))
-        self.used: dict[str, str] = {}
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        stored = _read(folder / INDEX)
+        self.known: dict[str, str] = stored[0] if stored is not None and isinstance(
+            stored[0], dict) else {}
+        self.used: dict[str, str] = {}  # key -> digest
+        self.new: dict[str, str] = {}  # digest -> a text not kept yet
 
-    def serialize(self, item: Rendered) -> str:
-        key = digest(repr((item.sources, item.obj)).encode())
-        text = self.known.get(key)
-        if text is None:
-            text = text_of(item)
-        self.used[key] = text
+    @staticmethod
+    def key(item: Rendered | Deferred) -> str:
+        if isinstance(item, Deferred):  # named by its inputs: never built to be looked up
+            return digest(f"{fingerprint()}\0{item.path}\0{item.inputs}".encode())
+        return digest(repr((fingerprint(), item.sources, item.obj)).encode())
+
+    def verified(self, item: Deferred) -> bool:
+        """Known: kept by a run that verified every object (one with a bug keeps none)."""
+        return self.key(item) in self.known
+
+    def serialize(self, item: Rendered | Deferred) -> str | Kept:
+        key = self.key(item)
+        sha = self.known.get(key)
+        if sha is not None:
+            self.used[key] = sha
+            return Kept(sha, self.folder / sha, item)
+        text = text_of(item.rendered if isinstance(item, Deferred) else item)
+        self.used[key] = sha = digest(text.encode("utf-8"))
+        self.new[sha] = text
         return text
+
+    def save(self) -> None:
+        for sha, text in self.new.items():
+            _write_texts(self.folder / sha, None, [text], [sha])
+        if self.used != self.known:
+            _write(self.folder / INDEX, self.used)
+        _prune(self.folder, {INDEX, *self.used.values()})
+
+
+Summary = tuple[Any, list[str]]  # codec.summary: a unit's plain data, its texts' digests
+
+
+class Packs:
+    """The units' summaries, in 256 packs by the first two characters of their keys: read
+    all at once (one file per pack, not per spec), rewritten only where a key came or
+    went."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.known: dict[str, Summary] = {}
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                stored = _read(Path(entry.path)) if len(entry.name) == 2 else None
+                if stored is not None and isinstance(stored[0], dict):
+                    self.known.update(stored[0])
+        self.added: dict[str, Summary] = {}
+
+    def write(self, live: set[str]) -> None:
+        """Keep exactly the `live` keys: packs that gained or lost one are written again."""
+        gone = {key[:2] for key in self.known.keys() - live}
+        touched = gone | {key[:2] for key in self.added}
+        if not touched:
+            return
+        packs: dict[str, dict[str, Summary]] = {name: {} for name in touched}
+        for key, summary in [*self.known.items(), *self.added.items()]:
+            pack = packs.get(key[:2])
+            if pack is not None and key in live:
+                pack[key] = summary
+        for name, pack in packs.items():
+            if pack:
+                _write(self.folder / name, pack)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.folder / name)
 
 
 class DiskCache:
@@ -226,6 +326,7 @@ class DiskCache:
         self._keys: list[str | None] = []  # each file's spec key, in order
         self._key_of: dict[int, tuple[RawFile, str | None]] = {}  # the same, by file
         self._before: dict[int, tuple[object, object, object]] = {}
+        self._packs: Packs | None = None
         self._texts: Texts | None = None
         self._pending: list[Callable[[], None]] = []
 
@@ -237,7 +338,7 @@ class DiskCache:
         self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
                       for d, rel, raw, _ in files]
         self._key_of = {id(f): (f, key) for f, key in zip(files, self._keys, strict=True)}
-        stored = _read(self.folder / "runs" / self._run)
+        stored = _read(self.folder / RUNS / self._run)
         if stored is None:
             return None
         with contextlib.suppress(KeyError, TypeError, ValueError):
@@ -256,28 +357,52 @@ class DiskCache:
         known = self._key_of.get(id(file))
         key = known[1] if known is not None and known[0] is file else \
             spec_key(display, rel, raw, self._out) if raw is not None else None
-        found = self._stored_unit(key, display, rel, raw)
-        if found is not None:
-            self._before[id(found)] = found.state()
-        return found
-
-    def _stored_unit(self, key: str | None, display: str, rel: str,
-                     raw: bytes | None) -> units.Unit | None:
         if key is None or raw is None:
             return None
-        stored = _read(self.folder / "specs" / key, lazy=True)
+        if self._packs is None:
+            self._packs = Packs(self.folder / PACKS)
+        found = self._packed_unit(key, raw) or self._stored_unit(key, raw)
+        if found is None or (found.display, found.rel) != (display, rel):
+            return None
+        self._before[id(found)] = found.state()
+        return found
+
+    def _packed_unit(self, key: str, raw: bytes) -> units.Unit | None:
+        assert self._packs is not None
+        summary = self._packs.known.get(key)
+        if summary is None:
+            return None
+        path = self.folder / SPECS / key
+        data, digests = summary
+
+        def read() -> list[str] | None:  # the entry's texts, if they are the summary's
+            stored = _read_texts(path)
+            return stored[1] if stored is not None and stored[2] == digests else None
+
+        try:
+            return codec.from_json(data, units.Texts(read), raw, digests)
+        except (KeyError, TypeError, ValueError, IndexError):  # another shape
+            return None
+
+    def _stored_unit(self, key: str, raw: bytes) -> units.Unit | None:
+        stored = _read_texts(self.folder / SPECS / key)
         if stored is None:
             return None
         try:
-            unit = codec.from_json(stored[0], stored[1], raw, stored[2])
-        except (KeyError, TypeError, ValueError, IndexError, StopIteration):  # another shape
+            return codec.from_json(stored[0], stored[1], raw, stored[2])
+        except (KeyError, TypeError, ValueError, IndexError):  # another shape
             return None
-        return unit if (unit.display, unit.rel) == (display, rel) else None
 
-    def serialize(self, item: Rendered) -> str:
+    def _memo(self) -> Texts:
         if self._texts is None:
-            self._texts = Texts(_read(self.folder / TEXTS))
-        return self._texts.serialize(item)
+            self._texts = Texts(self.folder / TEXTS)
+        return self._texts
+
+    def serialize(self, item: Rendered | Deferred) -> str | Kept:
+        return self._memo().serialize(item)
+
+    def verified(self, item: Deferred) -> bool:
+        return self._memo().verified(item)
 
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,
@@ -285,26 +410,29 @@ class DiskCache:
         assert self._run is not None, "remember follows finished"
         digests = digests_of(tree or {})
         folder, run = self.folder, self._run
+        packs = self._packs or Packs(folder / PACKS)
         for unit, key in zip(found, self._keys, strict=False):  # the files' units come first
+            if key is None:
+                continue
             was = self._before.get(id(unit), (None, None, None))  # a new unit: nothing
-            if key is not None and any(a is not b for a, b in zip(was, unit.state(),
-                                                                   strict=True)):
-                self._save(folder / "specs" / key, *codec.to_json(unit))
-        self._save(folder / "runs" / run, {"diagnostics": as_rows(diagnostics),
-                                           "tree": tree is not None,
-                                           "paths": list(digests),
-                                           "digests": list(digests.values()),
-                                           "bug": bug, "roots": roots})
-        memo = self._texts
-        if memo is not None and memo.used != memo.known:
-            self._save(folder / TEXTS, list(memo.used), list(memo.used.values()))
+            changed = any(a is not b for a, b in zip(was, unit.state(), strict=True))
+            if changed or key not in packs.known:
+                summary = codec.summary(unit)
+                packs.added[key] = summary
+                if changed:
+                    self._pending.append(partial(_write_texts, folder / SPECS / key, summary[0],
+                                                 codec.texts_of(unit), summary[1]))
+        self._pending.append(partial(_write, folder / RUNS / run, {
+            "diagnostics": as_rows(diagnostics), "tree": tree is not None,
+            "paths": list(digests), "digests": list(digests.values()), "bug": bug,
+            "roots": roots}))
+        if self._texts is not None:
+            self._pending.append(self._texts.save)
         live = {k for k in self._keys if k is not None}
-        self._pending.append(lambda: _prune(folder / "specs", live))
-        self._pending.append(lambda: _prune(folder / "runs", {run}))
+        self._pending.append(lambda: packs.write(live))
+        self._pending.append(lambda: _prune(folder / SPECS, live))
+        self._pending.append(lambda: _prune(folder / RUNS, {run}))
         return digests
-
-    def _save(self, path: Path, data: Any, texts: Sequence[str] = ()) -> None:
-        self._pending.append(lambda: _write(path, data, texts))
 
     def flush(self) -> None:
         """Write what `remember` queued (called once the tree is safe)."""

@@ -1,40 +1,44 @@
-"""A Unit as JSON data and the texts of its objects (kept apart: they are most of it), and
-back: what the cache stores and what a worker process sends to the parent."""
+"""A Unit as plain data and the texts of its objects (kept apart: they are most of it), and
+back: what the cache stores and what a worker process sends to the parent. Plain data is
+what both JSON and marshal carry (dicts, lists, strings, numbers, None)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from generator.diagnostics import Location, as_rows, from_rows
-from generator.incremental.units import Built, Emitted, ModelPart, PlanPart, Unit
-
-Text = str | Callable[[], str]
+from generator.incremental.units import Built, Files, ModelPart, PlanPart, Texts, Unit
 
 
-def _built_json(built: Built, texts: list[str]) -> dict[str, Any]:
-    texts += [e.text for e in built.objects]
-    return {"objects": [[e.path, e.kind, e.identity] for e in built.objects],
-            "shared": built.shared, "charts": built.charts, "problems": as_rows(built.problems)}
+def _built_data(built: Built) -> dict[str, Any]:
+    files = built.objects
+    return {"paths": list(files.paths), "kinds": list(files.kinds),
+            "identities": [list(i) if i is not None else None for i in files.identities],
+            "shared": built.shared, "charts": built.charts, "charts_key": built.charts_key,
+            "problems": as_rows(built.problems)}
 
 
-def _emitted(path: str, kind: str, identity: Any, text: tuple[Text, str | None]) -> Emitted:
-    return Emitted(path, text[0], kind, tuple(identity) if identity else None, text[1])
+def _built(data: dict[str, Any], texts: Sequence[str] | Texts, start: int,
+           digests: Iterator[str]) -> Built:
+    paths = tuple(data["paths"])
+    files = Files(paths, tuple(data["kinds"]),
+                  tuple(tuple(i) if i is not None else None for i in data["identities"]),
+                  tuple(islice(digests, len(paths))), texts, start)
+    if not len(paths) == len(files.kinds) == len(files.identities) == len(files.digests):
+        raise ValueError("an entry of another shape")
+    return Built(files, [(path, obj) for path, obj in data["shared"]], data["charts"],
+                 from_rows(data["problems"]), data["charts_key"])
 
 
-def _built(data: dict[str, Any], texts: Iterator[tuple[Text, str | None]]) -> Built:
-    return Built([_emitted(path, kind, identity, next(texts))
-                  for path, kind, identity in data["objects"]],
-                 [(path, obj) for path, obj in data["shared"]], data["charts"],
-                 from_rows(data["problems"]))
-
-
-def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
-    """The unit as JSON data, and the texts of its objects, in order."""
-    texts: list[str] = []
+def summary(unit: Unit) -> tuple[dict[str, Any], list[str]]:
+    """The unit as plain data, and the digests of its objects' texts, in order: all of it
+    but the texts (which it never reads)."""
     data: dict[str, Any] = {"display": unit.display, "rel": unit.rel, "read": as_rows(unit.read),
                             "kind": unit.kind, "has_source": unit.has_source,
                             "schema": None if unit.schema is None else as_rows(unit.schema)}
+    digests: list[str] = []
     model = unit.model
     if model is not None:
         data["model"] = {
@@ -43,29 +47,48 @@ def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
                         model.name_at.path],
             "plans": [[p.environment, p.namespace, p.name, p.clusters] for p in model.plans],
             "problems": as_rows(model.problems),
-            "built": None if model.built is None else [_built_json(b, texts)
-                                                       for b in model.built]}
-    return data, texts
+            "built": None if model.built is None else [_built_data(b) for b in model.built]}
+        for built in model.built or []:
+            digests += built.objects.digests
+    return data, digests
 
 
-def from_json(data: dict[str, Any], texts: Sequence[Text], raw: bytes,
-              digests: Sequence[str] | None = None) -> Unit:
-    """`texts` may be functions that read them (the cache's), with their `digests`."""
-    remaining = iter(zip(texts, digests if digests is not None else [None] * len(texts),
-                         strict=True))
+def texts_of(unit: Unit) -> list[str]:
+    """The texts of the unit's objects, in order (reads them)."""
+    if unit.model is None:
+        return []
+    return [text for built in unit.model.built or [] for text in built.objects.texts]
+
+
+def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
+    """The unit as plain data, and the texts of its objects, in order."""
+    return summary(unit)[0], texts_of(unit)
+
+
+def from_json(data: dict[str, Any], texts: Sequence[str] | Texts, raw: bytes,
+              digests: Sequence[str]) -> Unit:
+    """`texts` may be read only when needed (the cache's Texts), with their `digests`."""
     unit = Unit(data["display"], data["rel"], from_rows(data["read"]), data["kind"],
                 data["has_source"],
                 None if data["schema"] is None else from_rows(data["schema"]), raw=raw)
+    remaining = iter(digests)
     model = data.get("model")
     if model is not None:
+        built: list[Built] | None = None
+        if model["built"] is not None:
+            built, start = [], 0
+            for entry in model["built"]:
+                built.append(_built(entry, texts, start, remaining))
+                start += len(built[-1].objects)
         unit.model = ModelPart(
             model["platform"], from_rows(model["found"]), Location(*model["name_at"]),
             [PlanPart(env, ns, name, tuple(clusters) if clusters is not None else None)
              for env, ns, name, clusters in model["plans"]],
-            from_rows(model["problems"]),
-            None if model["built"] is None else [_built(b, remaining) for b in model["built"]])
+            from_rows(model["problems"]), built)
     if next(remaining, None) is not None or (
             unit.model is not None and unit.model.built is not None
             and len(unit.model.built) != len(unit.model.plans)):
         raise ValueError("an entry of another shape")
+    if isinstance(texts, Texts):
+        texts.unit = unit
     return unit

@@ -17,8 +17,8 @@ from typing import Protocol
 
 from generator.diagnostics import Diagnostic
 from generator.incremental.units import RawFile, Unit
-from generator.output.layout import Rendered
-from generator.output.text import text_of
+from generator.output.layout import Deferred, Rendered
+from generator.output.text import Stored, text_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,11 @@ class Store(Protocol):
 
     def unit(self, file: RawFile) -> Unit | None: ...
 
-    def serialize(self, item: Rendered) -> str: ...
+    def serialize(self, item: Rendered | Deferred) -> str | Stored:
+        """The object's text, or its digest with the text read when asked for."""
+
+    def verified(self, item: Deferred) -> bool:
+        """Whether this object, by its inputs, was verified and kept by a run before."""
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,
@@ -68,8 +72,11 @@ class NoStore:
     def unit(self, file: RawFile) -> Unit | None:
         return None
 
-    def serialize(self, item: Rendered) -> str:
-        return text_of(item)
+    def serialize(self, item: Rendered | Deferred) -> str:
+        return text_of(item.rendered if isinstance(item, Deferred) else item)
+
+    def verified(self, item: Deferred) -> bool:
+        return False
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,

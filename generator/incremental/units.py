@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,42 +40,72 @@ class PlanPart:
     clusters: tuple[str, ...] | None  # plan.target.selected_clusters
 
 
-class Emitted:
-    """A model object, serialized: its file, its text, its kind and the identity Config Sync
-    syncs. A text from the cache may be a function that reads it, called when the text is
-    first needed (output/text.py Tree: most never are), with its digest known without it."""
+class Texts:
+    """A cached unit's texts, in order, read from the cache when the first is needed (most
+    never are: output/text.py Tree). When they cannot be read (an entry damaged since), they
+    are computed again from the spec, as a store must: an answer is what computing gives."""
 
-    __slots__ = ("path", "kind", "identity", "_text", "_digest")
+    __slots__ = ("_read", "_texts", "unit")
 
-    def __init__(self, path: str, text: str | Callable[[], str], kind: str,
-                 identity: Identity | None, digest: str | None = None) -> None:
-        self.path, self.kind, self.identity = path, kind, identity
-        self._text, self._digest = text, digest
+    def __init__(self, read: Callable[[], list[str] | None]) -> None:
+        self._read = read
+        self._texts: list[str] | None = None
+        self.unit: Unit | None = None  # set once the unit is made (codec.from_json)
+
+    def __getitem__(self, index: int) -> str:
+        if self._texts is None:
+            texts = self._read()
+            if texts is None:
+                assert self.unit is not None and self.unit.context is not None
+                texts = [text for built in _built_again(self.unit) for text in built.objects.texts]
+            self._texts = texts
+        return self._texts[index]
+
+
+class Files:
+    """One plan's objects, serialized: parallel tuples of their paths, kinds, the identity
+    Config Sync syncs each as, and the digests of their texts. The texts themselves are
+    given, or (from a cache) read only when first needed, from `Texts` at `start`."""
+
+    __slots__ = ("paths", "kinds", "identities", "digests", "_texts", "_start")
+
+    def __init__(self, paths: tuple[str, ...], kinds: tuple[str, ...],
+                 identities: tuple[Identity | None, ...], digests: tuple[str, ...],
+                 texts: Sequence[str] | Texts, start: int = 0) -> None:
+        self.paths, self.kinds, self.identities, self.digests = paths, kinds, identities, digests
+        self._texts, self._start = texts, start
+
+    @classmethod
+    def of(cls, paths: Iterable[str], kinds: Iterable[str],
+           identities: Iterable[Identity | None], texts: Iterable[str]) -> Files:
+        """Freshly built objects: each text's digest computed here."""
+        listed = tuple(texts)
+        return cls(tuple(paths), tuple(kinds), tuple(identities),
+                   tuple(text_digest(text.encode("utf-8")) for text in listed), listed)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def text(self, index: int) -> str:
+        return self._texts[self._start + index]
 
     @property
-    def text(self) -> str:
-        if not isinstance(self._text, str):
-            self._text = self._text()
-        return self._text
+    def texts(self) -> list[str]:
+        return [self.text(index) for index in range(len(self.paths))]
 
-    @property
-    def digest(self) -> str:
-        if self._digest is None:
-            self._digest = text_digest(self.text.encode("utf-8"))
-        return self._digest
-
-    def at(self, path: str) -> Emitted:
-        """The same object at another path (its root's), its text still unread."""
-        return Emitted(path, self._text, self.kind, self.identity, self._digest)
+    def at(self, paths: tuple[str, ...]) -> Files:
+        """The same objects at other paths (their root's), the texts still unread."""
+        return Files(paths, self.kinds, self.identities, self.digests, self._texts, self._start)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Emitted) and (self.path, self.text, self.kind, self.identity) \
-            == (other.path, other.text, other.kind, other.identity)
+        return isinstance(other, Files) and (
+            self.paths, self.kinds, self.identities, self.digests, self.texts) == (
+            other.paths, other.kinds, other.identities, other.digests, other.texts)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def __repr__(self) -> str:
-        return f"Emitted({self.path!r}, {self.kind!r}, {self.identity!r})"
+        return f"Files({self.paths!r})"
 
 
 @dataclass
@@ -83,10 +113,11 @@ class Built:
     """One plan's objects, the shared objects it asks for, its dashboard row, and what
     verifying its objects found (a bug in infergen when not empty)."""
 
-    objects: list[Emitted]
+    objects: Files
     shared: list[tuple[str, dict[str, Any]]]
     charts: list[dict[str, Any]] | None
     problems: list[Diagnostic]
+    charts_key: str = ""  # dashboards.charts_key(charts)
 
 
 @dataclass
@@ -111,6 +142,8 @@ class Unit:
     raw: bytes | None = field(default=None, repr=False)
     _source: Source | None = field(default=None, repr=False)
     _plans: list[Plan] | None = field(default=None, repr=False)
+    # what building it needs (the pipeline sets it): a cached unit's texts may be rebuilt
+    context: Context | None = field(default=None, repr=False, compare=False)
 
     @property
     def source(self) -> Source:
@@ -137,6 +170,17 @@ class Unit:
         if self.raw is None:
             return ""
         return hashlib.sha256(f"{self.display}\0{self.rel}\0".encode() + self.raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a unit is built against: the Platform, the catalog, the API version to verify
+    against (None: skip) and the output folder."""
+
+    platform: Platform
+    catalog: Catalog
+    version: str | None
+    out: str
 
 
 RawFile = tuple[str, str, bytes | None, list[Diagnostic]]  # display, rel, bytes, problems
@@ -195,9 +239,22 @@ def build_model(unit: Unit, platform: Platform, catalog: Catalog, version: str |
     """Build, verify (against API `version`; skipped when None) and serialize the spec's
     objects. Only called when the whole run checked clean."""
     assert unit.model is not None
-    plans = unit._plans
-    if plans is None:  # checked in an earlier run: plan again, as then
-        plans = unit._plans = plans_for(unit.source, platform, catalog)
+    if unit._plans is None:  # checked in an earlier run: plan again, as then
+        unit._plans = plans_for(unit.source, platform, catalog)
+    unit.model.built = _built(unit._plans, catalog, version, out)
+    return unit.model.built
+
+
+def _built_again(unit: Unit) -> list[Built]:
+    """A cached unit's objects computed again (its texts could not be read), the unit left
+    as it is."""
+    context = unit.context
+    assert context is not None
+    plans = unit._plans or plans_for(unit.source, context.platform, context.catalog)
+    return _built(plans, context.catalog, context.version, context.out)
+
+
+def _built(plans: list[Plan], catalog: Catalog, version: str | None, out: str) -> list[Built]:
     built = []
     for plan in plans:
         rendered = model_objects(plan, catalog)
@@ -207,12 +264,14 @@ def build_model(unit: Unit, platform: Platform, catalog: Catalog, version: str |
         user_args = plan.spec["server"].get("args", [])
         problems += [d for item in rendered
                      for d in check_engine(item, engine, out, tuple(user_args))]
+        charts = _plain_data(dashboards.charts_of(plan, catalog))
         built.append(Built(
-            [Emitted(item.path, "" if problems else text_of(item), str(item.obj.get("kind")),
-                     synced(item)) for item in rendered],
-            _plain_data(shared_objects(plan, catalog)),
-            _plain_data(dashboards.charts_of(plan, catalog)), problems))
-    unit.model.built = built
+            Files.of((item.path for item in rendered),
+                     (str(item.obj.get("kind")) for item in rendered),
+                     (synced(item) for item in rendered),
+                     ("" if problems else text_of(item) for item in rendered)),
+            _plain_data(shared_objects(plan, catalog)), charts, problems,
+            dashboards.charts_key(charts)))
     return built
 
 

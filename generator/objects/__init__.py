@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from generator.catalog import Catalog
@@ -22,9 +23,9 @@ from generator.objects import (
     tenancy,
     workload,
 )
-from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
+from generator.output.layout import BOOTSTRAP, DASHBOARDS, Deferred, Rendered
 from generator.output.sharding import split_path
-from generator.plan.records import Plan, Platform
+from generator.plan.records import Environment, Plan, Platform
 
 Builder = Callable[[Plan, Catalog], dict[str, Any] | None]
 
@@ -118,21 +119,20 @@ class Member:
     name: str
     rel: str
     charts: list[dict[str, Any]] | None  # dashboards.charts_of
+    charts_key: str = ""  # a digest of `charts` (dashboards.charts_key)
 
 
-def platform_objects(platform: Platform, members: list[Member], earlier: list[str],
+def platform_objects(platform: Platform, members: list[Member], earlier: dict[str, list[str]],
                      catalog: Catalog,
                      shards_of: dict[str, list[str]] | None = None,
                      tenants_of: dict[str, list[str]] | None = None) -> list[Rendered]:
-    """Namespaces, kustomizations, RootSyncs and dashboards, after the `earlier` paths (every
-    model's and shared object's), for the members in build order; `shards_of` names each
+    """Namespaces, kustomizations and RootSyncs, after the `earlier` files (every
+    model's and shared object's, by root folder, in order: roots.files_by_root), for the
+    members in build order; `shards_of` names each
     environment's shard roots (output/sharding.py), if it has any, and `tenants_of` the
     namespaces that have a root and a RepoSync of their own (tenancy: namespace)."""
     rendered: list[Rendered] = []
-    by_root: dict[str, list[str]] = {}
-    for path in earlier:
-        root, rest = split_path(path)
-        by_root.setdefault(root, []).append(rest)
+    by_root = {root: list(files) for root, files in earlier.items()}
     platform_rel = platform.source.rel
     for env in platform.environments:
         files = by_root.setdefault(env.name, [])
@@ -166,9 +166,27 @@ def platform_objects(platform: Platform, members: list[Member], earlier: list[st
         for cluster in env.clusters:
             rendered.append(Rendered(f"{BOOTSTRAP}/{cluster}.yaml",
                                      configsync.root_sync(platform, env, catalog), (platform_rel,)))
-        board = dashboards.dashboard_of(env, platform.name,
-                                        [(m.namespace, m.name, m.charts) for m in in_env])
-        if board is not None:
-            rendered.append(Rendered(f"{DASHBOARDS}/{env.name}.yaml", board,
-                                     tuple(sorted({m.rel for m in in_env}))))
     return rendered
+
+
+def dashboard_items(platform: Platform, members: list[Member]) -> list[Deferred]:
+    """Each environment's dashboard, built only if its text is needed (output/layout.py
+    Deferred), named by its inputs: the members' rows, by their charts' digests."""
+    found = []
+    for env in platform.environments:
+        in_env = [m for m in members if m.environment == env.name]
+        if not dashboards.shown(env, [m.charts for m in in_env]):
+            continue
+        sources = tuple(sorted({m.rel for m in in_env}))
+        inputs = dashboards.key_of((env.name, env.target, platform.name, sources,
+                                    [(m.namespace, m.name, m.charts_key) for m in in_env]))
+        rows = [(m.namespace, m.name, m.charts) for m in in_env]
+        found.append(Deferred(f"{DASHBOARDS}/{env.name}.yaml", sources, inputs,
+                              partial(_dashboard, env, platform.name, rows)))
+    return found
+
+
+def _dashboard(env: Environment, platform_name: str, rows: list[dashboards.Row]) -> dict[str, Any]:
+    board = dashboards.dashboard_of(env, platform_name, rows)
+    assert board is not None, "dashboard_items builds only the dashboards shown"
+    return board

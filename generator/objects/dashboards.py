@@ -7,6 +7,7 @@ Every chart is a PromQL query on what the model's PodMonitoring collects.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from generator.catalog import Catalog
@@ -52,13 +53,28 @@ def charts_of(plan: Plan, catalog: Catalog) -> list[dict[str, Any]] | None:
 Row = tuple[str, str, list[dict[str, Any]] | None]  # namespace, name, charts_of(plan)
 
 
+def key_of(value: object) -> str:
+    """A digest of plain data (its repr): what a dashboard is built from, named cheaply."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def charts_key(charts: list[dict[str, Any]] | None) -> str:
+    """A digest of a plan's row (kept with it: the dashboard is named by these)."""
+    return key_of(charts)
+
+
+def shown(environment: Environment, charts: list[list[dict[str, Any]] | None]) -> bool:
+    """Whether the environment has a dashboard: on GKE, with a row to show."""
+    return environment.target == "gke" and any(row is not None for row in charts)
+
+
 def dashboard_of(environment: Environment, platform_name: str,
                  rows: list[Row]) -> dict[str, Any] | None:
-    shown = [row for row in rows if row[2] is not None]
-    if environment.target != "gke" or not shown:
+    if not shown(environment, [row[2] for row in rows]):
         return None
+    visible = [row for row in rows if row[2] is not None]
     tiles = []
-    for row, (_, _, charts) in enumerate(sorted(shown, key=lambda r: (r[0], r[1]))):
+    for row, (_, _, charts) in enumerate(sorted(visible, key=lambda r: (r[0], r[1]))):
         for column, chart in enumerate(charts or []):
             tiles.append({"xPos": (column * WIDTH) % COLUMNS,
                           "yPos": (row * 2 + column * WIDTH // COLUMNS) * HEIGHT,

@@ -21,6 +21,7 @@ Builders (objects/), checks, verify, write and diff all read it; it imports noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,3 +37,22 @@ class Rendered:
     path: str
     obj: dict[str, Any]
     sources: tuple[str, ...]
+
+
+class Deferred:
+    """An object built only when it is needed: `inputs` names everything it is built from
+    (a digest), so a store that kept its text, verified, need not build it at all (a
+    dashboard of 10,000 models is 19 MB of YAML)."""
+
+    __slots__ = ("path", "sources", "inputs", "_build", "_rendered")
+
+    def __init__(self, path: str, sources: tuple[str, ...], inputs: str,
+                 build: Callable[[], dict[str, Any]]) -> None:
+        self.path, self.sources, self.inputs, self._build = path, sources, inputs, build
+        self._rendered: Rendered | None = None
+
+    @property
+    def rendered(self) -> Rendered:
+        if self._rendered is None:
+            self._rendered = Rendered(self.path, self._build(), self.sources)
+        return self._rendered

@@ -32,7 +32,7 @@ def digest(data: bytes | memoryview) -> str:
 
 class Stored(Protocol):
     """A file's text that may be read only when asked for, and its digest, known without
-    it (incremental/units.py: an object's text from the cache)."""
+    it (a platform-wide object's text from the cache)."""
 
     @property
     def text(self) -> str: ...
@@ -41,33 +41,58 @@ class Stored(Protocol):
     def digest(self) -> str: ...
 
 
+class Group(Protocol):
+    """Several files whose texts may be read only when asked for, their digests known
+    without them (incremental/units.py Files: one model's objects)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]: ...
+
+    @property
+    def digests(self) -> tuple[str, ...]: ...
+
+    def text(self, index: int) -> str: ...
+
+
 class Tree(Mapping[str, str]):
-    """The tree's files, path -> text. A Stored text is read only when a writer asks for it:
-    at fleet scale most files are in place already (their digests match) and are never
-    written, so their texts are never needed."""
+    """The tree's files, path -> text. A Stored text, or a Group's, is read only when a
+    writer asks for it: at fleet scale most files are in place already (their digests
+    match) and are never written, so their texts are never needed. Its digests are known
+    as files are added."""
 
     def __init__(self) -> None:
-        self._files: dict[str, str | Stored] = {}
+        self._digests: dict[str, str] = {}  # every file, in the order added
+        self._texts: dict[str, str | Stored] = {}
+        self._groups: dict[str, Group] = {}
 
     def add(self, path: str, text: str | Stored) -> None:
-        self._files[path] = text
+        self._texts[path] = text
+        self._digests[path] = digest(text.encode("utf-8")) if isinstance(text, str) \
+            else text.digest
+
+    def add_group(self, group: Group) -> None:
+        """Every file of `group` (its texts unread): dict updates, not a loop in Python."""
+        self._groups.update(dict.fromkeys(group.paths, group))
+        self._digests.update(zip(group.paths, group.digests, strict=True))
 
     def __getitem__(self, path: str) -> str:
-        found = self._files[path]
+        group = self._groups.get(path)
+        if group is not None:
+            return group.text(group.paths.index(path))
+        found = self._texts[path]
         return found if isinstance(found, str) else found.text
 
     def __contains__(self, path: object) -> bool:  # Mapping's would read the text
-        return path in self._files
+        return path in self._digests
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._files)
+        return iter(self._digests)
 
     def __len__(self) -> int:
-        return len(self._files)
+        return len(self._digests)
 
     def digests(self) -> dict[str, str]:
-        return {rel: digest(found.encode("utf-8")) if isinstance(found, str) else found.digest
-                for rel, found in self._files.items()}
+        return dict(self._digests)
 
 
 def digests_of(desired: Mapping[str, str]) -> dict[str, str]:
