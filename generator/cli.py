@@ -65,10 +65,23 @@ def _guard(command: Callable[..., int]) -> Callable[..., None]:
     return run
 
 
+# What a command still holds when the `infergen` process ends (see entry)
+_HELD: list[object] = []
+_PROCESS = {"exiting": False}  # True only in the `infergen` process itself, never in tests
+
+
+def _hold(*objects: object) -> None:
+    """Keep a command's large results alive until the process ends, so that they are never
+    freed one by one (only in the `infergen` process: a test's process must free them)."""
+    if _PROCESS["exiting"]:
+        _HELD.extend(objects)
+
+
 def entry() -> None:
     """The `infergen` process: the command, then an exit that skips freeing its objects one
     by one (a compile holds millions; freeing them cost a second at 10,000 specs). Every
     file it wrote is closed by then; only the standard streams need flushing."""
+    _PROCESS["exiting"] = True
     try:
         main()
         code: object = 0
@@ -133,6 +146,7 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
     published = publish(outcome, out, check)
     if published.keep:  # the store writes only once the tree is safe
         store.flush()
+    _hold(outcome, store)
     return published.code
 
 

@@ -37,7 +37,7 @@ from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
 from generator.spec.load import Source, discover, load, read_raw
-from generator.verify import check_item, duplicates, kubernetes_api, synced, unsupported
+from generator.verify import check_item, duplicates_among, kubernetes_api, synced, unsupported
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: st
     if errors(outcome.diagnostics):
         return Assembled(ordered, [], [], layouts)
     placed = roots.place_objects(ordered, layouts, catalog)
-    members = [Member(p.environment, p.namespace, p.name, rel, b.charts, b.charts_key)
+    members = [Member(p.environment, p.namespace, p.name, rel, b.charts)
                for rel, p, b in ordered]
     rest: list[Rendered] = shared + platform_objects(
         platform, members, roots.files_by_root(placed, shared), catalog,
@@ -301,9 +301,9 @@ def _verify(tree: Assembled, platform: Platform, version: str | None, out: str,
         bugs += [d for item in rest for d in check_item(item, version, out)]
         bugs += [d for item in tree.deferred if not verified(item)
                  for d in check_item(item.rendered, version, out)]
-        identities = [pair for files in placed
-                      for pair in zip(files.paths, files.identities, strict=True)]
-        bugs += duplicates(identities + [(r.path, synced(r)) for r in rest], out)
+        bugs += duplicates_among(
+            [(files.paths, files.identities) for files in placed]
+            + [((r.path,), (synced(r),)) for r in rest], out)
     outcome.diagnostics += bugs
     outcome.bug = bool(bugs)
 

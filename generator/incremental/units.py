@@ -115,9 +115,8 @@ class Built:
 
     objects: Files
     shared: list[tuple[str, dict[str, Any]]]
-    charts: list[dict[str, Any]] | None
+    charts: str | None  # dashboards.charts_of as JSON text: decoded only to build a dashboard
     problems: list[Diagnostic]
-    charts_key: str = ""  # dashboards.charts_key(charts)
 
 
 @dataclass
@@ -264,14 +263,14 @@ def _built(plans: list[Plan], catalog: Catalog, version: str | None, out: str) -
         user_args = plan.spec["server"].get("args", [])
         problems += [d for item in rendered
                      for d in check_engine(item, engine, out, tuple(user_args))]
-        charts = _plain_data(dashboards.charts_of(plan, catalog))
+        charts = dashboards.charts_of(plan, catalog)
         built.append(Built(
             Files.of((item.path for item in rendered),
                      (str(item.obj.get("kind")) for item in rendered),
                      (synced(item) for item in rendered),
                      ("" if problems else text_of(item) for item in rendered)),
-            _plain_data(shared_objects(plan, catalog)), charts, problems,
-            dashboards.charts_key(charts)))
+            _plain_data(shared_objects(plan, catalog)),
+            None if charts is None else json.dumps(charts, separators=(",", ":")), problems))
     return built
 
 

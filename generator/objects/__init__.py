@@ -3,6 +3,7 @@ tree's layout is output/layout.py; which root a model goes to is output/sharding
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -118,8 +119,7 @@ class Member:
     namespace: str
     name: str
     rel: str
-    charts: list[dict[str, Any]] | None  # dashboards.charts_of
-    charts_key: str = ""  # a digest of `charts` (dashboards.charts_key)
+    charts: str | None  # dashboards.charts_of, as JSON text (decoded only to build one)
 
 
 def platform_objects(platform: Platform, members: list[Member], earlier: dict[str, list[str]],
@@ -178,15 +178,16 @@ def dashboard_items(platform: Platform, members: list[Member]) -> list[Deferred]
         if not dashboards.shown(env, [m.charts for m in in_env]):
             continue
         sources = tuple(sorted({m.rel for m in in_env}))
-        inputs = dashboards.key_of((env.name, env.target, platform.name, sources,
-                                    [(m.namespace, m.name, m.charts_key) for m in in_env]))
-        rows = [(m.namespace, m.name, m.charts) for m in in_env]
+        inputs = dashboards.key_of(env, platform.name, sources,
+                                   [(m.namespace, m.name, m.charts) for m in in_env])
         found.append(Deferred(f"{DASHBOARDS}/{env.name}.yaml", sources, inputs,
-                              partial(_dashboard, env, platform.name, rows)))
+                              partial(_dashboard, env, platform.name, in_env)))
     return found
 
 
-def _dashboard(env: Environment, platform_name: str, rows: list[dashboards.Row]) -> dict[str, Any]:
-    board = dashboards.dashboard_of(env, platform_name, rows)
+def _dashboard(env: Environment, platform_name: str, members: list[Member]) -> dict[str, Any]:
+    board = dashboards.dashboard_of(env, platform_name, [
+        (m.namespace, m.name, None if m.charts is None else json.loads(m.charts))
+        for m in members])
     assert board is not None, "dashboard_items builds only the dashboards shown"
     return board

@@ -53,17 +53,18 @@ def charts_of(plan: Plan, catalog: Catalog) -> list[dict[str, Any]] | None:
 Row = tuple[str, str, list[dict[str, Any]] | None]  # namespace, name, charts_of(plan)
 
 
-def key_of(value: object) -> str:
-    """A digest of plain data (its repr): what a dashboard is built from, named cheaply."""
-    return hashlib.sha256(repr(value).encode()).hexdigest()
+def key_of(environment: Environment, platform_name: str, sources: tuple[str, ...],
+           rows: list[tuple[str, str, str | None]]) -> str:
+    """A digest of everything a dashboard is built from (its rows' charts as JSON text),
+    named without building it."""
+    hasher = hashlib.sha256(repr((environment.name, environment.target, platform_name,
+                                  sources)).encode())
+    for namespace, name, charts in rows:
+        hasher.update(f"\0{namespace}\0{name}\0{charts}".encode())
+    return hasher.hexdigest()
 
 
-def charts_key(charts: list[dict[str, Any]] | None) -> str:
-    """A digest of a plan's row (kept with it: the dashboard is named by these)."""
-    return key_of(charts)
-
-
-def shown(environment: Environment, charts: list[list[dict[str, Any]] | None]) -> bool:
+def shown(environment: Environment, charts: list[Any]) -> bool:
     """Whether the environment has a dashboard: on GKE, with a row to show."""
     return environment.target == "gke" and any(row is not None for row in charts)
 

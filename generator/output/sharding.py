@@ -73,6 +73,14 @@ def relocate(path: str, root: str) -> str:
     return f"{env}/{root}/{rest}"
 
 
+def relocate_all(paths: tuple[str, ...], env: str, root: str) -> tuple[str, ...]:
+    """relocate() for paths of one environment's platform root, at once."""
+    if root == PLATFORM_ROOT:
+        return paths
+    cut, prefix = len(env) + 1, f"{env}/{root}/"
+    return tuple([prefix + path[cut:] for path in paths])
+
+
 @dataclass(frozen=True)
 class Budget:
     limit: int  # objects a root may hold

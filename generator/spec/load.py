@@ -6,6 +6,7 @@ file never hides the problems of the others.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,10 +35,24 @@ class Source:
 
 
 def _display(path: Path) -> str:
+    """The path as the user would type it from here. relpath is slow (it resolves the
+    working folder each time): a folder's is computed once per working folder."""
+    if path.name in ("", ".", ".."):
+        return _relative(os.fspath(path))
+    folder = _folder_display(os.getcwd(), os.fspath(path.parent))
+    return path.name if folder == "." else os.path.join(folder, path.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_display(cwd: str, folder: str) -> str:  # cwd: a key, not read
+    return _relative(folder)
+
+
+def _relative(path: str) -> str:
     try:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
+        return path
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:

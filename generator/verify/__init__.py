@@ -8,6 +8,7 @@ any failure here is a bug in infergen and is reported as one.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from generator.catalog import load
@@ -113,6 +114,23 @@ def duplicates(objects: list[tuple[str, Identity | None]], out: str) -> list[Dia
     return [Diagnostic(f"{out}/{path}", 0, 0, "", message, STEP, BUG_HINT)
             for listed in roots.values()
             for path, message in configsync_rules.duplicate_identities(listed)]
+
+
+def duplicates_among(groups: Iterable[tuple[Sequence[str], Sequence[Identity | None]]],
+                     out: str) -> list[Diagnostic]:
+    """duplicates() over groups of (paths, identities) in rendered order, each group in
+    one environment (a model's files): a set per environment says whether there is any,
+    and only then are they found one by one."""
+    listed = [(paths, identities) for paths, identities in groups if paths]
+    by_env: dict[str, list[Identity | None]] = defaultdict(list)
+    for paths, identities in listed:
+        by_env[paths[0].split("/", 1)[0]].extend(identities)
+    for identities in by_env.values():
+        synced_ones = [i for i in identities if i is not None]
+        if len(set(synced_ones)) != len(synced_ones):
+            return duplicates([pair for paths, identities in listed
+                               for pair in zip(paths, identities, strict=True)], out)
+    return []
 
 
 def unsupported(kubernetes_version: str, out: str) -> list[Diagnostic]:
