@@ -299,3 +299,75 @@ def test_cache_off(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     out = tmp_path / OUT
     assert _render(fleet, out).exit_code == 0
     assert not (tmp_path / f".{OUT}.infergen-cache").exists()
+
+
+# ------------------------------------------------------------------ packs and kept texts
+
+def test_a_unit_in_a_pack_whose_entry_is_damaged_builds_its_texts_again(
+        fleet: Path, tmp_path: Path) -> None:
+    """The packs give a unit without its texts; when its entry cannot give them, they are
+    computed again from the spec: the tree is still exactly the uncached one."""
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    for entry in (folder / "specs").iterdir():
+        entry.write_bytes(entry.read_bytes()[:-5])
+    again = _cached(fleet, folder, in_place=lambda digests: False)
+    assert again.tree is not None
+    assert dict(again.tree) == dict(first.tree or {})  # reads every text
+    _same(again, _uncached(fleet))
+
+
+def test_a_damaged_kept_platform_text_is_written_again(fleet: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    kept = [p for p in (folder / "texts").iterdir() if p.name != "index"]
+    assert kept
+    for path in kept:
+        path.write_bytes(b"garbage")
+    again = _cached(fleet, folder, in_place=lambda digests: False)
+    assert dict(again.tree or {}) == dict(first.tree or {})
+
+
+def test_one_spec_changed_rewrites_at_most_two_packs(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack is written again only where a key came or went: the changed spec's old key
+    and its new one."""
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    packs = folder / "packs"
+    before = {p.name: p.stat().st_mtime_ns for p in packs.iterdir()}
+    assert sum(1 for _ in packs.iterdir()) >= 1
+    (fleet / "b.yaml").write_text((fleet / "b.yaml").read_text() + "# edited\n")
+    _cached(fleet, folder)
+    after = {p.name: p.stat().st_mtime_ns for p in packs.iterdir()}
+    rewritten = {name for name in after if before.get(name) != after[name]} | (
+        before.keys() - after.keys())
+    assert 1 <= len(rewritten) <= 2
+    # and the next run finds every unit in a pack, none read from its entry
+    entries: list[Path] = []
+    real = cache._read_texts
+    monkeypatch.setattr(cache, "_read_texts", lambda path: entries.append(path) or real(path))
+    assert _cached(fleet, folder, in_place=lambda digests: False).tree is not None
+    assert [p for p in entries if p.parent.name == "specs"] == []
+
+
+def test_a_dashboard_is_built_only_when_its_rows_change(
+        fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.objects import dashboards
+    folder = tmp_path / "cache"
+    first = _cached(fleet, folder)
+    assert any(path.startswith("dashboards/") for path in first.tree or {})
+    built: list[str] = []
+    real = dashboards.dashboard_of
+    monkeypatch.setattr(dashboards, "dashboard_of",
+                        lambda env, *a: built.append(env.name) or real(env, *a))
+    text = (fleet / "b.yaml").read_text()
+    (fleet / "b.yaml").write_text(text + "# a comment: the same charts\n")
+    same_rows = _cached(fleet, folder)
+    assert built == []  # the same rows: the kept text, verified when it was kept
+    _same(same_rows, _uncached(fleet))
+    built.clear()
+    (fleet / "b.yaml").write_text(text.replace("name: b", "name: bb"))
+    changed = _cached(fleet, folder)
+    assert built  # a row changed: built (and verified) again
+    assert dict(changed.tree or {}) == dict(_uncached(fleet).tree or {})

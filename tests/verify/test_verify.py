@@ -85,3 +85,21 @@ def test_validators_are_built_once_per_kind_and_version() -> None:
     first = kubernetes_api.validator("1.33", "apps/v1", "Deployment")
     assert first is kubernetes_api.validator("1.33", "apps/v1", "Deployment")
     assert kubernetes_api.validator("1.33", "networking.gke.io/v1", "HealthCheckPolicy") is None
+
+
+def test_duplicates_among_groups_finds_what_duplicates_finds() -> None:
+    """The set per environment only decides whether to look: the findings are duplicates()'."""
+    from generator.verify import duplicates, duplicates_among
+    same = ("", "Service", "n", "a")
+    other = ("", "Service", "n", "b")
+    groups = [(("dev/n/a/service.yaml", "dev/n/a/x.yaml"), (same, None)),
+              (("dev/_shard-001/n/b/service.yaml",), (same,)),
+              (("prod/n/a/service.yaml",), (same,)),  # another environment: no clash
+              (("prod/n/b/service.yaml",), (other,))]
+    found = duplicates_among(groups, "out")
+    pairs = [(path, identity) for paths, identities in groups
+             for path, identity in zip(paths, identities, strict=True)]
+    assert found == duplicates(pairs, "out")
+    assert [d.file for d in found] == ["out/dev/_shard-001/n/b/service.yaml"]
+    assert "duplicates the object in dev/n/a/service.yaml" in found[0].message
+    assert duplicates_among(groups[2:], "out") == []
