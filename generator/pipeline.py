@@ -37,6 +37,7 @@ from generator.output.write import settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
 from generator.spec.load import Source, discover, load, read_raw
+from generator.spec.yamlio import load_plain
 from generator.verify import check_item, duplicates_among, kubernetes_api, synced, unsupported
 
 
@@ -107,7 +108,7 @@ def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
               and not errors(u.schema or [])]  # warnings (a needless waiver) still build
     version = kubernetes_api.schema_version(platform.kubernetes_version)
     _check(models, platform, digest, catalog, version, run.out, outcome)       # 3-4
-    before = _cross_spec(models, platform, run, outcome)
+    before = _cross_spec(models, platform, run, outcome, partial(store.parsed, load_plain))
     if before is None or errors(outcome.diagnostics):
         return _remember(store, found, outcome)
     progress("build")
@@ -216,10 +217,11 @@ def _unique_names(models: list[Unit]) -> Iterator[Diagnostic]:
         for u in models if u.model is not None for p in u.model.plans)
 
 
-def _cross_spec(models: list[Unit], platform: Platform, run: Run,
-                outcome: Outcome) -> dict[str, Previous] | None:
+def _cross_spec(models: list[Unit], platform: Platform, run: Run, outcome: Outcome,
+                parse: Callable[[str], Any]) -> dict[str, Previous] | None:
     """The rules that span specs: unique names, then (on a clean run) empty roots, against
-    what the last render left in each environment (returned; None: stop)."""
+    what the last render left in each environment (returned; None: stop). `parse`: the
+    placement records' YAML (a store remembers it: 10,000 lines each at fleet scale)."""
     parts = [u.model for u in models if u.model is not None]
     outcome.diagnostics += [d for part in parts for d in part.found]
     outcome.diagnostics += _unique_names(models)
@@ -228,7 +230,7 @@ def _cross_spec(models: list[Unit], platform: Platform, run: Run,
     outcome.diagnostics += fleet.allow_empty_names(platform, allow or ())
     if errors(outcome.diagnostics):
         return None
-    before, unreadable = roots.previous(platform, run.records or Path(run.out))
+    before, unreadable = roots.previous(platform, run.records or Path(run.out), parse)
     outcome.diagnostics += unreadable
     outcome.diagnostics += fleet.empty_roots(
         platform, [(p.environment, p.clusters) for part in parts for p in part.plans],

@@ -25,12 +25,14 @@ def budget(platform: Platform, catalog: Catalog) -> Budget:
                               facts.max_objects_per_root, facts.root_fill_ratio)
 
 
-def previous(platform: Platform, records: Path) -> tuple[dict[str, Previous], list[Diagnostic]]:
-    """Each environment's last render, read from the tree in `records`."""
+def previous(platform: Platform, records: Path, parse: shard_record.Parse = load_plain
+             ) -> tuple[dict[str, Previous], list[Diagnostic]]:
+    """Each environment's last render, read from the tree in `records` (`parse`: its YAML,
+    as load_plain parses it; a store may remember the answer)."""
     found: dict[str, Previous] = {}
     problems: list[Diagnostic] = []
     for env in platform.environments:
-        found[env.name], read = shard_record.read(records, env.name)
+        found[env.name], read = shard_record.read(records, env.name, parse)
         problems += read
     return found, problems
 

@@ -15,7 +15,9 @@ schemas, and the versions of Python and of the libraries that shape the output),
                  run reads 256 packs, not one entry per spec, and a unit's texts only when
                  a file must be written (most never are);
     texts        the digest of each platform-wide object's text by what it is written from,
-                 and those texts.
+                 and those texts;
+    parsed/<key> a text read back from the tree (a placement record), parsed: by the
+                 digest of the text and of the parser.
 An entry is a header line (the format, and the Python whose `marshal` wrote it), a checksum
 line, then the body, written to a temporary file and renamed into place; one that is
 unreadable, truncated, of another format or fails its checksum is ignored and rebuilt.
@@ -57,7 +59,7 @@ MAGIC = (f"infergen-cache 5 python{sys.version_info[0]}.{sys.version_info[1]} "
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
              "kubernetes-validate", "jsonschema-rs")
 TEXTS, INDEX = "texts", "index"  # the platform-wide texts of the last run that missed
-SPECS, PACKS, RUNS = "specs", "packs", "runs"
+SPECS, PACKS, RUNS, PARSED = "specs", "packs", "runs", "parsed"
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
 
 
@@ -328,6 +330,7 @@ class DiskCache:
         self._before: dict[int, tuple[object, object, object]] = {}
         self._packs: Packs | None = None
         self._texts: Texts | None = None
+        self._parsed: set[str] = set()  # keys of parsed/ this run used
         self._pending: list[Callable[[], None]] = []
 
     def finished(self, options: Options, files: list[RawFile],
@@ -404,6 +407,22 @@ class DiskCache:
     def verified(self, item: Deferred) -> bool:
         return self._memo().verified(item)
 
+    def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
+        key = digest("\0".join((fingerprint(), parse.__module__, parse.__qualname__,
+                                text)).encode())
+        self._parsed.add(key)
+        stored = _read(self.folder / PARSED / key)
+        if stored is not None:
+            return stored[0]
+        value = parse(text)
+        try:
+            marshal.dumps(value)
+        except ValueError:  # not plain data (a date, say): parsed again next time
+            self._parsed.discard(key)
+            return value
+        self._pending.append(partial(_write, self.folder / PARSED / key, value))
+        return value
+
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
@@ -432,6 +451,8 @@ class DiskCache:
         self._pending.append(lambda: packs.write(live))
         self._pending.append(lambda: _prune(folder / SPECS, live))
         self._pending.append(lambda: _prune(folder / RUNS, {run}))
+        parsed = set(self._parsed)
+        self._pending.append(lambda: _prune(folder / PARSED, parsed))
         return digests
 
     def flush(self) -> None:

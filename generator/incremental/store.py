@@ -10,10 +10,10 @@ full disk the tree matters, the cache not.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from generator.diagnostics import Diagnostic
 from generator.incremental.units import RawFile, Unit
@@ -54,6 +54,9 @@ class Store(Protocol):
     def verified(self, item: Deferred) -> bool:
         """Whether this object, by its inputs, was verified and kept by a run before."""
 
+    def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
+        """parse(text): plain data, which a store may remember by the text's digest."""
+
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
@@ -77,6 +80,9 @@ class NoStore:
 
     def verified(self, item: Deferred) -> bool:
         return False
+
+    def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
+        return parse(text)
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
                  tree: Mapping[str, str] | None, bug: bool,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,11 @@ KUSTOMIZATION = "kustomization.yaml"
 STEP = "check"
 
 
-def _load(path: Path) -> Any:
-    return load_plain(path.read_text(encoding="utf-8"))
+Parse = Callable[[str], Any]  # YAML text -> plain data (a store may remember the answer)
+
+
+def _load(path: Path, parse: Parse) -> Any:
+    return parse(path.read_text(encoding="utf-8"))
 
 
 def _problem(path: Path, message: str) -> Diagnostic:
@@ -47,14 +51,14 @@ def _names(value: Any) -> dict[str, str] | None:
     return value
 
 
-def read(out: Path, env: str) -> tuple[Previous, list[Diagnostic]]:
+def read(out: Path, env: str, parse: Parse = load_plain) -> tuple[Previous, list[Diagnostic]]:
     """What the last render of `env` into `out` left: its placement record, else the
     models its single root lists, else nothing (never rendered)."""
     record = out / env / RECORD
     try:
-        data = _load(record)
+        data = _load(record, parse)
     except FileNotFoundError:
-        return _from_kustomization(out / env / KUSTOMIZATION)
+        return _from_kustomization(out / env / KUSTOMIZATION, parse)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return Previous(rendered=True), [_problem(record, f"cannot read the placement record: "
                                                   f"{getattr(exc, 'strerror', None) or exc}")]
@@ -72,9 +76,9 @@ def read(out: Path, env: str) -> tuple[Previous, list[Diagnostic]]:
     return Previous(True, models, moving, shards), []
 
 
-def _from_kustomization(path: Path) -> tuple[Previous, list[Diagnostic]]:
+def _from_kustomization(path: Path, parse: Parse) -> tuple[Previous, list[Diagnostic]]:
     try:
-        data = _load(path)
+        data = _load(path, parse)
     except FileNotFoundError:
         return Previous(), []
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

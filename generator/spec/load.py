@@ -63,14 +63,18 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
     for given in paths:
         if given.is_dir():
             root = given.resolve()
-            for file in sorted(given.rglob("*")):  # rglob never enters a linked folder
-                spec = file.suffix.lower() in SPEC_SUFFIXES
-                if file.is_symlink():  # only a link can lead out of the folder
+            for name, link, is_file in _entries(given):
+                spec = os.path.splitext(name)[1].lower() in SPEC_SUFFIXES
+                file = Path(name) if spec or link else None
+                if link:  # only a link can lead out of the folder
+                    assert file is not None
                     refused = _link_problem(file, spec, root, given)
                     if refused is not None:
                         problems.append(refused)
                         continue
-                if spec and file.is_file():
+                    is_file = file.is_file()
+                if spec and is_file:
+                    assert file is not None
                     found.append((file, given))
         elif given.is_file():
             found.append((given, given.parent))
@@ -85,6 +89,28 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
                                    f"{MAX_SPEC_FILES} allowed", "load"))
         return [], problems
     return found, problems
+
+
+def _entries(folder: Path) -> list[tuple[str, bool, bool]]:
+    """(path, is a link, is a file) of everything under `folder`, as `rglob("*")` finds it
+    (never entering a linked folder, skipping one it may not read), in the order of sorted
+    Paths; from scandir, which knows each entry's type without a stat."""
+    found: list[tuple[tuple[str, ...], str, bool, bool]] = []
+    stack = [os.fspath(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    link = entry.is_symlink()
+                    found.append((tuple(entry.path.split(os.sep)), entry.path, link,
+                                  not link and entry.is_file()))
+                    if not link and entry.is_dir():
+                        stack.append(entry.path)
+        except PermissionError:
+            continue
+    found.sort(key=lambda item: item[0])
+    return [(path, link, is_file) for _, path, link, is_file in found]
 
 
 def _link_problem(link: Path, spec: bool, root: Path, given: Path) -> Diagnostic | None:

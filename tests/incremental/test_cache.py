@@ -371,3 +371,36 @@ def test_a_dashboard_is_built_only_when_its_rows_change(
     changed = _cached(fleet, folder)
     assert built  # a row changed: built (and verified) again
     assert dict(changed.tree or {}) == dict(_uncached(fleet).tree or {})
+
+
+def test_a_placement_record_is_parsed_once_per_content(tmp_path: Path) -> None:
+    """The store remembers a parse by the text's digest (placement records are 10,000 lines
+    at fleet scale); another text, or another parser, is parsed again."""
+    from generator.spec.yamlio import load_plain
+    folder = tmp_path / "cache"
+    calls: list[str] = []
+
+    def parse(text: str) -> Any:
+        calls.append(text)
+        return load_plain(text)
+
+    first = cache.DiskCache(folder)
+    first.finished(pipeline.Run((tmp_path,), OUT).options, [], [])
+    assert first.parsed(parse, "models: {a/b: '.'}\n") == {"models": {"a/b": "."}}
+    first.remember([], [], None, False)
+    first.flush()
+    second = cache.DiskCache(folder)
+    second.finished(pipeline.Run((tmp_path,), OUT).options, [], [])
+    assert second.parsed(parse, "models: {a/b: '.'}\n") == {"models": {"a/b": "."}}
+    assert len(calls) == 1
+    assert second.parsed(parse, "models: {}\n") == {"models": {}}
+    second.remember([], [], None, False)
+    second.flush()
+    assert len(list((folder / "parsed").iterdir())) == 2
+    assert len(calls) == 2
+    third = cache.DiskCache(folder)
+    third.finished(pipeline.Run((tmp_path,), OUT).options, [], [])
+    assert third.parsed(load_plain, "models: {}\n") == {"models": {}}  # another parser
+    third.remember([], [], None, False)
+    third.flush()
+    assert len(list((folder / "parsed").iterdir())) == 1  # the unused ones pruned
