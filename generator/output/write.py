@@ -29,15 +29,24 @@ import ctypes
 import errno
 import fcntl
 import glob
-import json
+import itertools
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.output.snapshot import (
+    FORMAT,
+    FolderStamp,
+    Snapshot,
+    SpareIdentity,
+    Stamp,
+    decode,
+    encode,
+)
 from generator.output.text import HEADER_MARK, digest, digests_of
 
 
@@ -45,16 +54,75 @@ class WriteError(Exception):
     """The tree could not be written; the previous tree is still in place."""
 
 
-Stamp = tuple[int, int, int]  # inode, size, mtime_ns
-
-
 @dataclass
 class Existing:
     generated: dict[str, str] = field(default_factory=dict)  # path -> digest of its bytes
     foreign: list[str] = field(default_factory=list)
-    inodes: dict[str, int] = field(default_factory=dict)  # path -> inode, every file
+    inodes: dict[str, int] = field(default_factory=dict)  # path -> inode (full walk only)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # generated path -> its stamp
     read: int = 0  # generated files the snapshot did not vouch for
+    foreign_stamps: dict[str, Stamp] = field(default_factory=dict)
+    folders: dict[str, FolderStamp] = field(default_factory=dict)  # "" is `out` itself
+    # paths where the tree may differ from what the trusted snapshot describes (files
+    # changed, gone or new, new folders); None when no snapshot was trusted
+    moved: set[str] | None = None
+    renew: bool = True  # the snapshot does not describe this tree exactly
+    snapshot: Snapshot | None = None  # the trusted one
+
+    def inode(self, rel: str) -> int | None:
+        if self.inodes:
+            return self.inodes.get(rel)
+        stamp = self.stamps.get(rel) or self.foreign_stamps.get(rel)
+        return stamp[0] if stamp is not None else None
+
+
+_UNKNOWN: Stamp = (-1, -1, -1)  # a file that could not be stamped: read next time
+
+
+def _stamp_all(st: os.stat_result) -> Stamp:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _examine(existing: Existing, rel: str, path: str, st: os.stat_result | None) -> None:
+    """A file no snapshot vouches for: generated (read, by its header) or foreign. Stamped
+    before it is read, so an edit while reading shows as a change next time."""
+    if st is not None and stat.S_ISREG(st.st_mode):
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            raw = b""
+        if raw.startswith(_HEADER):
+            existing.generated[rel], existing.stamps[rel] = digest(raw), _stamp_all(st)
+            existing.read += 1
+            return
+    existing.foreign.append(rel)
+    existing.foreign_stamps[rel] = _stamp_all(st) if st is not None else _UNKNOWN
+
+
+def _walk(existing: Existing, folder: str, prefix: str) -> None:
+    """Every file and folder under `folder` (whose relative path, with its slash, is
+    `prefix`), examined: the scan without a snapshot, and of folders it does not know."""
+    stack = [(prefix, folder)]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                try:
+                    st: os.stat_result | None = entry.stat(follow_symlinks=False)
+                except OSError:
+                    st = None
+                if entry.is_dir(follow_symlinks=False):
+                    existing.folders[rel] = ((st.st_ino, st.st_mtime_ns) if st is not None
+                                             else (-1, -1))
+                    stack.append((rel + "/", entry.path))
+                    continue
+                if existing.moved is None:
+                    existing.inodes[rel] = entry.inode()
+                else:
+                    existing.moved.add(rel)
+                _examine(existing, rel, entry.path, st)
 
 
 def _files(folder: Path,
@@ -80,35 +148,126 @@ _HEADER = HEADER_MARK.encode()
 
 def scan(out: Path, *, trust_snapshot: bool = False) -> Existing:
     """Every file in `out`: generated ones (by their header) with their digest, the others
-    as foreign. With `trust_snapshot`, a file the snapshot vouches for is not read."""
+    as foreign. With `trust_snapshot`, a file the snapshot vouches for is not read, and
+    only the folders whose stamp moved are listed."""
     existing = Existing()
-    if not out.is_dir():
+    try:
+        root = os.stat(out)
+    except OSError:
         return existing
-    known = _load_snapshot(out) if trust_snapshot else {}
-    for rel, entry in sorted(_files(out), key=lambda item: item[0]):
-        existing.inodes[rel] = entry.inode()
-        stamp = _stamp_of(entry)
-        seen = known.get(rel)
-        if seen is not None and stamp == seen[0]:
-            existing.generated[rel], existing.stamps[rel] = seen[1], stamp
-            continue
-        if stamp is not None:  # a regular file: stamped before it is read
-            try:
-                with open(entry.path, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                raw = b""
-            if raw.startswith(_HEADER):
-                existing.generated[rel], existing.stamps[rel] = digest(raw), stamp
-                existing.read += 1
-                continue
-        existing.foreign.append(rel)
+    if not stat.S_ISDIR(root.st_mode):
+        return existing
+    known = _load_snapshot(out) if trust_snapshot else None
+    if known is not None:
+        try:
+            existing = _scan_known(out, known)
+        except (TypeError, ValueError, IndexError):  # a snapshot that is not ours after all
+            existing, known = Existing(), None
+    if known is None:
+        existing.folders[""] = (root.st_ino, root.st_mtime_ns)
+        _walk(existing, os.fspath(out), "")
+    existing.foreign.sort()
     return existing
+
+
+def _lstat_all(paths: list[str]) -> list[os.stat_result | None]:
+    try:
+        return list(map(os.lstat, paths))  # the common case: every path is there
+    except OSError:
+        pass
+    found: list[os.stat_result | None] = []
+    for path in paths:
+        try:
+            found.append(os.lstat(path))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def _scan_known(out: Path, known: Snapshot) -> Existing:
+    """The scan with a snapshot: lstat every folder and file it knows, read the files whose
+    stamp moved or is as new as the snapshot (racily clean), and list only the folders whose
+    stamp moved (or is as new): that is where new files and folders can be."""
+    existing = Existing(moved=set(), renew=False, snapshot=known)
+    base, fence = os.fspath(out), known.fence
+    moved = existing.moved
+    assert moved is not None
+    listed: list[str] = []  # folders to list: their entries may have changed
+    gone: list[str] = []  # folders that are no longer folders: nothing under them counts
+    folder_stats = _lstat_all([f"{base}/{rel}" if rel else base for rel in known.folders])
+    for rel, was, st in zip(known.folders, known.folder_stamps, folder_stats, strict=True):
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            gone.append(rel + "/")
+            continue
+        now = (st.st_ino, st.st_mtime_ns)
+        existing.folders[rel] = now
+        if now != was or was[1] >= fence:
+            listed.append(rel)
+    for files, stamps, digests in ((known.files, known.stamps, known.digests),
+                                   (known.foreign, known.foreign_stamps, None)):
+        stats = _lstat_all([f"{base}/{rel}" for rel in files])
+        now_stamps = [(st.st_ino, st.st_size, st.st_mtime_ns) if st is not None else None
+                      for st in stats]
+        if digests is not None:
+            existing.generated = dict(zip(files, digests, strict=True))
+            existing.stamps = dict(zip(files, now_stamps, strict=True))  # type: ignore[arg-type]
+        suspects = [i for i, now, was in zip(range(len(files)), now_stamps, stamps, strict=True)
+                    if now != was or was[2] >= fence]
+        under = tuple(gone)
+        if gone:
+            suspects += [i for i, rel in enumerate(files) if rel.startswith(under)]
+        for i in sorted(set(suspects)):
+            rel = files[i]
+            moved.add(rel)
+            existing.generated.pop(rel, None)
+            existing.stamps.pop(rel, None)
+            st = stats[i]
+            if st is None or stat.S_ISDIR(st.st_mode) or (gone and rel.startswith(under)):
+                continue  # gone (a new folder there is found where its parent is listed)
+            _examine(existing, rel, f"{base}/{rel}", st)
+        if digests is None:
+            for i in sorted(set(range(len(files))) - set(suspects)):
+                existing.foreign.append(files[i])
+                existing.foreign_stamps[files[i]] = stamps[i]
+    if listed:
+        _list_folders(existing, base, listed, known)
+    existing.renew = bool(moved or listed or gone)
+    return existing
+
+
+def _list_folders(existing: Existing, base: str, listed: list[str], known: Snapshot) -> None:
+    """New entries of the folders in `listed`: files the snapshot does not know are
+    examined, folders it does not know are walked whole."""
+    files, folders = set(known.files), set(known.folders)
+    files.update(known.foreign)
+    moved = existing.moved
+    assert moved is not None
+    for rel in listed:
+        prefix = rel + "/" if rel else ""
+        try:
+            entries = list(os.scandir(f"{base}/{rel}" if rel else base))
+        except OSError:
+            continue
+        for entry in entries:
+            child = prefix + entry.name
+            if child in files or child in folders:
+                continue  # stamped above
+            try:
+                st: os.stat_result | None = entry.stat(follow_symlinks=False)
+            except OSError:
+                st = None
+            moved.add(child)
+            if entry.is_dir(follow_symlinks=False):
+                existing.folders[child] = ((st.st_ino, st.st_mtime_ns) if st is not None
+                                           else (-1, -1))
+                _walk(existing, entry.path, child + "/")
+            else:
+                _examine(existing, child, entry.path, st)
 
 
 # ---------------------------------------------------------------- the snapshot
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = FORMAT
 
 
 def snapshot_of(out: Path) -> Path:
@@ -121,47 +280,79 @@ def _stamp(st: os.stat_result) -> Stamp | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _stamp_of(entry: os.DirEntry[str]) -> Stamp | None:
+def _load_snapshot(out: Path) -> Snapshot | None:
+    """The snapshot; None when it is missing, damaged, or of another format or Python."""
     try:
-        return _stamp(entry.stat(follow_symlinks=False))
+        with open(snapshot_of(out), "rb") as handle:
+            fence = os.fstat(handle.fileno()).st_mtime_ns
+            return decode(handle.read(), fence)
     except OSError:
         return None
 
 
-def _load_snapshot(out: Path) -> dict[str, tuple[Stamp, str]]:
-    """The files the snapshot vouches for; nothing when it is missing or damaged."""
-    try:
-        with open(snapshot_of(out), "rb") as handle:
-            fence = os.fstat(handle.fileno()).st_mtime_ns
-            data = json.loads(handle.read())
-        if data["format"] != SNAPSHOT_FORMAT:
-            return {}
-        return {rel: ((ino, size, mtime), sha)
-                for rel, (ino, size, mtime, sha) in data["files"].items()
-                if isinstance(sha, str) and mtime < fence}  # else racily clean: read it
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-def _record(out: Path, digests: dict[str, str], stamps: dict[str, Stamp]) -> None:
-    """Snapshot `out` as the write left it: `stamps` of the files it holds, each with the
-    desired digest. Best effort: without it, the next render reads every file."""
+def _record(out: Path, snapshot: Snapshot) -> None:
+    """Write the snapshot of `out`, atomically. Best effort: without it, the next render
+    reads every file."""
     path = snapshot_of(out)
     with contextlib.suppress(OSError):
         path.unlink()
-    files = {rel: [*stamps[rel], sha] for rel, sha in digests.items() if rel in stamps}
     try:
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.infergen-tmp-")
     except OSError:
         return
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps: json.dump is slow
-            stream.write(json.dumps({"format": SNAPSHOT_FORMAT, "files": files},
-                                    separators=(",", ":")))
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(encode(snapshot))
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder that holds one of `paths`, with its ancestors; "" is the root."""
+    parents = {rel.rpartition("/")[0] for rel in paths}
+    needed = {""}
+    for folder in parents:
+        while folder not in needed:
+            needed.add(folder)
+            folder = folder.rpartition("/")[0]
+    return needed
+
+
+def _snapshot(tree: str, digests: dict[str, str], stamps: dict[str, Stamp],
+              existing: Existing, folders: set[str]) -> Snapshot:
+    """The snapshot of the new tree at `tree`, stamped there before it is swapped in (an
+    edit after the swap then shows as a change): `stamps` of its generated files, each
+    with the desired digest, the foreign files the scan found, and its `folders`."""
+    names = sorted(folders)
+    stats = _lstat_all([f"{tree}/{rel}" if rel else tree for rel in names])
+    kept = [(rel, (st.st_ino, st.st_mtime_ns)) for rel, st in zip(names, stats, strict=True)
+            if st is not None and stat.S_ISDIR(st.st_mode)]
+    return _snapshot_of_files(digests, stamps, existing, [rel for rel, _ in kept],
+                              [st for _, st in kept])
+
+
+def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
+                       folders: list[str], folder_stamps: list[FolderStamp]) -> Snapshot:
+    files = [rel for rel in digests if rel in stamps]
+    foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
+    return Snapshot(files=files, stamps=[stamps[rel] for rel in files],
+                    digests=[digests[rel] for rel in files], foreign=foreign,
+                    foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
+                    folders=folders, folder_stamps=folder_stamps)
+
+
+def _spare_identity(spare: Path) -> SpareIdentity | None:
+    """What proves the spare is the folder a snapshot describes: a rename or any entry
+    added or removed at its top moves its ctime."""
+    try:
+        st = os.lstat(spare)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
 
 
 @dataclass(frozen=True)
@@ -185,15 +376,18 @@ class Changes:
 
 def compare(desired: Mapping[str, str], existing: Existing,
             digests: dict[str, str] | None = None) -> Changes:
-    """`digests` are the desired texts' (digests_of), when the caller has them already."""
-    foreign = set(existing.foreign)
+    """`digests` are the desired texts' (digests_of), when the caller has them already.
+    Set operations on the dicts' views (in C): a fleet has hundreds of thousands of paths,
+    and a change a handful."""
     want = digests if digests is not None else digests_of(desired)
+    have = existing.generated
+    paths = desired.keys()
+    foreign = set(existing.foreign)
     return Changes(
-        added=sorted(p for p in desired if p not in existing.generated and p not in foreign),
-        changed=sorted(p for p in desired
-                       if p in existing.generated and existing.generated[p] != want[p]),
-        removed=sorted(p for p in existing.generated if p not in desired),
-        blocked=sorted(p for p in desired if p in foreign),
+        added=sorted(paths - have.keys() - foreign),
+        changed=sorted(p for p, _ in want.items() - have.items() if p in have and p in paths),
+        removed=sorted(have.keys() - paths),
+        blocked=sorted(foreign.intersection(paths)),
     )
 
 
@@ -262,7 +456,7 @@ def _remove(path: Path) -> None:
         path.unlink()
     except IsADirectoryError:
         shutil.rmtree(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # gone, or inside a file now
         pass
     except PermissionError:  # a directory, on systems that say so
         if path.is_dir() and not path.is_symlink():
@@ -321,7 +515,7 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
     for rel in sorted(set(present) - wanted):
         _remove(staging / rel)
     for rel in existing.foreign:
-        if present.get(rel) != existing.inodes.get(rel):
+        if present.get(rel) != existing.inode(rel):
             if rel in present:
                 _remove(staging / rel)
             _place(staging_s, out_s, rel, None, made)
@@ -330,7 +524,7 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
         unchanged = existing.generated.get(rel) == sha
         if unchanged and rel in existing.stamps:
             stamps[rel] = existing.stamps[rel]
-        if unchanged and present.get(rel) == existing.inodes.get(rel):
+        if unchanged and present.get(rel) == existing.inode(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
             _remove(staging / rel)
@@ -350,6 +544,62 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
     return stamps
 
 
+def _restage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[str, str],
+              existing: Existing, differs: set[str], needed: set[str]) -> dict[str, Stamp]:
+    """Bring the spare, renamed to `staging`, up to date without listing it: it is the
+    previous live tree, whose files share inodes with the live ones, except at the paths
+    its record names; those, the paths this write changes and those whose live stamp moved
+    are `differs`, and only they are unlinked and placed again. `needed` are the folders
+    the new tree needs (a folder in `differs` that it needs is kept)."""
+    staging_s, out_s = os.fspath(staging), os.fspath(out)
+    ordered = sorted(differs)
+    for rel in ordered:
+        if rel in needed and os.path.isdir(f"{staging_s}/{rel}"):
+            continue
+        _remove(staging / rel)
+    for rel in sorted(differs - needed, reverse=True):  # deepest first: folders left empty
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in needed:
+            try:
+                os.rmdir(f"{staging_s}/{folder}")
+            except OSError:  # not empty (or gone): stop here
+                break
+            folder = folder.rpartition("/")[0]
+    stamps = existing.stamps.copy()  # a file left in place keeps the live one's stamp
+    made = {staging_s}
+    foreign = set(existing.foreign)
+    for rel in ordered:
+        stamps.pop(rel, None)
+        sha = digests.get(rel)
+        if sha is not None:
+            unchanged = existing.generated.get(rel) == sha
+            if unchanged and rel in existing.stamps:
+                stamps[rel] = existing.stamps[rel]
+            written = _place(staging_s, out_s, rel, None if unchanged else desired[rel], made)
+            if written is not None:
+                stamps[rel] = written
+        elif rel in foreign:
+            _place(staging_s, out_s, rel, None, made)
+    return stamps
+
+
+def _spare_differs(existing: Existing, spare: Path) -> set[str] | None:
+    """The paths where the spare may differ from the live tree, from the snapshot's record
+    of it; None where the record does not vouch for this spare (then it is listed)."""
+    known, moved = existing.snapshot, existing.moved
+    if known is None or moved is None or known.spare is None:
+        return None
+    if _spare_identity(spare) != tuple(known.spare):
+        return None
+    return set(known.spare_differs) | moved | set(known.foreign)
+
+
+def _empty_folders(existing: Existing, needed: set[str]) -> set[str]:
+    """Live folders the new tree does not need (they hold no file it keeps): after the
+    swap they are in the spare, and the next restage must remove them."""
+    return {rel for rel in existing.folders if rel not in needed}
+
+
 def _keep_spare(old: Path, out: Path) -> None:
     """The replaced tree becomes the spare; any failure only costs the next write time."""
     spare = spare_of(out)
@@ -366,13 +616,24 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     so the next change restages a handful of files instead of the whole tree, and renew a
     snapshot that is missing or out of date. Best effort: a failure only costs time."""
     spare = spare_of(out)
+    differs: set[str] | None = None
     if not spare.exists() and out.is_dir():
         try:
             _stage(spare, out, {}, digests, existing)  # links only: no text is needed
+            differs = set()
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
-    if existing.read:
-        _record(out, digests, existing.stamps)
+    elif not (existing.read or existing.renew):
+        return  # the snapshot describes the tree and the spare as they are
+    else:
+        differs = _spare_differs(existing, spare)
+    folders = list(existing.folders)
+    snapshot = _snapshot_of_files(digests, existing.stamps, existing, folders,
+                                  [existing.folders[rel] for rel in folders])
+    if differs is not None:
+        snapshot.spare = _spare_identity(spare)
+        snapshot.spare_differs = sorted(differs | set(existing.foreign))
+    _record(out, snapshot)
 
 
 def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
@@ -411,9 +672,20 @@ def write(out: Path, desired: Mapping[str, str],
                 return changes
             staging, backup, _ = siblings(out)
             spare = spare_of(out)
+            differs: set[str] | None = None
             if spare.is_dir() and not spare.is_symlink() and out.is_dir():
+                differs = _spare_differs(existing, spare)
+                if differs is not None:  # from here on the record no longer vouches for it
+                    os.utime(spare)
                 spare.rename(staging)
-            stamps = _stage(staging, out, desired, digests, existing)
+            needed = _folders_of(itertools.chain(digests, existing.foreign))
+            touched = {*changes.added, *changes.changed, *changes.removed, *existing.foreign}
+            if differs is not None:
+                stamps = _restage(staging, out, desired, digests, existing,
+                                  differs | touched, needed)
+            else:
+                stamps = _stage(staging, out, desired, digests, existing)
+            snapshot = _snapshot(os.fspath(staging), digests, stamps, existing, needed)
             if not out.exists():
                 staging.rename(out)
             elif exchange(staging, out):
@@ -422,7 +694,12 @@ def write(out: Path, desired: Mapping[str, str],
                 out.rename(backup)
                 staging.rename(out)
                 _keep_spare(backup, out)
-            _record(out, digests, stamps)
+            # the spare is the tree this write replaced: it differs from the new one where
+            # this write changed a path or found one moved, and in the folders it dropped
+            snapshot.spare = _spare_identity(spare)
+            snapshot.spare_differs = sorted(touched | (existing.moved or set())
+                                            | _empty_folders(existing, needed))
+            _record(out, snapshot)
             return changes
     except OSError as exc:
         with contextlib.suppress(OSError):
