@@ -184,7 +184,7 @@ def test_check_reads_every_file_even_where_the_snapshot_vouches(tmp_path: Path) 
     assert snapshot is not None
     st = os.stat(out / victim)
     snapshot.stamps[snapshot.files.index(victim)] = (st.st_ino, st.st_size, st.st_mtime_ns)
-    snapshot_of(out).write_bytes(encode(snapshot))
+    snapshot_of(out).write_bytes(b"".join(encode(snapshot)))
     _move_fence(out, 1)
     assert scan(out, trust_snapshot=True).read == 0  # the forgery is believed here
     assert compare(tree, scan(out)).changed == [victim]  # but not by --check's scan

@@ -40,33 +40,40 @@ class Snapshot:
     folder_stamps: list[FolderStamp] = field(default_factory=list)
     spare: SpareIdentity | None = None  # None: the spare is not described
     spare_differs: list[str] = field(default_factory=list)  # paths where it may differ
+    spare_folders: list[str] = field(default_factory=list)  # its folders, as last seen
+    spare_folder_stamps: list[FolderStamp] = field(default_factory=list)
     fence: int = 0  # the snapshot file's mtime_ns, set on load (not stored)
 
 
-def encode(snapshot: Snapshot) -> bytes:
+def encode(snapshot: Snapshot) -> tuple[bytes, bytes]:
+    """The header line and the payload (written one after the other: no 40 MB copy)."""
     payload = marshal.dumps((snapshot.files, snapshot.stamps, snapshot.digests,
                              snapshot.foreign, snapshot.foreign_stamps, snapshot.folders,
-                             snapshot.folder_stamps, snapshot.spare, snapshot.spare_differs))
+                             snapshot.folder_stamps, snapshot.spare, snapshot.spare_differs,
+                             snapshot.spare_folders, snapshot.spare_folder_stamps))
     header = b"%s %d %s %08x %d\n" % (_MAGIC, FORMAT, _FLAVOUR.encode(), zlib.crc32(payload),
                                       len(payload))
-    return header + payload
+    return header, payload
 
 
 def decode(raw: bytes, fence: int) -> Snapshot | None:
     """The snapshot in `raw`; None when it is damaged, of another format or written by
     another Python version."""
-    head, newline, payload = raw.partition(b"\n")
+    end = raw.find(b"\n", 0, 200)
+    payload = memoryview(raw)[end + 1:]  # a view: no copy of the payload
     try:
-        magic, version, flavour, checksum, size = head.split(b" ")
-        if (magic != _MAGIC or version != b"%d" % FORMAT or flavour != _FLAVOUR.encode()
-                or int(size) != len(payload) or int(checksum, 16) != zlib.crc32(payload)):
+        magic, version, flavour, checksum, size = raw[:end].split(b" ")
+        if (end < 0 or magic != _MAGIC or version != b"%d" % FORMAT
+                or flavour != _FLAVOUR.encode() or int(size) != len(payload)
+                or int(checksum, 16) != zlib.crc32(payload)):
             return None
         (files, stamps, digests, foreign, foreign_stamps, folders, folder_stamps, spare,
-         spare_differs) = marshal.loads(payload)
+         spare_differs, spare_folders, spare_folder_stamps) = marshal.loads(payload)
     except (ValueError, TypeError, EOFError):
         return None
     snapshot = Snapshot(files, stamps, digests, foreign, foreign_stamps, folders,
-                        folder_stamps, spare, spare_differs, fence)
+                        folder_stamps, spare, spare_differs, spare_folders,
+                        spare_folder_stamps, fence)
     return snapshot if _well_formed(snapshot) else None
 
 
@@ -76,14 +83,15 @@ def _well_formed(snapshot: Snapshot) -> bool:
     as a change."""
     lists = (snapshot.files, snapshot.stamps, snapshot.digests, snapshot.foreign,
              snapshot.foreign_stamps, snapshot.folders, snapshot.folder_stamps,
-             snapshot.spare_differs)
+             snapshot.spare_differs, snapshot.spare_folders, snapshot.spare_folder_stamps)
     if not all(isinstance(item, list) for item in lists):
         return False
     if snapshot.spare is not None and not _ints(snapshot.spare, 4):
         return False
     return (len(snapshot.files) == len(snapshot.stamps) == len(snapshot.digests)
             and len(snapshot.foreign) == len(snapshot.foreign_stamps)
-            and len(snapshot.folders) == len(snapshot.folder_stamps))
+            and len(snapshot.folders) == len(snapshot.folder_stamps)
+            and len(snapshot.spare_folders) == len(snapshot.spare_folder_stamps))
 
 
 def _ints(value: object, length: int) -> bool:

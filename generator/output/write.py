@@ -30,6 +30,7 @@ import errno
 import fcntl
 import glob
 import itertools
+import operator
 import os
 import shutil
 import stat
@@ -37,6 +38,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.output.snapshot import (
     FORMAT,
@@ -184,6 +186,26 @@ def _lstat_all(paths: list[str]) -> list[os.stat_result | None]:
     return found
 
 
+_FILE_STAMP = operator.attrgetter("st_ino", "st_size", "st_mtime_ns")
+_FOLDER_STAMP = operator.attrgetter("st_ino", "st_mtime_ns")
+
+
+def _stamps_of(stats: list[os.stat_result | None], stamp: operator.attrgetter[Any],
+               ) -> list[Any]:
+    if None in stats:
+        return [stamp(st) if st is not None else None for st in stats]
+    return list(map(stamp, stats))  # in C: this runs for every file of the tree
+
+
+def _moved_since(now: list[Any], was: list[Any], last: int, fence: int) -> list[int]:
+    """Indices whose stamp moved, or whose mtime (the `last` item) is as new as the
+    snapshot (racily clean). List comparisons in C first: usually nothing moved."""
+    if now == was and (not was or max(map(operator.itemgetter(last), was)) < fence):
+        return []
+    return [i for i, (a, b) in enumerate(zip(now, was, strict=True))
+            if a != b or b[last] >= fence]
+
+
 def _scan_known(out: Path, known: Snapshot) -> Existing:
     """The scan with a snapshot: lstat every folder and file it knows, read the files whose
     stamp moved or is as new as the snapshot (racily clean), and list only the folders whose
@@ -192,43 +214,43 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
     base, fence = os.fspath(out), known.fence
     moved = existing.moved
     assert moved is not None
+    prefix = base + "/"
+    folder_stats = _lstat_all([prefix + rel if rel else base for rel in known.folders])
+    folder_now = _stamps_of(folder_stats, _FOLDER_STAMP)
+    existing.folders = dict(zip(known.folders, folder_now, strict=True))
     listed: list[str] = []  # folders to list: their entries may have changed
     gone: list[str] = []  # folders that are no longer folders: nothing under them counts
-    folder_stats = _lstat_all([f"{base}/{rel}" if rel else base for rel in known.folders])
-    for rel, was, st in zip(known.folders, known.folder_stamps, folder_stats, strict=True):
+    for i in _moved_since(folder_now, known.folder_stamps, 1, fence):
+        rel, st = known.folders[i], folder_stats[i]
         if st is None or not stat.S_ISDIR(st.st_mode):
             gone.append(rel + "/")
-            continue
-        now = (st.st_ino, st.st_mtime_ns)
-        existing.folders[rel] = now
-        if now != was or was[1] >= fence:
+            del existing.folders[rel]
+        else:
             listed.append(rel)
+    under = tuple(gone)
     for files, stamps, digests in ((known.files, known.stamps, known.digests),
                                    (known.foreign, known.foreign_stamps, None)):
-        stats = _lstat_all([f"{base}/{rel}" for rel in files])
-        now_stamps = [(st.st_ino, st.st_size, st.st_mtime_ns) if st is not None else None
-                      for st in stats]
-        if digests is not None:
-            existing.generated = dict(zip(files, digests, strict=True))
-            existing.stamps = dict(zip(files, now_stamps, strict=True))  # type: ignore[arg-type]
-        suspects = [i for i, now, was in zip(range(len(files)), now_stamps, stamps, strict=True)
-                    if now != was or was[2] >= fence]
-        under = tuple(gone)
+        stats = _lstat_all(list(map(prefix.__add__, files)))
+        now = _stamps_of(stats, _FILE_STAMP)
+        suspects = _moved_since(now, stamps, 2, fence)
         if gone:
             suspects += [i for i, rel in enumerate(files) if rel.startswith(under)]
+        suspect = {files[i] for i in suspects}
+        if digests is not None:
+            existing.generated = dict(zip(files, digests, strict=True))
+            existing.stamps = dict(zip(files, stamps, strict=True))
+            for rel in suspect:
+                del existing.generated[rel], existing.stamps[rel]
+        else:
+            existing.foreign.extend(rel for rel in files if rel not in suspect)
+            existing.foreign_stamps.update((rel, stamps[i]) for i, rel in enumerate(files)
+                                           if rel not in suspect)
         for i in sorted(set(suspects)):
-            rel = files[i]
+            rel, st = files[i], stats[i]
             moved.add(rel)
-            existing.generated.pop(rel, None)
-            existing.stamps.pop(rel, None)
-            st = stats[i]
             if st is None or stat.S_ISDIR(st.st_mode) or (gone and rel.startswith(under)):
                 continue  # gone (a new folder there is found where its parent is listed)
-            _examine(existing, rel, f"{base}/{rel}", st)
-        if digests is None:
-            for i in sorted(set(range(len(files))) - set(suspects)):
-                existing.foreign.append(files[i])
-                existing.foreign_stamps[files[i]] = stamps[i]
+            _examine(existing, rel, prefix + rel, st)
     if listed:
         _list_folders(existing, base, listed, known)
     existing.renew = bool(moved or listed or gone)
@@ -302,7 +324,8 @@ def _record(out: Path, snapshot: Snapshot) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(encode(snapshot))
+            for part in encode(snapshot):
+                stream.write(part)
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -321,26 +344,47 @@ def _folders_of(paths: Iterable[str]) -> set[str]:
 
 
 def _snapshot(tree: str, digests: dict[str, str], stamps: dict[str, Stamp],
-              existing: Existing, folders: set[str]) -> Snapshot:
+              existing: Existing, folders: set[str],
+              known: dict[str, FolderStamp]) -> Snapshot:
     """The snapshot of the new tree at `tree`, stamped there before it is swapped in (an
     edit after the swap then shows as a change): `stamps` of its generated files, each
-    with the desired digest, the foreign files the scan found, and its `folders`."""
+    with the desired digest, the foreign files the scan found, and its `folders`, each
+    stamped from `known` or else by an lstat."""
     names = sorted(folders)
-    stats = _lstat_all([f"{tree}/{rel}" if rel else tree for rel in names])
-    kept = [(rel, (st.st_ino, st.st_mtime_ns)) for rel, st in zip(names, stats, strict=True)
-            if st is not None and stat.S_ISDIR(st.st_mode)]
-    return _snapshot_of_files(digests, stamps, existing, [rel for rel, _ in kept],
-                              [st for _, st in kept])
+    unknown = [rel for rel in names if rel not in known]
+    stats = _lstat_all([f"{tree}/{rel}" if rel else tree for rel in unknown])
+    found = {rel: (st.st_ino, st.st_mtime_ns) for rel, st in zip(unknown, stats, strict=True)
+             if st is not None and stat.S_ISDIR(st.st_mode)}
+    kept = [rel for rel in names if rel in found or rel in known]
+    return _snapshot_of_files(digests, stamps, existing, kept,
+                              [found[rel] if rel in found else known[rel] for rel in kept])
 
 
 def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
                        folders: list[str], folder_stamps: list[FolderStamp]) -> Snapshot:
-    files = [rel for rel in digests if rel in stamps]
+    if stamps.keys() >= digests.keys():  # every file stamped (none copied): all in C
+        files, sums = list(digests), list(digests.values())
+    else:
+        files = [rel for rel in digests if rel in stamps]
+        sums = list(map(digests.__getitem__, files))
     foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
-    return Snapshot(files=files, stamps=[stamps[rel] for rel in files],
-                    digests=[digests[rel] for rel in files], foreign=foreign,
+    return Snapshot(files=files, stamps=list(map(stamps.__getitem__, files)), digests=sums,
+                    foreign=foreign,
                     foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
                     folders=folders, folder_stamps=folder_stamps)
+
+
+def _spare_folders(existing: Existing, touched: set[str]) -> dict[str, FolderStamp]:
+    """The stamps of the spare's folders its record vouches for, but those in `touched`
+    (a restage changed them) and the spare itself (renamed)."""
+    known = existing.snapshot
+    if known is None:
+        return {}
+    folders = dict(zip(known.spare_folders, known.spare_folder_stamps, strict=True))
+    folders.pop("", None)
+    for rel in touched:
+        folders.pop(rel, None)
+    return folders
 
 
 def _spare_identity(spare: Path) -> SpareIdentity | None:
@@ -377,17 +421,21 @@ class Changes:
 def compare(desired: Mapping[str, str], existing: Existing,
             digests: dict[str, str] | None = None) -> Changes:
     """`digests` are the desired texts' (digests_of), when the caller has them already.
-    Set operations on the dicts' views (in C): a fleet has hundreds of thousands of paths,
-    and a change a handful."""
+    The passes over every path run in C (map, compress, dict comparison): a fleet has
+    hundreds of thousands of paths, and a change a handful."""
     want = digests if digests is not None else digests_of(desired)
     have = existing.generated
-    paths = desired.keys()
+    # desired paths that are missing or differ
+    differing = [] if want == have else list(
+        itertools.compress(want, map(operator.ne, want.values(), map(have.get, want))))
+    missing = [p for p in differing if p not in have]
     foreign = set(existing.foreign)
     return Changes(
-        added=sorted(paths - have.keys() - foreign),
-        changed=sorted(p for p, _ in want.items() - have.items() if p in have and p in paths),
-        removed=sorted(have.keys() - paths),
-        blocked=sorted(foreign.intersection(paths)),
+        added=sorted(p for p in missing if p not in foreign),
+        changed=sorted(p for p in differing if p in have),
+        removed=sorted(have.keys() - want.keys()) if len(have) > len(want) - len(missing)
+        else [],
+        blocked=sorted(p for p in foreign if p in want),
     )
 
 
@@ -617,10 +665,11 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     snapshot that is missing or out of date. Best effort: a failure only costs time."""
     spare = spare_of(out)
     differs: set[str] | None = None
+    linked = False
     if not spare.exists() and out.is_dir():
         try:
             _stage(spare, out, {}, digests, existing)  # links only: no text is needed
-            differs = set()
+            differs, linked = set(), True
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
     elif not (existing.read or existing.renew):
@@ -633,6 +682,9 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     if differs is not None:
         snapshot.spare = _spare_identity(spare)
         snapshot.spare_differs = sorted(differs | set(existing.foreign))
+        if existing.snapshot is not None and not linked:  # the spare as it was recorded
+            snapshot.spare_folders = existing.snapshot.spare_folders
+            snapshot.spare_folder_stamps = existing.snapshot.spare_folder_stamps
     _record(out, snapshot)
 
 
@@ -685,7 +737,12 @@ def write(out: Path, desired: Mapping[str, str],
                                   differs | touched, needed)
             else:
                 stamps = _stage(staging, out, desired, digests, existing)
-            snapshot = _snapshot(os.fspath(staging), digests, stamps, existing, needed)
+            if differs is not None:  # the folders the restage did not touch are as recorded
+                folders = _spare_folders(existing, _folders_of(differs | touched))
+            else:
+                folders = {}
+            snapshot = _snapshot(os.fspath(staging), digests, stamps, existing, needed,
+                                 folders)
             if not out.exists():
                 staging.rename(out)
             elif exchange(staging, out):
@@ -699,6 +756,8 @@ def write(out: Path, desired: Mapping[str, str],
             snapshot.spare = _spare_identity(spare)
             snapshot.spare_differs = sorted(touched | (existing.moved or set())
                                             | _empty_folders(existing, needed))
+            snapshot.spare_folders = list(existing.folders)  # the replaced tree's
+            snapshot.spare_folder_stamps = list(existing.folders.values())
             _record(out, snapshot)
             return changes
     except OSError as exc:
