@@ -259,8 +259,8 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
 
 def _list_folders(existing: Existing, base: str, listed: list[str], known: Snapshot) -> None:
     """New entries of the folders in `listed`: files the snapshot does not know are
-    examined, folders it does not know are walked whole."""
-    files, folders = set(known.files), set(known.folders)
+    examined, folders it does not know (or knew as a file) are walked whole."""
+    files = set(known.files)
     files.update(known.foreign)
     moved = existing.moved
     assert moved is not None
@@ -272,14 +272,15 @@ def _list_folders(existing: Existing, base: str, listed: list[str], known: Snaps
             continue
         for entry in entries:
             child = prefix + entry.name
-            if child in files or child in folders:
-                continue  # stamped above
+            folder = entry.is_dir(follow_symlinks=False)
+            if (child in existing.folders) if folder else (child in files):
+                continue  # stamped above, and still of the same kind
             try:
                 st: os.stat_result | None = entry.stat(follow_symlinks=False)
             except OSError:
                 st = None
             moved.add(child)
-            if entry.is_dir(follow_symlinks=False):
+            if folder:
                 existing.folders[child] = ((st.st_ino, st.st_mtime_ns) if st is not None
                                            else (-1, -1))
                 _walk(existing, entry.path, child + "/")
