@@ -746,7 +746,9 @@ def write(out: Path, desired: Mapping[str, str],
                                  folders)
             if not out.exists():
                 staging.rename(out)
-            elif exchange(staging, out):
+                _record(out, snapshot)  # no tree was replaced: a spare there is not one
+                return changes
+            if exchange(staging, out):
                 _keep_spare(staging, out)  # now the old tree
             else:  # two renames; recover() restores the old tree if we die in between
                 out.rename(backup)

@@ -447,3 +447,17 @@ def test_settled_keeps_the_spare_record_and_renews_the_snapshot_after_a_touch(
     _no_full_walk(monkeypatch)
     write(out, first)
     assert read_tree(out) == first and read_tree(spare) == second
+
+
+def test_a_spare_left_beside_a_deleted_tree_is_not_vouched_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "rendered"
+    spare = write_module.spare_of(out)
+    first, second = _tree("1"), _tree("2", ("a", "b"))
+    write(out, _tree("0", ("a", "b", "c", "d")))
+    write(out, first)
+    shutil.rmtree(out)  # the spare stays, with model d's files in it
+    write(out, second)
+    walks = _spare_walks(monkeypatch)
+    write(out, first)
+    assert walks == [1] and read_tree(out) == first and read_tree(spare) == second
