@@ -346,7 +346,7 @@ def _folders_of(paths: Iterable[str]) -> set[str]:
 
 def _snapshot(tree: str, digests: dict[str, str], stamps: dict[str, Stamp],
               existing: Existing, folders: set[str],
-              known: dict[str, FolderStamp]) -> Snapshot:
+              known: dict[str, FolderStamp], redone: set[str] | None) -> Snapshot:
     """The snapshot of the new tree at `tree`, stamped there before it is swapped in (an
     edit after the swap then shows as a change): `stamps` of its generated files, each
     with the desired digest, the foreign files the scan found, and its `folders`, each
@@ -358,19 +358,35 @@ def _snapshot(tree: str, digests: dict[str, str], stamps: dict[str, Stamp],
              if st is not None and stat.S_ISDIR(st.st_mode)}
     kept = [rel for rel in names if rel in found or rel in known]
     return _snapshot_of_files(digests, stamps, existing, kept,
-                              [found[rel] if rel in found else known[rel] for rel in kept])
+                              [found[rel] if rel in found else known[rel] for rel in kept],
+                              redone)
 
 
 def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
-                       folders: list[str], folder_stamps: list[FolderStamp]) -> Snapshot:
-    if stamps.keys() >= digests.keys():  # every file stamped (none copied): all in C
-        files, sums = list(digests), list(digests.values())
+                       folders: list[str], folder_stamps: list[FolderStamp],
+                       redone: set[str] | None = None) -> Snapshot:
+    """`redone`: the only paths whose entry may differ from the trusted snapshot's (the
+    others are still there, as desired, with the same stamp); None: build every entry."""
+    known = existing.snapshot
+    if known is not None and redone is not None:  # the known entries, patched: all in C
+        keep = list(map(operator.not_, map(redone.__contains__, known.files)))
+        files = list(itertools.compress(known.files, keep))
+        stamped = list(itertools.compress(known.stamps, keep))
+        sums = list(itertools.compress(known.digests, keep))
+        for rel in sorted(redone):
+            if rel in digests and rel in stamps:
+                files.append(rel)
+                stamped.append(stamps[rel])
+                sums.append(digests[rel])
     else:
-        files = [rel for rel in digests if rel in stamps]
-        sums = list(map(digests.__getitem__, files))
+        if stamps.keys() >= digests.keys():  # every file stamped (none copied): all in C
+            files, sums = list(digests), list(digests.values())
+        else:
+            files = [rel for rel in digests if rel in stamps]
+            sums = list(map(digests.__getitem__, files))
+        stamped = list(map(stamps.__getitem__, files))
     foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
-    return Snapshot(files=files, stamps=list(map(stamps.__getitem__, files)), digests=sums,
-                    foreign=foreign,
+    return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
                     foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
                     folders=folders, folder_stamps=folder_stamps)
 
@@ -733,17 +749,19 @@ def write(out: Path, desired: Mapping[str, str],
                 spare.rename(staging)
             needed = _folders_of(itertools.chain(digests, existing.foreign))
             touched = {*changes.added, *changes.changed, *changes.removed, *existing.foreign}
+            redone: set[str] | None = None
+            folders: dict[str, FolderStamp] = {}
             if differs is not None:
-                stamps = _restage(staging, out, desired, digests, existing,
-                                  differs | touched, needed)
+                redone = differs | touched
+                stamps = _restage(staging, out, desired, digests, existing, redone, needed)
+                # the folders the restage did not touch are as the spare's record says
+                folders = _spare_folders(existing, _folders_of(redone))
             else:
                 stamps = _stage(staging, out, desired, digests, existing)
-            if differs is not None:  # the folders the restage did not touch are as recorded
-                folders = _spare_folders(existing, _folders_of(differs | touched))
-            else:
-                folders = {}
+                if existing.moved is not None:
+                    redone = {*touched, *existing.moved}
             snapshot = _snapshot(os.fspath(staging), digests, stamps, existing, needed,
-                                 folders)
+                                 folders, redone)
             if not out.exists():
                 staging.rename(out)
                 _record(out, snapshot)  # no tree was replaced: a spare there is not one

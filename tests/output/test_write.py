@@ -319,6 +319,12 @@ def test_the_spare_is_restaged_by_its_record_without_being_listed(
         write(out, third)
         assert read_tree(out) == third and read_tree(spare) == second
         assert _folders(out) == sorted([*_folders(spare), "dev/c", "prod/c"])
+    _settle_fence(out)  # the snapshot the restage patched vouches for exactly this tree
+    trusted = write_module.scan(out, trust_snapshot=True)
+    assert trusted.read == 0 and trusted.moved == set()
+    assert trusted.generated == write_module.scan(out).generated == digests_of(third)
+    assert trusted.stamps == {rel: write_module._stamp_all(os.lstat(out / rel))
+                              for rel in third}
 
 
 def test_a_hand_edited_live_file_is_repaired_in_the_new_tree_and_in_the_spare(
