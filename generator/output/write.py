@@ -61,7 +61,9 @@ class Existing:
     generated: dict[str, str] = field(default_factory=dict)  # path -> digest of its bytes
     foreign: list[str] = field(default_factory=list)
     inodes: dict[str, int] = field(default_factory=dict)  # path -> inode (full walk only)
-    stamps: dict[str, Stamp] = field(default_factory=dict)  # generated path -> its stamp
+    # generated path -> its stamp; after a scan with a snapshot, only the files it read:
+    # all_stamps() adds those the snapshot vouched for (most callers need a few, or none)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
     read: int = 0  # generated files the snapshot did not vouch for
     foreign_stamps: dict[str, Stamp] = field(default_factory=dict)
     folders: dict[str, FolderStamp] = field(default_factory=dict)  # "" is `out` itself
@@ -70,11 +72,19 @@ class Existing:
     moved: set[str] | None = None
     renew: bool = True  # the snapshot does not describe this tree exactly
     snapshot: Snapshot | None = None  # the trusted one
+    vouched: tuple[list[str], list[Stamp]] | None = None  # its files still as it says
+
+    def all_stamps(self) -> dict[str, Stamp]:
+        if self.vouched is not None:
+            files, stamps = self.vouched
+            self.stamps = {**dict(zip(files, stamps, strict=True)), **self.stamps}
+            self.vouched = None
+        return self.stamps
 
     def inode(self, rel: str) -> int | None:
         if self.inodes:
             return self.inodes.get(rel)
-        stamp = self.stamps.get(rel) or self.foreign_stamps.get(rel)
+        stamp = self.all_stamps().get(rel) or self.foreign_stamps.get(rel)
         return stamp[0] if stamp is not None else None
 
 
@@ -238,9 +248,14 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
         suspect = {files[i] for i in suspects}
         if digests is not None:
             existing.generated = dict(zip(files, digests, strict=True))
-            existing.stamps = dict(zip(files, stamps, strict=True))
             for rel in suspect:
-                del existing.generated[rel], existing.stamps[rel]
+                del existing.generated[rel]
+            if suspect:
+                keep = list(map(operator.not_, map(suspect.__contains__, files)))
+                existing.vouched = (list(itertools.compress(files, keep)),
+                                    list(itertools.compress(stamps, keep)))
+            else:
+                existing.vouched = (files, stamps)
         else:
             existing.foreign.extend(rel for rel in files if rel not in suspect)
             existing.foreign_stamps.update((rel, stamps[i]) for i, rel in enumerate(files)
@@ -585,10 +600,11 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
                 _remove(staging / rel)
             _place(staging_s, out_s, rel, None, made)
     stamps: dict[str, Stamp] = {}
+    known = existing.all_stamps()
     for rel, sha in digests.items():  # a text is only looked up where it is written
         unchanged = existing.generated.get(rel) == sha
-        if unchanged and rel in existing.stamps:
-            stamps[rel] = existing.stamps[rel]
+        if unchanged and rel in known:
+            stamps[rel] = known[rel]
         if unchanged and present.get(rel) == existing.inode(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
@@ -630,17 +646,16 @@ def _restage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict
             except OSError:  # not empty (or gone): stop here
                 break
             folder = folder.rpartition("/")[0]
-    stamps = existing.stamps.copy()  # a file left in place keeps the live one's stamp
+    stamps: dict[str, Stamp] = {}  # of the files placed; the others keep the live stamps
     made = {staging_s}
     foreign = set(existing.foreign)
     for rel in ordered:
-        stamps.pop(rel, None)
         sha = digests.get(rel)
         if sha is not None:
             unchanged = existing.generated.get(rel) == sha
-            if unchanged and rel in existing.stamps:
-                stamps[rel] = existing.stamps[rel]
             written = _place(staging_s, out_s, rel, None if unchanged else desired[rel], made)
+            if written is None:  # linked (or copied): as the file is now
+                written = _stamp(os.lstat(f"{staging_s}/{rel}"))
             if written is not None:
                 stamps[rel] = written
         elif rel in foreign:
@@ -694,7 +709,7 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     else:
         differs = _spare_differs(existing, spare)
     folders = list(existing.folders)
-    snapshot = _snapshot_of_files(digests, existing.stamps, existing, folders,
+    snapshot = _snapshot_of_files(digests, existing.all_stamps(), existing, folders,
                                   [existing.folders[rel] for rel in folders])
     if differs is not None:
         snapshot.spare = _spare_identity(spare)

@@ -323,7 +323,7 @@ def test_the_spare_is_restaged_by_its_record_without_being_listed(
     trusted = write_module.scan(out, trust_snapshot=True)
     assert trusted.read == 0 and trusted.moved == set()
     assert trusted.generated == write_module.scan(out).generated == digests_of(third)
-    assert trusted.stamps == {rel: write_module._stamp_all(os.lstat(out / rel))
+    assert trusted.all_stamps() == {rel: write_module._stamp_all(os.lstat(out / rel))
                               for rel in third}
 
 
