@@ -200,20 +200,29 @@ _FILE_STAMP = operator.attrgetter("st_ino", "st_size", "st_mtime_ns")
 _FOLDER_STAMP = operator.attrgetter("st_ino", "st_mtime_ns")
 
 
-def _stamps_of(stats: list[os.stat_result | None], stamp: operator.attrgetter[Any],
-               ) -> list[Any]:
-    if None in stats:
-        return [stamp(st) if st is not None else None for st in stats]
-    return list(map(stamp, stats))  # in C: this runs for every file of the tree
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
 
 
-def _moved_since(now: list[Any], was: list[Any], last: int, fence: int) -> list[int]:
-    """Indices whose stamp moved, or whose mtime (the `last` item) is as new as the
-    snapshot (racily clean). List comparisons in C first: usually nothing moved."""
-    if now == was and (not was or max(map(operator.itemgetter(last), was)) < fence):
-        return []
-    return [i for i, (a, b) in enumerate(zip(now, was, strict=True))
-            if a != b or b[last] >= fence]
+def _moved_since(prefix: str, paths: list[str], was: list[Any],
+                 stamp: operator.attrgetter[Any], fence: int) -> set[int]:
+    """Indices of `paths` (under `prefix`) whose stamp moved from `was` (or is gone), or
+    whose mtime (a stamp's last item) is as new as the snapshot's `fence` (racily clean).
+    This runs for every file of the tree: the lstats stream through map and comparisons
+    in C, and nothing is kept of a path that did not move."""
+    try:
+        flags = list(map(operator.ne, map(stamp, map(os.lstat, map(prefix.__add__, paths))),
+                         was))
+    except OSError:  # one is gone: again, one at a time
+        flags = [st is None or stamp(st) != old for st, old in
+                 zip(map(_lstat, map(prefix.__add__, paths)), was, strict=True)]
+    suspects = set(itertools.compress(range(len(flags)), flags))
+    if was and max(map(operator.itemgetter(-1), was)) >= fence:
+        suspects.update(i for i, old in enumerate(was) if old[-1] >= fence)
+    return suspects
 
 
 def _scan_known(out: Path, known: Snapshot) -> Existing:
@@ -225,26 +234,25 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
     moved = existing.moved
     assert moved is not None
     prefix = base + "/"
-    folder_stats = _lstat_all([prefix + rel if rel else base for rel in known.folders])
-    folder_now = _stamps_of(folder_stats, _FOLDER_STAMP)
-    existing.folders = dict(zip(known.folders, folder_now, strict=True))
+    existing.folders = dict(zip(known.folders, known.folder_stamps, strict=True))
     listed: list[str] = []  # folders to list: their entries may have changed
     gone: list[str] = []  # folders that are no longer folders: nothing under them counts
-    for i in _moved_since(folder_now, known.folder_stamps, 1, fence):
-        rel, st = known.folders[i], folder_stats[i]
+    for i in sorted(_moved_since("", [prefix + rel if rel else base for rel in known.folders],
+                                 known.folder_stamps, _FOLDER_STAMP, fence)):
+        rel = known.folders[i]
+        st = _lstat(prefix + rel if rel else base)
         if st is None or not stat.S_ISDIR(st.st_mode):
             gone.append(rel + "/")
             del existing.folders[rel]
         else:
+            existing.folders[rel] = _FOLDER_STAMP(st)
             listed.append(rel)
     under = tuple(gone)
     for files, stamps, digests in ((known.files, known.stamps, known.digests),
                                    (known.foreign, known.foreign_stamps, None)):
-        stats = _lstat_all(list(map(prefix.__add__, files)))
-        now = _stamps_of(stats, _FILE_STAMP)
-        suspects = _moved_since(now, stamps, 2, fence)
+        suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, fence)
         if gone:
-            suspects += [i for i, rel in enumerate(files) if rel.startswith(under)]
+            suspects.update(i for i, rel in enumerate(files) if rel.startswith(under))
         suspect = {files[i] for i in suspects}
         if digests is not None:
             existing.generated = dict(zip(files, digests, strict=True))
@@ -260,9 +268,10 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
             existing.foreign.extend(rel for rel in files if rel not in suspect)
             existing.foreign_stamps.update((rel, stamps[i]) for i, rel in enumerate(files)
                                            if rel not in suspect)
-        for i in sorted(set(suspects)):
-            rel, st = files[i], stats[i]
+        for i in sorted(suspects):
+            rel = files[i]
             moved.add(rel)
+            st = _lstat(prefix + rel)
             if st is None or stat.S_ISDIR(st.st_mode) or (gone and rel.startswith(under)):
                 continue  # gone (a new folder there is found where its parent is listed)
             _examine(existing, rel, prefix + rel, st)

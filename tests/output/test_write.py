@@ -238,8 +238,13 @@ def test_a_folder_replaced_by_a_file_or_a_link_is_seen_as_the_full_walk_sees_it(
     shutil.rmtree(out / "dev" / "b")
     (out / "dev" / "b").symlink_to(elsewhere)
     found, exact = write_module.scan(out, trust_snapshot=True), write_module.scan(out)
+    assert found.moved is not None  # the snapshot was used, not the full walk
     assert found.generated == exact.generated and found.foreign == exact.foreign == \
         ["dev/a", "dev/b"]
+    (out / "prod" / "c" / "service.yaml").unlink()  # a known file gone, its folder kept
+    found = write_module.scan(out, trust_snapshot=True)
+    assert found.moved is not None and "prod/c/service.yaml" in found.moved
+    assert found.generated == write_module.scan(out).generated
 
 
 @pytest.mark.parametrize("damage", ["flavour", "format", "checksum", "truncated", "size",
