@@ -10,11 +10,19 @@ The file is a checksummed header line and a `marshal` payload: marshal loads 40 
 strings and numbers in about 0.1 s, where JSON took 0.4-0.55 s. Its format depends on the
 Python version, so the header names it and any other version reads as no snapshot: the
 next render then reads every file, as after a deletion.
+
+A write that changed a few files does not rewrite the whole snapshot: it writes a small
+delta beside it (`-delta`) that names its base by checksum and holds the files it restamped,
+the base files it no longer vouches for, and the foreign files, folders and spare whole.
+A delta whose base is not the snapshot beside it is ignored. Each part's entries are judged
+against its own file's mtime (racily clean).
 """
 
 from __future__ import annotations
 
+import itertools
 import marshal
+import operator
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -42,7 +50,17 @@ class Snapshot:
     spare_differs: list[str] = field(default_factory=list)  # paths where it may differ
     spare_folders: list[str] = field(default_factory=list)  # its folders, as last seen
     spare_folder_stamps: list[FolderStamp] = field(default_factory=list)
-    fence: int = 0  # the snapshot file's mtime_ns, set on load (not stored)
+    removed: list[str] = field(default_factory=list)  # a delta's: base files gone
+    base: tuple[int, int] | None = None  # a delta's: its base payload's checksum and size
+    # set on load, not stored
+    fence: int = 0  # the file's mtime_ns: entries as new as it are not trusted
+    ref: tuple[int, int] = (0, 0)  # the payload's checksum and size (a delta names them)
+    split: int = -1  # files[:split] are the base's (judged by `fence`), the rest a delta's
+    delta_fence: int = 0  # a delta's mtime_ns: for files[split:], foreign files, folders
+
+    def __post_init__(self) -> None:
+        if self.split < 0:
+            self.split, self.delta_fence = len(self.files), self.fence
 
 
 def encode(snapshot: Snapshot) -> tuple[bytes, bytes]:
@@ -50,7 +68,8 @@ def encode(snapshot: Snapshot) -> tuple[bytes, bytes]:
     payload = marshal.dumps((snapshot.files, snapshot.stamps, snapshot.digests,
                              snapshot.foreign, snapshot.foreign_stamps, snapshot.folders,
                              snapshot.folder_stamps, snapshot.spare, snapshot.spare_differs,
-                             snapshot.spare_folders, snapshot.spare_folder_stamps))
+                             snapshot.spare_folders, snapshot.spare_folder_stamps,
+                             snapshot.removed, snapshot.base))
     header = b"%s %d %s %08x %d\n" % (_MAGIC, FORMAT, _FLAVOUR.encode(), zlib.crc32(payload),
                                       len(payload))
     return header, payload
@@ -68,13 +87,34 @@ def decode(raw: bytes, fence: int) -> Snapshot | None:
                 or int(checksum, 16) != zlib.crc32(payload)):
             return None
         (files, stamps, digests, foreign, foreign_stamps, folders, folder_stamps, spare,
-         spare_differs, spare_folders, spare_folder_stamps) = marshal.loads(payload)
+         spare_differs, spare_folders, spare_folder_stamps, removed,
+         base) = marshal.loads(payload)
+        snapshot = Snapshot(files, stamps, digests, foreign, foreign_stamps, folders,
+                            folder_stamps, spare, spare_differs, spare_folders,
+                            spare_folder_stamps, removed, base, fence,
+                            (int(checksum, 16), int(size)))
     except (ValueError, TypeError, EOFError):
         return None
-    snapshot = Snapshot(files, stamps, digests, foreign, foreign_stamps, folders,
-                        folder_stamps, spare, spare_differs, spare_folders,
-                        spare_folder_stamps, fence)
     return snapshot if _well_formed(snapshot) else None
+
+
+def merge(base: Snapshot, delta: Snapshot) -> Snapshot | None:
+    """The snapshot a base and its delta describe together; None when the delta names
+    another base (a later write replaced it, or this one died before the delta)."""
+    if delta.base != base.ref or base.base is not None:
+        return None
+    replaced = set(delta.files)
+    replaced.update(delta.removed)
+    keep = list(map(operator.not_, map(replaced.__contains__, base.files)))  # in C
+    files = list(itertools.compress(base.files, keep))
+    split = len(files)
+    return Snapshot(files + delta.files,
+                    list(itertools.compress(base.stamps, keep)) + delta.stamps,
+                    list(itertools.compress(base.digests, keep)) + delta.digests,
+                    delta.foreign, delta.foreign_stamps, delta.folders, delta.folder_stamps,
+                    delta.spare, delta.spare_differs, delta.spare_folders,
+                    delta.spare_folder_stamps, delta.removed, delta.base, base.fence,
+                    base.ref, split, delta.fence)
 
 
 def _well_formed(snapshot: Snapshot) -> bool:
@@ -83,10 +123,13 @@ def _well_formed(snapshot: Snapshot) -> bool:
     as a change."""
     lists = (snapshot.files, snapshot.stamps, snapshot.digests, snapshot.foreign,
              snapshot.foreign_stamps, snapshot.folders, snapshot.folder_stamps,
-             snapshot.spare_differs, snapshot.spare_folders, snapshot.spare_folder_stamps)
+             snapshot.spare_differs, snapshot.spare_folders, snapshot.spare_folder_stamps,
+             snapshot.removed)
     if not all(isinstance(item, list) for item in lists):
         return False
     if snapshot.spare is not None and not _ints(snapshot.spare, 4):
+        return False
+    if snapshot.base is not None and not _ints(snapshot.base, 2):
         return False
     return (len(snapshot.files) == len(snapshot.stamps) == len(snapshot.digests)
             and len(snapshot.foreign) == len(snapshot.foreign_stamps)

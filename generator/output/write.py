@@ -48,6 +48,7 @@ from generator.output.snapshot import (
     Stamp,
     decode,
     encode,
+    merge,
 )
 from generator.output.text import HEADER_MARK, digest, digests_of
 
@@ -208,11 +209,13 @@ def _lstat(path: str) -> os.stat_result | None:
 
 
 def _moved_since(prefix: str, paths: list[str], was: list[Any],
-                 stamp: operator.attrgetter[Any], fence: int) -> set[int]:
+                 stamp: operator.attrgetter[Any], fence: int,
+                 split: int | None = None, later_fence: int = 0) -> set[int]:
     """Indices of `paths` (under `prefix`) whose stamp moved from `was` (or is gone), or
-    whose mtime (a stamp's last item) is as new as the snapshot's `fence` (racily clean).
-    This runs for every file of the tree: the lstats stream through map and comparisons
-    in C, and nothing is kept of a path that did not move."""
+    whose mtime (a stamp's last item) is as new as the snapshot's `fence` (racily clean;
+    from `split` on, a delta's entries, as new as `later_fence`). This runs for every
+    file of the tree: the lstats stream through map and comparisons in C, and nothing is
+    kept of a path that did not move."""
     try:
         flags = list(map(operator.ne, map(stamp, map(os.lstat, map(prefix.__add__, paths))),
                          was))
@@ -220,8 +223,11 @@ def _moved_since(prefix: str, paths: list[str], was: list[Any],
         flags = [st is None or stamp(st) != old for st, old in
                  zip(map(_lstat, map(prefix.__add__, paths)), was, strict=True)]
     suspects = set(itertools.compress(range(len(flags)), flags))
-    if was and max(map(operator.itemgetter(-1), was)) >= fence:
-        suspects.update(i for i, old in enumerate(was) if old[-1] >= fence)
+    split = len(was) if split is None else split
+    for start, stop, limit in ((0, split, fence), (split, len(was), later_fence)):
+        part = was[start:stop]
+        if part and max(map(operator.itemgetter(-1), part)) >= limit:
+            suspects.update(start + i for i, old in enumerate(part) if old[-1] >= limit)
     return suspects
 
 
@@ -230,7 +236,7 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
     stamp moved or is as new as the snapshot (racily clean), and list only the folders whose
     stamp moved (or is as new): that is where new files and folders can be."""
     existing = Existing(moved=set(), renew=False, snapshot=known)
-    base, fence = os.fspath(out), known.fence
+    base, fence = os.fspath(out), known.delta_fence  # the fence of folders and foreign files
     moved = existing.moved
     assert moved is not None
     prefix = base + "/"
@@ -250,7 +256,11 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
     under = tuple(gone)
     for files, stamps, digests in ((known.files, known.stamps, known.digests),
                                    (known.foreign, known.foreign_stamps, None)):
-        suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, fence)
+        if digests is not None:  # the base's files, then the delta's
+            suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, known.fence,
+                                    known.split, known.delta_fence)
+        else:
+            suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, fence)
         if gone:
             suspects.update(i for i, rel in enumerate(files) if rel.startswith(under))
         suspect = {files[i] for i in suspects}
@@ -327,22 +337,51 @@ def _stamp(st: os.stat_result) -> Stamp | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _load_snapshot(out: Path) -> Snapshot | None:
-    """The snapshot; None when it is missing, damaged, or of another format or Python."""
+def _delta_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.infergen-snapshot-delta"
+
+
+def _read_snapshot(path: Path) -> Snapshot | None:
     try:
-        with open(snapshot_of(out), "rb") as handle:
+        with open(path, "rb") as handle:
             fence = os.fstat(handle.fileno()).st_mtime_ns
             return decode(handle.read(), fence)
     except OSError:
         return None
 
 
+def _load_snapshot(out: Path) -> Snapshot | None:
+    """The snapshot, with its delta if it names this base; None when it is missing,
+    damaged, or of another format or Python."""
+    base = _read_snapshot(snapshot_of(out))
+    if base is None or base.base is not None:
+        return None
+    delta = _read_snapshot(_delta_of(out))
+    merged = merge(base, delta) if delta is not None else None
+    return merged or base
+
+
+# a delta larger than this share of the files (restamped or gone since the base), and
+# than _DELTA_FLOOR, is folded into a new base: loading the two then costs more than
+# writing the whole again
+_DELTA_LIMIT = 0.05
+_DELTA_FLOOR = 64
+
+
 def _record(out: Path, snapshot: Snapshot) -> None:
-    """Write the snapshot of `out`, atomically. Best effort: without it, the next render
+    """Write the snapshot of `out`, atomically: a delta when `snapshot` is one (it names
+    its base), else the whole, with no delta. Best effort: without it, the next render
     reads every file."""
-    path = snapshot_of(out)
-    with contextlib.suppress(OSError):
-        path.unlink()
+    if snapshot.base is not None:
+        _save(out, _delta_of(out), snapshot)
+        return
+    for stale in (_delta_of(out), snapshot_of(out)):  # the delta first: it names the base
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    _save(out, snapshot_of(out), snapshot)
+
+
+def _save(out: Path, path: Path, snapshot: Snapshot) -> None:
     try:
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.infergen-tmp-")
     except OSError:
@@ -390,8 +429,15 @@ def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existi
                        folders: list[str], folder_stamps: list[FolderStamp],
                        redone: set[str] | None = None) -> Snapshot:
     """`redone`: the only paths whose entry may differ from the trusted snapshot's (the
-    others are still there, as desired, with the same stamp); None: build every entry."""
+    others are still there, as desired, with the same stamp); None: build every entry.
+    With `redone`, a delta on the trusted snapshot's base while it stays small."""
     known = existing.snapshot
+    if known is not None and redone is not None:
+        delta = _delta(digests, stamps, existing, known, redone)
+        if len(delta.files) + len(delta.removed) <= max(_DELTA_LIMIT * len(known.files),
+                                                         _DELTA_FLOOR):
+            delta.folders, delta.folder_stamps = folders, folder_stamps
+            return delta
     if known is not None and redone is not None:  # the known entries, patched: all in C
         keep = list(map(operator.not_, map(redone.__contains__, known.files)))
         files = list(itertools.compress(known.files, keep))
@@ -413,6 +459,30 @@ def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existi
     return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
                     foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
                     folders=folders, folder_stamps=folder_stamps)
+
+
+def _delta(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
+           known: Snapshot, redone: set[str]) -> Snapshot:
+    """The trusted snapshot's delta, on its base, after a write that redid `redone`."""
+    files, stamped, sums = [], [], []
+    for rel, stamp, sha in zip(known.files[known.split:], known.stamps[known.split:],
+                               known.digests[known.split:], strict=True):
+        if rel not in redone:
+            files.append(rel)
+            stamped.append(stamp)
+            sums.append(sha)
+    removed = set(known.removed)
+    for rel in sorted(redone):
+        if rel in digests and rel in stamps:
+            files.append(rel)
+            stamped.append(stamps[rel])
+            sums.append(digests[rel])
+        else:
+            removed.add(rel)  # whatever the base says of it no longer holds
+    foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
+    return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
+                    foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
+                    removed=sorted(removed - set(files)), base=known.ref)
 
 
 def _spare_folders(existing: Existing, touched: set[str]) -> dict[str, FolderStamp]:
