@@ -20,9 +20,7 @@ against its own file's mtime (racily clean).
 
 from __future__ import annotations
 
-import itertools
 import marshal
-import operator
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -103,18 +101,14 @@ def merge(base: Snapshot, delta: Snapshot) -> Snapshot | None:
     another base (a later write replaced it, or this one died before the delta)."""
     if delta.base != base.ref or base.base is not None:
         return None
-    replaced = set(delta.files)
-    replaced.update(delta.removed)
-    keep = list(map(operator.not_, map(replaced.__contains__, base.files)))  # in C
-    files = list(itertools.compress(base.files, keep))
-    split = len(files)
-    return Snapshot(files + delta.files,
-                    list(itertools.compress(base.stamps, keep)) + delta.stamps,
-                    list(itertools.compress(base.digests, keep)) + delta.digests,
+    # the base's entries, then the delta's: where both name a file, the delta's is the
+    # later (a scan checks each against the file, with its own fence)
+    return Snapshot(base.files + delta.files, base.stamps + delta.stamps,
+                    base.digests + delta.digests,
                     delta.foreign, delta.foreign_stamps, delta.folders, delta.folder_stamps,
                     delta.spare, delta.spare_differs, delta.spare_folders,
                     delta.spare_folder_stamps, delta.removed, delta.base, base.fence,
-                    base.ref, split, delta.fence)
+                    base.ref, len(base.files), delta.fence)
 
 
 def _well_formed(snapshot: Snapshot) -> bool:

@@ -73,12 +73,16 @@ class Existing:
     moved: set[str] | None = None
     renew: bool = True  # the snapshot does not describe this tree exactly
     snapshot: Snapshot | None = None  # the trusted one
-    vouched: tuple[list[str], list[Stamp]] | None = None  # its files still as it says
+    # its files and stamps (a later entry of a file wins), but for these paths
+    vouched: tuple[list[str], list[Stamp], set[str]] | None = None
 
     def all_stamps(self) -> dict[str, Stamp]:
         if self.vouched is not None:
-            files, stamps = self.vouched
-            self.stamps = {**dict(zip(files, stamps, strict=True)), **self.stamps}
+            files, stamps, but = self.vouched
+            known = dict(zip(files, stamps, strict=True))
+            for rel in but:
+                known.pop(rel, None)
+            self.stamps = {**known, **self.stamps}
             self.vouched = None
         return self.stamps
 
@@ -263,17 +267,23 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
             suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, fence)
         if gone:
             suspects.update(i for i, rel in enumerate(files) if rel.startswith(under))
+        gone_as_said: set[str] = set()  # base files the delta removed, and gone
+        if digests is not None and known.split < len(files):
+            # a base entry the delta replaces says nothing (the delta's is checked)
+            later, removed = set(files[known.split:]), set(known.removed)
+            for i in [i for i in suspects if i < known.split]:
+                rel = files[i]
+                if rel in later:
+                    suspects.discard(i)
+                elif rel in removed and _lstat(prefix + rel) is None:
+                    suspects.discard(i)
+                    gone_as_said.add(rel)
         suspect = {files[i] for i in suspects}
         if digests is not None:
-            existing.generated = dict(zip(files, digests, strict=True))
-            for rel in suspect:
-                del existing.generated[rel]
-            if suspect:
-                keep = list(map(operator.not_, map(suspect.__contains__, files)))
-                existing.vouched = (list(itertools.compress(files, keep)),
-                                    list(itertools.compress(stamps, keep)))
-            else:
-                existing.vouched = (files, stamps)
+            existing.generated = dict(zip(files, digests, strict=True))  # the delta's last
+            for rel in suspect | gone_as_said:
+                existing.generated.pop(rel, None)
+            existing.vouched = (files, stamps, suspect | gone_as_said)
         else:
             existing.foreign.extend(rel for rel in files if rel not in suspect)
             existing.foreign_stamps.update((rel, stamps[i]) for i, rel in enumerate(files)
@@ -439,10 +449,18 @@ def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existi
             delta.folders, delta.folder_stamps = folders, folder_stamps
             return delta
     if known is not None and redone is not None:  # the known entries, patched: all in C
-        keep = list(map(operator.not_, map(redone.__contains__, known.files)))
-        files = list(itertools.compress(known.files, keep))
-        stamped = list(itertools.compress(known.stamps, keep))
-        sums = list(itertools.compress(known.digests, keep))
+        split = known.split
+        drop = redone | set(known.removed)
+        later = [i for i, rel in enumerate(known.files[split:], split) if rel not in drop]
+        drop.update(known.files[split:])  # a base entry the delta replaced
+        keep = list(map(operator.not_, map(drop.__contains__, known.files[:split])))
+        files = list(itertools.compress(known.files[:split], keep))
+        stamped = list(itertools.compress(known.stamps[:split], keep))
+        sums = list(itertools.compress(known.digests[:split], keep))
+        for i in later:
+            files.append(known.files[i])
+            stamped.append(known.stamps[i])
+            sums.append(known.digests[i])
         for rel in sorted(redone):
             if rel in digests and rel in stamps:
                 files.append(rel)

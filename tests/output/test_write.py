@@ -512,14 +512,18 @@ def test_a_write_of_a_few_files_records_a_delta_on_the_snapshot(
     assert "prod/b/service.yaml" in recorded.removed
     _settle_fence(out)
     trusted = write_module.scan(out, trust_snapshot=True)
-    assert trusted.read == 0 and trusted.moved == set()
+    assert trusted.read == 0 and trusted.moved == set() and not trusted.renew
     assert trusted.generated == write_module.scan(out).generated == digests_of(third)
-    # a delta past the limit is folded into a new base
-    write(out, _many("2"))
+    # a delta past the limit is folded into a new base, each file once
+    fourth = {**third, **_many("2")}
+    write(out, fourth)
     assert not delta.exists() and base.read_bytes() != whole
+    folded = snapshot_module.decode(base.read_bytes(), 0)
+    assert folded is not None and sorted(folded.files) == sorted(fourth)
     _settle_fence(out)
     trusted = write_module.scan(out, trust_snapshot=True)
-    assert trusted.read == 0 and trusted.generated == digests_of(_many("2"))
+    assert trusted.read == 0 and not trusted.renew
+    assert trusted.generated == digests_of(fourth)
 
 
 @pytest.mark.parametrize("damage", ["damaged", "another base", "a base"])
