@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import os
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.output.snapshot import decode, encode
 from generator.output.text import digests_of
 from generator.output.write import compare, scan, settled, snapshot_of, spare_of, write
 from generator.spec import fast_schema as fast
@@ -180,10 +180,11 @@ def test_check_reads_every_file_even_where_the_snapshot_vouches(tmp_path: Path) 
     victim = sorted(tree)[0]
     (out / victim).write_text(_edited((out / victim).read_text()))
     # forge the snapshot so that it vouches for the edited file as generated
-    snapshot = json.loads(snapshot_of(out).read_text())
+    snapshot = decode(snapshot_of(out).read_bytes(), 0)
+    assert snapshot is not None
     st = os.stat(out / victim)
-    snapshot["files"][victim][:3] = [st.st_ino, st.st_size, st.st_mtime_ns]
-    snapshot_of(out).write_text(json.dumps(snapshot))
+    snapshot.stamps[snapshot.files.index(victim)] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    snapshot_of(out).write_bytes(b"".join(encode(snapshot)))
     _move_fence(out, 1)
     assert scan(out, trust_snapshot=True).read == 0  # the forgery is believed here
     assert compare(tree, scan(out)).changed == [victim]  # but not by --check's scan

@@ -70,11 +70,12 @@ def _expected(specs: Path) -> dict[str, bytes]:
 
 
 def _leftovers(out: Path) -> set[str]:
-    """Staging or backup folders beside the tree (the lock, the spare, the snapshot and the
-    cache are kept)."""
+    """Staging or backup folders beside the tree (the lock, the spare, the snapshot, its
+    delta and the cache are kept)."""
     return {p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")} - {
         f".{out.name}.infergen-lock", f".{out.name}.infergen-spare",
-        f".{out.name}.infergen-snapshot", f".{out.name}.infergen-cache"}
+        f".{out.name}.infergen-snapshot", f".{out.name}.infergen-snapshot-delta",
+        f".{out.name}.infergen-cache"}
 
 
 def _render(specs: Path, out: Path) -> tuple[int, str]:

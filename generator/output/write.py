@@ -11,15 +11,20 @@ is unchanged are hard links to the live ones, and the tree the last swap replace
 a spare (`.<out>.infergen-spare`) and brought up to date instead of being deleted and
 rebuilt, so a one-spec change touches a handful of files. Files of the spare and the live
 tree share inodes, so nothing here ever writes into an existing file: a path is unlinked,
-then created anew. The spare is only trusted where it shares the live file's inode and the
-live text is the desired one; anything else in it is replaced. Deleting it is always safe.
+then created anew. The spare is not listed: the snapshot records where it may differ from
+the live tree, and which folder it is (device, inode, mtime, ctime); the restage redoes
+those paths, this write's changes and every path whose live stamp moved (a hand edit moves
+the shared inode's). A spare the record does not describe is listed whole and trusted only
+where it shares the live file's inode and the live text is the desired one. The record is
+voided before the spare becomes staging, and written only after the swap, so a kill at any
+moment never leaves one vouching for a tree it does not describe. Deleting it is always
+safe.
 
-Files are compared by digest. After each write a snapshot (`.<out>.infergen-snapshot`)
-records every generated file's inode, size, mtime and digest, so the next render knows a
-file it finds with the same stamp without reading it, as git and rsync do; a file whose
-mtime is not older than the snapshot itself is read anyway ("racily clean", in git's
-words). Not ctime: linking the spare moves it on every file. `render --check` always reads
-every file: it is the gate. Deleting the snapshot is always safe.
+Files are compared by digest. After each write a snapshot (`.<out>.infergen-snapshot`,
+snapshot.py) records the new tree's stamps and digests, so the next scan (scan.py) reads
+only what moved; a write of a few files records a delta beside it instead of the whole.
+`render --check` always reads every file: it is the gate. Deleting the snapshot is always
+safe.
 """
 
 from __future__ import annotations
@@ -29,32 +34,27 @@ import ctypes
 import errno
 import fcntl
 import glob
-import json
+import itertools
+import operator
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from generator.output.text import HEADER_MARK, digest, digests_of
+from generator.output.scan import Existing, delta_of, lstat_all, scan, snapshot_of
+from generator.output.snapshot import FORMAT, FolderStamp, Snapshot, SpareIdentity, Stamp, encode
+from generator.output.text import digests_of
+
+# the public interface (scan, snapshot_of and Existing live in output/scan.py)
+__all__ = ["Changes", "Existing", "WriteError", "compare", "exchange", "locked", "recover",
+           "scan", "settled", "siblings", "snapshot_of", "spare_of", "write"]
 
 
 class WriteError(Exception):
     """The tree could not be written; the previous tree is still in place."""
-
-
-Stamp = tuple[int, int, int]  # inode, size, mtime_ns
-
-
-@dataclass
-class Existing:
-    generated: dict[str, str] = field(default_factory=dict)  # path -> digest of its bytes
-    foreign: list[str] = field(default_factory=list)
-    inodes: dict[str, int] = field(default_factory=dict)  # path -> inode, every file
-    stamps: dict[str, Stamp] = field(default_factory=dict)  # generated path -> its stamp
-    read: int = 0  # generated files the snapshot did not vouch for
 
 
 def _files(folder: Path,
@@ -75,44 +75,9 @@ def _files(folder: Path,
                     yield rel, entry
 
 
-_HEADER = HEADER_MARK.encode()
-
-
-def scan(out: Path, *, trust_snapshot: bool = False) -> Existing:
-    """Every file in `out`: generated ones (by their header) with their digest, the others
-    as foreign. With `trust_snapshot`, a file the snapshot vouches for is not read."""
-    existing = Existing()
-    if not out.is_dir():
-        return existing
-    known = _load_snapshot(out) if trust_snapshot else {}
-    for rel, entry in sorted(_files(out), key=lambda item: item[0]):
-        existing.inodes[rel] = entry.inode()
-        stamp = _stamp_of(entry)
-        seen = known.get(rel)
-        if seen is not None and stamp == seen[0]:
-            existing.generated[rel], existing.stamps[rel] = seen[1], stamp
-            continue
-        if stamp is not None:  # a regular file: stamped before it is read
-            try:
-                with open(entry.path, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                raw = b""
-            if raw.startswith(_HEADER):
-                existing.generated[rel], existing.stamps[rel] = digest(raw), stamp
-                existing.read += 1
-                continue
-        existing.foreign.append(rel)
-    return existing
-
-
 # ---------------------------------------------------------------- the snapshot
 
-SNAPSHOT_FORMAT = 2
-
-
-def snapshot_of(out: Path) -> Path:
-    return out.parent / f".{out.name}.infergen-snapshot"
+SNAPSHOT_FORMAT = FORMAT
 
 
 def _stamp(st: os.stat_result) -> Stamp | None:
@@ -121,47 +86,161 @@ def _stamp(st: os.stat_result) -> Stamp | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _stamp_of(entry: os.DirEntry[str]) -> Stamp | None:
-    try:
-        return _stamp(entry.stat(follow_symlinks=False))
-    except OSError:
-        return None
+# a delta larger than this share of the files (restamped or gone since the base), and
+# than _DELTA_FLOOR, is folded into a new base: loading the two then costs more than
+# writing the whole again
+_DELTA_LIMIT = 0.05
+_DELTA_FLOOR = 64
 
 
-def _load_snapshot(out: Path) -> dict[str, tuple[Stamp, str]]:
-    """The files the snapshot vouches for; nothing when it is missing or damaged."""
-    try:
-        with open(snapshot_of(out), "rb") as handle:
-            fence = os.fstat(handle.fileno()).st_mtime_ns
-            data = json.loads(handle.read())
-        if data["format"] != SNAPSHOT_FORMAT:
-            return {}
-        return {rel: ((ino, size, mtime), sha)
-                for rel, (ino, size, mtime, sha) in data["files"].items()
-                if isinstance(sha, str) and mtime < fence}  # else racily clean: read it
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+def _record(out: Path, snapshot: Snapshot) -> None:
+    """Write the snapshot of `out`, atomically: a delta when `snapshot` is one (it names
+    its base), else the whole, with no delta. Best effort: without it, the next render
+    reads every file."""
+    if snapshot.base is not None:
+        _save(out, delta_of(out), snapshot)
+        return
+    for stale in (delta_of(out), snapshot_of(out)):  # the delta first: it names the base
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    _save(out, snapshot_of(out), snapshot)
 
 
-def _record(out: Path, digests: dict[str, str], stamps: dict[str, Stamp]) -> None:
-    """Snapshot `out` as the write left it: `stamps` of the files it holds, each with the
-    desired digest. Best effort: without it, the next render reads every file."""
-    path = snapshot_of(out)
-    with contextlib.suppress(OSError):
-        path.unlink()
-    files = {rel: [*stamps[rel], sha] for rel, sha in digests.items() if rel in stamps}
+def _save(out: Path, path: Path, snapshot: Snapshot) -> None:
     try:
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.infergen-tmp-")
     except OSError:
         return
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:  # dumps: json.dump is slow
-            stream.write(json.dumps({"format": SNAPSHOT_FORMAT, "files": files},
-                                    separators=(",", ":")))
+        with os.fdopen(handle, "wb") as stream:
+            for part in encode(snapshot):
+                stream.write(part)
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder that holds one of `paths`, with its ancestors; "" is the root."""
+    parents = {rel.rpartition("/")[0] for rel in paths}
+    needed = {""}
+    for folder in parents:
+        while folder not in needed:
+            needed.add(folder)
+            folder = folder.rpartition("/")[0]
+    return needed
+
+
+def _snapshot(tree: str, digests: dict[str, str], stamps: dict[str, Stamp],
+              existing: Existing, folders: set[str],
+              known: dict[str, FolderStamp], redone: set[str] | None) -> Snapshot:
+    """The snapshot of the new tree at `tree`, stamped there before it is swapped in (an
+    edit after the swap then shows as a change): `stamps` of its generated files, each
+    with the desired digest, the foreign files the scan found, and its `folders`, each
+    stamped from `known` or else by an lstat."""
+    names = sorted(folders)
+    unknown = [rel for rel in names if rel not in known]
+    stats = lstat_all([f"{tree}/{rel}" if rel else tree for rel in unknown])
+    found = {rel: (st.st_ino, st.st_mtime_ns) for rel, st in zip(unknown, stats, strict=True)
+             if st is not None and stat.S_ISDIR(st.st_mode)}
+    kept = [rel for rel in names if rel in found or rel in known]
+    return _snapshot_of_files(digests, stamps, existing, kept,
+                              [found[rel] if rel in found else known[rel] for rel in kept],
+                              redone)
+
+
+def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
+                       folders: list[str], folder_stamps: list[FolderStamp],
+                       redone: set[str] | None = None) -> Snapshot:
+    """`redone`: the only paths whose entry may differ from the trusted snapshot's (the
+    others are still there, as desired, with the same stamp); None: build every entry.
+    With `redone`, a delta on the trusted snapshot's base while it stays small."""
+    known = existing.snapshot
+    if known is not None and redone is not None:
+        delta = _delta(digests, stamps, existing, known, redone)
+        if len(delta.files) + len(delta.removed) <= max(_DELTA_LIMIT * len(known.files),
+                                                         _DELTA_FLOOR):
+            delta.folders, delta.folder_stamps = folders, folder_stamps
+            return delta
+    if known is not None and redone is not None:  # the known entries, patched: all in C
+        split = known.split
+        drop = redone | set(known.removed)
+        later = [i for i, rel in enumerate(known.files[split:], split) if rel not in drop]
+        drop.update(known.files[split:])  # a base entry the delta replaced
+        keep = list(map(operator.not_, map(drop.__contains__, known.files[:split])))
+        files = list(itertools.compress(known.files[:split], keep))
+        stamped = list(itertools.compress(known.stamps[:split], keep))
+        sums = list(itertools.compress(known.digests[:split], keep))
+        for i in later:
+            files.append(known.files[i])
+            stamped.append(known.stamps[i])
+            sums.append(known.digests[i])
+        for rel in sorted(redone):
+            if rel in digests and rel in stamps:
+                files.append(rel)
+                stamped.append(stamps[rel])
+                sums.append(digests[rel])
+    else:
+        if stamps.keys() >= digests.keys():  # every file stamped (none copied): all in C
+            files, sums = list(digests), list(digests.values())
+        else:
+            files = [rel for rel in digests if rel in stamps]
+            sums = list(map(digests.__getitem__, files))
+        stamped = list(map(stamps.__getitem__, files))
+    foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
+    return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
+                    foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
+                    folders=folders, folder_stamps=folder_stamps)
+
+
+def _delta(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
+           known: Snapshot, redone: set[str]) -> Snapshot:
+    """The trusted snapshot's delta, on its base, after a write that redid `redone`."""
+    files, stamped, sums = [], [], []
+    for rel, stamp, sha in zip(known.files[known.split:], known.stamps[known.split:],
+                               known.digests[known.split:], strict=True):
+        if rel not in redone:
+            files.append(rel)
+            stamped.append(stamp)
+            sums.append(sha)
+    removed = set(known.removed)
+    for rel in sorted(redone):
+        if rel in digests and rel in stamps:
+            files.append(rel)
+            stamped.append(stamps[rel])
+            sums.append(digests[rel])
+        else:
+            removed.add(rel)  # whatever the base says of it no longer holds
+    foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
+    return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
+                    foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
+                    removed=sorted(removed - set(files)), base=known.ref)
+
+
+def _spare_folders(existing: Existing, touched: set[str]) -> dict[str, FolderStamp]:
+    """The stamps of the spare's folders its record vouches for, but those in `touched`
+    (a restage changed them) and the spare itself (renamed)."""
+    known = existing.snapshot
+    if known is None:
+        return {}
+    folders = dict(zip(known.spare_folders, known.spare_folder_stamps, strict=True))
+    folders.pop("", None)
+    for rel in touched:
+        folders.pop(rel, None)
+    return folders
+
+
+def _spare_identity(spare: Path) -> SpareIdentity | None:
+    """What proves the spare is the folder a snapshot describes: a rename or any entry
+    added or removed at its top moves its ctime."""
+    try:
+        st = os.lstat(spare)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
 
 
 @dataclass(frozen=True)
@@ -185,15 +264,22 @@ class Changes:
 
 def compare(desired: Mapping[str, str], existing: Existing,
             digests: dict[str, str] | None = None) -> Changes:
-    """`digests` are the desired texts' (digests_of), when the caller has them already."""
-    foreign = set(existing.foreign)
+    """`digests` are the desired texts' (digests_of), when the caller has them already.
+    The passes over every path run in C (map, compress, dict comparison): a fleet has
+    hundreds of thousands of paths, and a change a handful."""
     want = digests if digests is not None else digests_of(desired)
+    have = existing.generated
+    # desired paths that are missing or differ
+    differing = [] if want == have else list(
+        itertools.compress(want, map(operator.ne, want.values(), map(have.get, want))))
+    missing = [p for p in differing if p not in have]
+    foreign = set(existing.foreign)
     return Changes(
-        added=sorted(p for p in desired if p not in existing.generated and p not in foreign),
-        changed=sorted(p for p in desired
-                       if p in existing.generated and existing.generated[p] != want[p]),
-        removed=sorted(p for p in existing.generated if p not in desired),
-        blocked=sorted(p for p in desired if p in foreign),
+        added=sorted(p for p in missing if p not in foreign),
+        changed=sorted(p for p in differing if p in have),
+        removed=sorted(have.keys() - want.keys()) if len(have) > len(want) - len(missing)
+        else [],
+        blocked=sorted(p for p in foreign if p in want),
     )
 
 
@@ -262,7 +348,7 @@ def _remove(path: Path) -> None:
         path.unlink()
     except IsADirectoryError:
         shutil.rmtree(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # gone, or inside a file now
         pass
     except PermissionError:  # a directory, on systems that say so
         if path.is_dir() and not path.is_symlink():
@@ -321,16 +407,17 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
     for rel in sorted(set(present) - wanted):
         _remove(staging / rel)
     for rel in existing.foreign:
-        if present.get(rel) != existing.inodes.get(rel):
+        if present.get(rel) != existing.inode(rel):
             if rel in present:
                 _remove(staging / rel)
             _place(staging_s, out_s, rel, None, made)
     stamps: dict[str, Stamp] = {}
+    known = existing.all_stamps()
     for rel, sha in digests.items():  # a text is only looked up where it is written
         unchanged = existing.generated.get(rel) == sha
-        if unchanged and rel in existing.stamps:
-            stamps[rel] = existing.stamps[rel]
-        if unchanged and present.get(rel) == existing.inodes.get(rel):
+        if unchanged and rel in known:
+            stamps[rel] = known[rel]
+        if unchanged and present.get(rel) == existing.inode(rel):
             continue  # the spare's file is the live file, which is as desired
         if rel in present:
             _remove(staging / rel)
@@ -350,6 +437,61 @@ def _stage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[s
     return stamps
 
 
+def _restage(staging: Path, out: Path, desired: Mapping[str, str], digests: dict[str, str],
+              existing: Existing, differs: set[str], needed: set[str]) -> dict[str, Stamp]:
+    """Bring the spare, renamed to `staging`, up to date without listing it: it is the
+    previous live tree, whose files share inodes with the live ones, except at the paths
+    its record names; those, the paths this write changes and those whose live stamp moved
+    are `differs`, and only they are unlinked and placed again. `needed` are the folders
+    the new tree needs (a folder in `differs` that it needs is kept)."""
+    staging_s, out_s = os.fspath(staging), os.fspath(out)
+    ordered = sorted(differs)
+    for rel in ordered:
+        if rel in needed and os.path.isdir(f"{staging_s}/{rel}"):
+            continue
+        _remove(staging / rel)
+    for rel in sorted(differs - needed, reverse=True):  # deepest first: folders left empty
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in needed:
+            try:
+                os.rmdir(f"{staging_s}/{folder}")
+            except OSError:  # not empty (or gone): stop here
+                break
+            folder = folder.rpartition("/")[0]
+    stamps: dict[str, Stamp] = {}  # of the files placed; the others keep the live stamps
+    made = {staging_s}
+    foreign = set(existing.foreign)
+    for rel in ordered:
+        sha = digests.get(rel)
+        if sha is not None:
+            unchanged = existing.generated.get(rel) == sha
+            written = _place(staging_s, out_s, rel, None if unchanged else desired[rel], made)
+            if written is None:  # linked (or copied): as the file is now
+                written = _stamp(os.lstat(f"{staging_s}/{rel}"))
+            if written is not None:
+                stamps[rel] = written
+        elif rel in foreign:
+            _place(staging_s, out_s, rel, None, made)
+    return stamps
+
+
+def _spare_differs(existing: Existing, spare: Path) -> set[str] | None:
+    """The paths where the spare may differ from the live tree, from the snapshot's record
+    of it; None where the record does not vouch for this spare (then it is listed)."""
+    known, moved = existing.snapshot, existing.moved
+    if known is None or moved is None or known.spare is None:
+        return None
+    if _spare_identity(spare) != tuple(known.spare):
+        return None
+    return set(known.spare_differs) | moved | set(known.foreign)
+
+
+def _empty_folders(existing: Existing, needed: set[str]) -> set[str]:
+    """Live folders the new tree does not need (they hold no file it keeps): after the
+    swap they are in the spare, and the next restage must remove them."""
+    return {rel for rel in existing.folders if rel not in needed}
+
+
 def _keep_spare(old: Path, out: Path) -> None:
     """The replaced tree becomes the spare; any failure only costs the next write time."""
     spare = spare_of(out)
@@ -366,13 +508,28 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     so the next change restages a handful of files instead of the whole tree, and renew a
     snapshot that is missing or out of date. Best effort: a failure only costs time."""
     spare = spare_of(out)
+    differs: set[str] | None = None
+    linked = False
     if not spare.exists() and out.is_dir():
         try:
             _stage(spare, out, {}, digests, existing)  # links only: no text is needed
+            differs, linked = set(), True
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
-    if existing.read:
-        _record(out, digests, existing.stamps)
+    elif not (existing.read or existing.renew):
+        return  # the snapshot describes the tree and the spare as they are
+    else:
+        differs = _spare_differs(existing, spare)
+    folders = list(existing.folders)
+    snapshot = _snapshot_of_files(digests, existing.all_stamps(), existing, folders,
+                                  [existing.folders[rel] for rel in folders])
+    if differs is not None:
+        snapshot.spare = _spare_identity(spare)
+        snapshot.spare_differs = sorted(differs | set(existing.foreign))
+        if existing.snapshot is not None and not linked:  # the spare as it was recorded
+            snapshot.spare_folders = existing.snapshot.spare_folders
+            snapshot.spare_folder_stamps = existing.snapshot.spare_folder_stamps
+    _record(out, snapshot)
 
 
 def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
@@ -411,18 +568,45 @@ def write(out: Path, desired: Mapping[str, str],
                 return changes
             staging, backup, _ = siblings(out)
             spare = spare_of(out)
+            differs: set[str] | None = None
             if spare.is_dir() and not spare.is_symlink() and out.is_dir():
+                differs = _spare_differs(existing, spare)
+                if differs is not None:  # from here on the record no longer vouches for it
+                    os.utime(spare)
                 spare.rename(staging)
-            stamps = _stage(staging, out, desired, digests, existing)
+            needed = _folders_of(itertools.chain(digests, existing.foreign))
+            touched = {*changes.added, *changes.changed, *changes.removed, *existing.foreign}
+            redone: set[str] | None = None
+            folders: dict[str, FolderStamp] = {}
+            if differs is not None:
+                redone = differs | touched
+                stamps = _restage(staging, out, desired, digests, existing, redone, needed)
+                # the folders the restage did not touch are as the spare's record says
+                folders = _spare_folders(existing, _folders_of(redone))
+            else:
+                stamps = _stage(staging, out, desired, digests, existing)
+                if existing.moved is not None:
+                    redone = {*touched, *existing.moved}
+            snapshot = _snapshot(os.fspath(staging), digests, stamps, existing, needed,
+                                 folders, redone)
             if not out.exists():
                 staging.rename(out)
-            elif exchange(staging, out):
+                _record(out, snapshot)  # no tree was replaced: a spare there is not one
+                return changes
+            if exchange(staging, out):
                 _keep_spare(staging, out)  # now the old tree
             else:  # two renames; recover() restores the old tree if we die in between
                 out.rename(backup)
                 staging.rename(out)
                 _keep_spare(backup, out)
-            _record(out, digests, stamps)
+            # the spare is the tree this write replaced: it differs from the new one where
+            # this write changed a path or found one moved, and in the folders it dropped
+            snapshot.spare = _spare_identity(spare)
+            snapshot.spare_differs = sorted(touched | (existing.moved or set())
+                                            | _empty_folders(existing, needed))
+            snapshot.spare_folders = list(existing.folders)  # the replaced tree's
+            snapshot.spare_folder_stamps = list(existing.folders.values())
+            _record(out, snapshot)
             return changes
     except OSError as exc:
         with contextlib.suppress(OSError):
