@@ -152,8 +152,9 @@ def _read(path: Path) -> tuple[Any, bytes, int] | None:
     return value, blob, third + size
 
 
-def _read_texts(path: Path) -> tuple[Any, list[str], list[str]] | None:
-    """An entry with texts: its data, texts and the texts' digests."""
+def read_entry(path: Path) -> tuple[Any, list[str], list[str]] | None:
+    """An entry with texts: its data, texts and the texts' digests (public: a test counts
+    which entries a run reads)."""
     stored = _read(path)
     if stored is None:
         return None
@@ -228,7 +229,7 @@ class Kept:
 
     @property
     def text(self) -> str:
-        stored = _read_texts(self._path)
+        stored = read_entry(self._path)
         if stored is not None and stored[2] == [self.digest]:
             return stored[1][0]
         item = self._item
@@ -379,7 +380,7 @@ class DiskCache:
         data, digests = summary
 
         def read() -> list[str] | None:  # the entry's texts, if they are the summary's
-            stored = _read_texts(path)
+            stored = read_entry(path)
             return stored[1] if stored is not None and stored[2] == digests else None
 
         try:
@@ -388,7 +389,7 @@ class DiskCache:
             return None
 
     def _stored_unit(self, key: str, raw: bytes) -> units.Unit | None:
-        stored = _read_texts(self.folder / SPECS / key)
+        stored = read_entry(self.folder / SPECS / key)
         if stored is None:
             return None
         try:

@@ -345,8 +345,8 @@ def test_one_spec_changed_rewrites_at_most_two_packs(
     assert 1 <= len(rewritten) <= 2
     # and the next run finds every unit in a pack, none read from its entry
     entries: list[Path] = []
-    real = cache._read_texts
-    monkeypatch.setattr(cache, "_read_texts", lambda path: entries.append(path) or real(path))
+    real = cache.read_entry
+    monkeypatch.setattr(cache, "read_entry", lambda path: entries.append(path) or real(path))
     assert _cached(fleet, folder, in_place=lambda digests: False).tree is not None
     assert [p for p in entries if p.parent.name == "specs"] == []
 
