@@ -6,6 +6,7 @@ infergen (with a traceback, because then it is useful).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -21,7 +22,7 @@ import click
 from generator import catalog as catalog_data
 from generator import pipeline, roots
 from generator.diagnostics import Diagnostic, format_all
-from generator.output import sharding
+from generator.output import sharding, write
 from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
 from generator.pipeline import Run, compile_specs
 from generator.spec.schema_store import INPUT_KINDS, input_schema
@@ -137,13 +138,37 @@ def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, 
         raise click.UsageError("--move and --complete-moves take two commits: give one")
     moves = (sharding.START_MOVES if start_moves else
              sharding.COMPLETE_MOVES if complete_moves else sharding.NO_MOVES)
-    store = pipeline.store_for(out, check)
     run = Run((specs,), out.as_posix(), "render", frozenset(allow_empty), moves=moves)
+    with contextlib.ExitStack() as held:
+        prescan = None if check else _prescan(out, held)
+        return _render(run, out, check, fmt, prescan)
+
+
+def _prescan(out: Path, held: contextlib.ExitStack) -> write.Prescan | None:
+    """Take the tree's lock for the whole render and start the scan's lstats, to run while
+    the specs compile. When the lock or the tree cannot be had now, the render goes on
+    without: its write then takes the lock, or says why it cannot write, as ever. Only a
+    tree written before has a snapshot to start from (and a lock file beside it already)."""
+    if not write.snapshot_of(out).is_file():
+        return None
+    try:
+        held.enter_context(write.locked(out))
+        write.recover(out)
+        prescan = write.Prescan(out)
+    except (OSError, write.WriteError):
+        held.close()
+        return None
+    held.callback(prescan.close)
+    return prescan
+
+
+def _render(run: Run, out: Path, check: bool, fmt: str, prescan: write.Prescan | None) -> int:
+    store = pipeline.store_for(out, check, prescan)
     outcome = pipeline.compile(run, catalog_data.load(), store, _progress())
     _report(outcome.diagnostics, fmt)
     if outcome.roots and not outcome.failed:
         click.echo("\n".join(roots.summary(outcome.roots, out.as_posix())))
-    published = publish(outcome, out, check)
+    published = publish(outcome, out, check, prescan)
     if published.keep:  # the store writes only once the tree is safe
         store.flush()
     _hold(outcome, store)

@@ -33,7 +33,7 @@ from generator.output import sharding
 from generator.output.layout import Deferred, Rendered
 from generator.output.sharding import Layout, Previous
 from generator.output.text import Stored, Tree
-from generator.output.write import settled
+from generator.output.write import Prescan, settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
 from generator.spec.load import Source, discover, load, read_raw
@@ -134,13 +134,14 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
     return compile(run, catalog, progress=progress or _quiet)
 
 
-def store_for(out: Path, check: bool) -> Store:
+def store_for(out: Path, check: bool, prescan: Prescan | None = None) -> Store:
     """The cache beside the output folder (none with INFERGEN_CACHE=off). A known run is
-    "nothing to do" only when the folder holds exactly its tree (output.write.settled)."""
+    "nothing to do" only when the folder holds exactly its tree (output.write.settled,
+    with the lstats of a `prescan`)."""
     if not cache.enabled():
         return NO_STORE
-    return cache.DiskCache(cache.folder_for(out),
-                           in_place=lambda digests: settled(out, digests, exact=check))
+    return cache.DiskCache(cache.folder_for(out), in_place=lambda digests: settled(
+        out, digests, exact=check, prescan=prescan))
 
 
 # ------------------------------------------------------------------ the steps

@@ -11,6 +11,7 @@ CLI says what happened without a traceback, and the next run renders cleanly.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import random
 import shutil
@@ -216,6 +217,14 @@ def _fail_nth(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, nth: int,
     monkeypatch.setattr(owner, name, failing)
 
 
+def _fail_every(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, code: int) -> None:
+    """A refusal that lasts (a read-only file system): every call fails."""
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(owner, name, failing)
+
+
 def _fallback_rename_fails(nth: int, code: int) -> Callable[[pytest.MonkeyPatch], None]:
     def inject(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(write_module, "exchange", lambda a, b: False)
@@ -242,8 +251,8 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
     "edquot-quota": (lambda m: _fail_nth(m, Path, "write_text", 20, errno.EDQUOT),
                      "Disk quota exceeded"),
     # read-only: the folder beside rendered/ refuses the staging folder, or the swap
-    "erofs-staging": (lambda m: _fail_nth(m, Path, "mkdir", 1, errno.EROFS),
-                      "Read-only file system"),
+    "erofs-mkdir": (lambda m: _fail_every(m, Path, "mkdir", errno.EROFS),
+                    "Read-only file system"),
     "erofs-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EROFS)),
                    "Read-only file system"),
     "eacces-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EACCES)),
@@ -353,7 +362,9 @@ def test_a_render_while_another_holds_the_lock_is_refused_clearly(
         tmp_path: Path, small_fleet: dict[str, Any]) -> None:
     specs, out = _start(tmp_path, small_fleet, "a")
     _switch(specs, small_fleet, "b")
-    with write_module.locked(out):
+    _, _, lock = write_module.siblings(out)
+    with lock.open("w") as another:  # another process's hold (this one's would be re-entrant)
+        fcntl.flock(another, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, output = _render(specs, out)
     assert code == 1
     assert f"infergen: another infergen is writing {out}; try again when it ends" in output

@@ -11,7 +11,7 @@ from typing import Protocol
 import click
 
 from generator.diagnostics import Diagnostic, errors
-from generator.output.write import WriteError, compare, scan, write
+from generator.output.write import Prescan, WriteError, compare, scan, write
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 3
 
@@ -43,7 +43,8 @@ def exit_code(outcome: Compiled) -> int:
     return EXIT_PROBLEMS if _failed(outcome) else EXIT_OK
 
 
-def publish(outcome: Compiled, out: Path, check: bool) -> Published:
+def publish(outcome: Compiled, out: Path, check: bool,
+            prescan: Prescan | None = None) -> Published:
     """`keep` is false where the old tree may still be what the store should not vouch for:
     a bug, a stale --check, a write that failed."""
     if outcome.current is not None and not _failed(outcome):  # in place: nothing to write
@@ -65,7 +66,7 @@ def publish(outcome: Compiled, out: Path, check: bool) -> Published:
         click.echo(f"infergen: {out} is up to date ({len(outcome.tree)} files)")
         return Published(EXIT_OK, True)
     try:
-        written = write(out, outcome.tree, outcome.digests)
+        written = write(out, outcome.tree, outcome.digests, prescan)
     except WriteError as exc:
         click.echo(f"infergen: {exc}", err=True)
         return Published(EXIT_PROBLEMS, False)

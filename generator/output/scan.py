@@ -13,7 +13,9 @@ per file is the floor: `render` must still see and repair such an edit).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import marshal
 import operator
 import os
 import stat
@@ -113,21 +115,80 @@ def _walk(existing: Existing, folder: str, prefix: str) -> None:
 _HEADER = HEADER_MARK.encode()
 
 
-def scan(out: Path, *, trust_snapshot: bool = False) -> Existing:
+class Prescan:
+    """The lstats of a scan with a snapshot (one per file: 213,611 at 10,000 specs), made
+    by a child process while the caller compiles, on the machine's other core. The caller
+    holds the tree's lock from before it starts one until the scan that takes it: what the
+    lstats saw is then still the tree. A child that fails only means the scan lstats
+    again; without fork (or a snapshot) there is no child."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.known = _load_snapshot(out) if out.is_dir() else None
+        self._child: tuple[int, int] | None = None  # pid, the pipe it answers on
+        if self.known is None or not hasattr(os, "fork"):
+            return
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: lstat, answer, and leave without any cleanup of the parent's
+            try:
+                os.close(reading)
+                answer = marshal.dumps(_suspects(os.fspath(out), self.known))
+                with os.fdopen(writing, "wb") as stream:
+                    stream.write(answer)
+            finally:
+                os._exit(0)
+        os.close(writing)
+        self._child = pid, reading
+
+    def take(self, out: Path) -> tuple[Snapshot, Moved] | None:
+        """The snapshot and what its lstats found, once, for the scan of `out`."""
+        child, self._child = self._child, None
+        if child is None or self.known is None or out != self.out:
+            if child is not None:
+                self._reap(child)
+            return None
+        try:
+            with os.fdopen(child[1], "rb") as stream:
+                answer = stream.read()
+            folders, files, foreign = marshal.loads(answer)
+            return self.known, (list(folders), list(files), list(foreign))
+        except (OSError, EOFError, ValueError, TypeError):  # the child failed: lstat again
+            return None
+        finally:
+            os.waitpid(child[0], 0)
+
+    def close(self) -> None:
+        """Reap a child nobody took (the compile failed, or wrote nothing)."""
+        child, self._child = self._child, None
+        if child is not None:
+            self._reap(child)
+
+    @staticmethod
+    def _reap(child: tuple[int, int]) -> None:
+        with contextlib.suppress(OSError):
+            os.close(child[1])
+        with contextlib.suppress(OSError):
+            os.waitpid(child[0], 0)
+
+
+def scan(out: Path, *, trust_snapshot: bool = False, prescan: Prescan | None = None) -> Existing:
     """Every file in `out`: generated ones (by their header) with their digest, the others
     as foreign. With `trust_snapshot`, a file the snapshot vouches for is not read, and
-    only the folders whose stamp moved are listed."""
+    only the folders whose stamp moved are listed (by a `prescan`'s lstats, if given)."""
     existing = Existing()
+    taken = prescan.take(out) if prescan is not None and trust_snapshot else None
     try:
         root = os.stat(out)
     except OSError:
         return existing
     if not stat.S_ISDIR(root.st_mode):
         return existing
-    known = _load_snapshot(out) if trust_snapshot else None
+    known, moved = taken if taken is not None else (
+        _load_snapshot(out) if trust_snapshot else None, None)
     if known is not None:
         try:
-            existing = _scan_known(out, known)
+            existing = _scan_known(out, known, moved)
         except (TypeError, ValueError, IndexError):  # a snapshot that is not ours after all
             existing, known = Existing(), None
     if known is None:
@@ -185,20 +246,37 @@ def _moved_since(prefix: str, paths: list[str], was: list[Any],
     return suspects
 
 
-def _scan_known(out: Path, known: Snapshot) -> Existing:
-    """The scan with a snapshot: lstat every folder and file it knows, read the files whose
-    stamp moved or is as new as the snapshot (racily clean), and list only the folders whose
-    stamp moved (or is as new): that is where new files and folders can be."""
+Moved = tuple[list[int], list[int], list[int]]  # indices of folders, files, foreign files
+
+
+def _suspects(base: str, known: Snapshot) -> Moved:
+    """The lstats of a scan with a snapshot (one per folder and file it knows: the bulk of
+    the scan): the indices of the folders, files and foreign files whose stamp moved, is
+    gone, or is as new as the snapshot (racily clean)."""
+    prefix, fence = base + "/", known.delta_fence  # the fence of folders and foreign files
+    folders = _moved_since("", [prefix + rel if rel else base for rel in known.folders],
+                           known.folder_stamps, _FOLDER_STAMP, fence)
+    files = _moved_since(prefix, known.files, known.stamps, _FILE_STAMP, known.fence,
+                         known.split, known.delta_fence)
+    foreign = _moved_since(prefix, known.foreign, known.foreign_stamps, _FILE_STAMP, fence)
+    return sorted(folders), sorted(files), sorted(foreign)
+
+
+def _scan_known(out: Path, known: Snapshot, moved_ones: Moved | None = None) -> Existing:
+    """The scan with a snapshot: lstat every folder and file it knows (or take what a
+    Prescan's lstats found), read the files whose stamp moved or is as new as the snapshot
+    (racily clean), and list only the folders whose stamp moved (or is as new): that is
+    where new files and folders can be."""
     existing = Existing(moved=set(), renew=False, snapshot=known)
-    base, fence = os.fspath(out), known.delta_fence  # the fence of folders and foreign files
+    base = os.fspath(out)
     moved = existing.moved
     assert moved is not None
     prefix = base + "/"
+    folder_suspects, file_suspects, foreign_suspects = moved_ones or _suspects(base, known)
     existing.folders = dict(zip(known.folders, known.folder_stamps, strict=True))
     listed: list[str] = []  # folders to list: their entries may have changed
     gone: list[str] = []  # folders that are no longer folders: nothing under them counts
-    for i in sorted(_moved_since("", [prefix + rel if rel else base for rel in known.folders],
-                                 known.folder_stamps, _FOLDER_STAMP, fence)):
+    for i in folder_suspects:
         rel = known.folders[i]
         st = _lstat(prefix + rel if rel else base)
         if st is None or not stat.S_ISDIR(st.st_mode):
@@ -208,13 +286,10 @@ def _scan_known(out: Path, known: Snapshot) -> Existing:
             existing.folders[rel] = _FOLDER_STAMP(st)
             listed.append(rel)
     under = tuple(gone)
-    for files, stamps, digests in ((known.files, known.stamps, known.digests),
-                                   (known.foreign, known.foreign_stamps, None)):
-        if digests is not None:  # the base's files, then the delta's
-            suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, known.fence,
-                                    known.split, known.delta_fence)
-        else:
-            suspects = _moved_since(prefix, files, stamps, _FILE_STAMP, fence)
+    for files, stamps, digests, found in (
+            (known.files, known.stamps, known.digests, file_suspects),
+            (known.foreign, known.foreign_stamps, None, foreign_suspects)):
+        suspects = set(found)
         if gone:
             suspects.update(i for i, rel in enumerate(files) if rel.startswith(under))
         gone_as_said: set[str] = set()  # base files the delta removed, and gone

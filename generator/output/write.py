@@ -44,13 +44,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.output.scan import Existing, delta_of, lstat_all, scan, snapshot_of
+from generator.output.scan import Existing, Prescan, delta_of, lstat_all, scan, snapshot_of
 from generator.output.snapshot import FORMAT, FolderStamp, Snapshot, SpareIdentity, Stamp, encode
 from generator.output.text import digests_of
 
 # the public interface (scan, snapshot_of and Existing live in output/scan.py)
-__all__ = ["Changes", "Existing", "WriteError", "compare", "exchange", "locked", "recover",
-           "scan", "settled", "siblings", "snapshot_of", "spare_of", "write"]
+__all__ = ["Changes", "Existing", "Prescan", "WriteError", "compare", "exchange", "locked",
+           "recover", "scan", "settled", "siblings", "snapshot_of", "spare_of", "write"]
 
 
 class WriteError(Exception):
@@ -329,8 +329,14 @@ def recover(out: Path) -> None:
 
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """One writer at a time; a second render fails clearly instead of interleaving."""
+    """One writer at a time; a second render fails clearly instead of interleaving. Held
+    already by this process (a render holds it from its scan's Prescan to its write), it
+    is simply held on."""
     _, _, lock = siblings(out)
+    key = os.path.abspath(lock)
+    if key in _HELD:
+        yield
+        return
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as handle:
         try:
@@ -338,7 +344,14 @@ def locked(out: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise WriteError(f"another infergen is writing {out}; try again when it ends") \
                 from exc
-        yield
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+
+
+_HELD: set[str] = set()  # the locks this process holds
 
 
 def _remove(path: Path) -> None:
@@ -532,7 +545,8 @@ def _in_place(out: Path, digests: dict[str, str], existing: Existing) -> None:
     _record(out, snapshot)
 
 
-def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
+def settled(out: Path, digests: dict[str, str], *, exact: bool = False,
+            prescan: Prescan | None = None) -> bool:
     """True when `out` holds exactly the generated files of these digests (and no foreign
     file where one must go): a render has nothing to write, and needs no text at all.
     Then, as write() would, it links up a missing spare and renews the snapshot. `exact`
@@ -542,7 +556,7 @@ def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
     try:
         with locked(out):
             recover(out)
-            existing = scan(out, trust_snapshot=True)
+            existing = scan(out, trust_snapshot=True, prescan=prescan)
             if existing.generated != digests:
                 return False
             _in_place(out, digests, existing)
@@ -552,13 +566,14 @@ def settled(out: Path, digests: dict[str, str], *, exact: bool = False) -> bool:
 
 
 def write(out: Path, desired: Mapping[str, str],
-          digests: dict[str, str] | None = None) -> Changes:
+          digests: dict[str, str] | None = None, prescan: Prescan | None = None) -> Changes:
     """Make `out` hold exactly the desired generated files (plus foreign ones); `digests`
-    are the texts' digests_of, when the caller has them."""
+    are the texts' digests_of, when the caller has them; `prescan`: the lstats of the scan,
+    made while the caller compiled (it holds the lock since)."""
     try:
         with locked(out):
             recover(out)
-            existing = scan(out, trust_snapshot=True)
+            existing = scan(out, trust_snapshot=True, prescan=prescan)
             digests = digests if digests is not None else digests_of(desired)
             changes = compare(desired, existing, digests)
             if changes.blocked:
