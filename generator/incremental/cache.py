@@ -114,19 +114,23 @@ def _raw_digest(raw: bytes | None) -> str | None:
 
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
-            allow_empty: Collection[str] | None, moves: str = "") -> str:
+            allow_empty: Collection[str] | None, moves: str = "",
+            raw_digests: list[str | None] | None = None) -> str:
     """Placement (output/shard_record.py) is read from the tree: what it reads is part of
-    the key."""
+    the key. `raw_digests`: each file's bytes' digest, where the caller has them."""
+    if raw_digests is None:
+        raw_digests = [_raw_digest(raw) for _, _, raw, _ in files]
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
                  moves, shard_record.fingerprint(Path(out)),
                  [os.path.relpath(p) for p in paths], as_rows(problems),
-                 [[display, rel, _raw_digest(raw), as_rows(unreadable)]
-                  for display, rel, raw, unreadable in files])
+                 [[display, rel, sha, as_rows(unreadable)]
+                  for (display, rel, _, unreadable), sha in zip(files, raw_digests, strict=True)])
 
 
-def spec_key(display: str, rel: str, raw: bytes, out: str) -> str:
+def spec_key(display: str, rel: str, raw: bytes, out: str, raw_digest: str | None = None) -> str:
     # joined with NUL, which no path holds: cheaper than JSON, and as unambiguous
-    return digest("\0".join(("spec", fingerprint(), out, display, rel, digest(raw))).encode())
+    return digest("\0".join(("spec", fingerprint(), out, display, rel,
+                              raw_digest or digest(raw))).encode())
 
 
 # ------------------------------------------------------------------ entries on disk
@@ -337,10 +341,11 @@ class DiskCache:
     def finished(self, options: Options, files: list[RawFile],
                  problems: list[Diagnostic]) -> Known | None:
         self._out = options.out
+        raw_digests = [_raw_digest(raw) for _, _, raw, _ in files]  # each file's, once
         self._run = run_key(files, problems, list(options.paths), options.out,
-                            options.allow_empty, options.moves)
-        self._keys = [spec_key(d, rel, raw, options.out) if raw is not None else None
-                      for d, rel, raw, _ in files]
+                            options.allow_empty, options.moves, raw_digests)
+        self._keys = [spec_key(d, rel, raw, options.out, sha) if raw is not None else None
+                      for (d, rel, raw, _), sha in zip(files, raw_digests, strict=True)]
         self._key_of = {id(f): (f, key) for f, key in zip(files, self._keys, strict=True)}
         stored = _read(self.folder / RUNS / self._run)
         if stored is None:

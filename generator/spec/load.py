@@ -138,7 +138,7 @@ def _case_collisions(
     kept: list[tuple[Path, Path]] = []
     problems: list[Diagnostic] = []
     for file, root in found:
-        parts = file.relative_to(root).parts
+        parts = _inside(file, root)
         for depth in range(1, len(parts) + 1):
             spelled = parts[:depth]
             seen, seen_file = first.setdefault((root, "/".join(spelled).casefold()),
@@ -157,10 +157,16 @@ def _case_collisions(
     return kept, problems
 
 
+def _inside(file: Path, root: Path) -> tuple[str, ...]:
+    """The parts of `file` below `root`, which discover() found it under (relative_to
+    without its checks: it runs once per spec file)."""
+    return file.parts[len(root.parts):]
+
+
 def read_raw(file: Path, root: Path) -> tuple[str, str, bytes | None, list[Diagnostic]]:
     """A spec file's display name, path inside its folder, and bytes (None if unreadable)."""
     display = _display(file)
-    rel = file.relative_to(root).as_posix()
+    rel = "/".join(_inside(file, root))
     try:
         return display, rel, file.read_bytes(), []
     except OSError as exc:
