@@ -59,8 +59,9 @@ def _guard(command: Callable[..., int]) -> Callable[..., None]:
             traceback.print_exc()
             click.echo("infergen: internal error; this is a bug, please report it", err=True)
             code = EXIT_BUG
-        finally:  # as it was, for a caller in the same process (tests)
-            if collecting:
+        finally:  # as it was, for a caller in the same process (tests); not when the
+            # process ends next: the first collection would walk every object made since
+            if collecting and not _PROCESS["exiting"]:
                 gc.enable()
         sys.exit(code)
     return run
