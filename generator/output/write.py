@@ -176,11 +176,7 @@ def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existi
             files.append(known.files[i])
             stamped.append(known.stamps[i])
             sums.append(known.digests[i])
-        for rel in sorted(redone):
-            if rel in digests and rel in stamps:
-                files.append(rel)
-                stamped.append(stamps[rel])
-                sums.append(digests[rel])
+        _append_redone(redone, digests, stamps, (files, stamped, sums))
     else:
         if stamps.keys() >= digests.keys():  # every file stamped (none copied): all in C
             files, sums = list(digests), list(digests.values())
@@ -194,6 +190,22 @@ def _snapshot_of_files(digests: dict[str, str], stamps: dict[str, Stamp], existi
                     folders=folders, folder_stamps=folder_stamps)
 
 
+def _append_redone(redone: set[str], digests: dict[str, str], stamps: dict[str, Stamp],
+                   entries: tuple[list[str], list[Stamp], list[str]]) -> set[str]:
+    """Append each redone path that the write left a file at (path, stamp, digest), in
+    order; the others are returned."""
+    files, stamped, sums = entries
+    gone = set()
+    for rel in sorted(redone):
+        if rel in digests and rel in stamps:
+            files.append(rel)
+            stamped.append(stamps[rel])
+            sums.append(digests[rel])
+        else:
+            gone.add(rel)
+    return gone
+
+
 def _delta(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing,
            known: Snapshot, redone: set[str]) -> Snapshot:
     """The trusted snapshot's delta, on its base, after a write that redid `redone`."""
@@ -204,14 +216,9 @@ def _delta(digests: dict[str, str], stamps: dict[str, Stamp], existing: Existing
             files.append(rel)
             stamped.append(stamp)
             sums.append(sha)
-    removed = set(known.removed)
-    for rel in sorted(redone):
-        if rel in digests and rel in stamps:
-            files.append(rel)
-            stamped.append(stamps[rel])
-            sums.append(digests[rel])
-        else:
-            removed.add(rel)  # whatever the base says of it no longer holds
+    # whatever the base says of a path redone and no longer written no longer holds
+    removed = set(known.removed) | _append_redone(redone, digests, stamps,
+                                                  (files, stamped, sums))
     foreign = [rel for rel in existing.foreign if rel in existing.foreign_stamps]
     return Snapshot(files=files, stamps=stamped, digests=sums, foreign=foreign,
                     foreign_stamps=[existing.foreign_stamps[rel] for rel in foreign],
