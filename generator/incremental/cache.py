@@ -455,6 +455,7 @@ class DiskCache:
             self._pending.append(self._texts.save)
         live = {k for k in self._keys if k is not None}
         self._pending.append(lambda: packs.write(live))
+        self._pending.append(lambda: _prune(folder / PACKS, {key[:2] for key in live}))
         self._pending.append(lambda: _prune(folder / SPECS, live))
         self._pending.append(lambda: _prune(folder / RUNS, {run}))
         parsed = set(self._parsed)

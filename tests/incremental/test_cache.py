@@ -4,7 +4,9 @@ changed."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -404,3 +406,19 @@ def test_a_placement_record_is_parsed_once_per_content(tmp_path: Path) -> None:
     third.remember([], [], None, False)
     third.flush()
     assert len(list((folder / "parsed").iterdir())) == 1  # the unused ones pruned
+
+
+def test_a_pack_no_key_needs_and_a_killed_run_s_temporary_file_are_pruned(
+        fleet: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    _cached(fleet, folder)
+    packs = folder / "packs"
+    stale = packs / ".tmp-killed"
+    stale.write_bytes(b"half a pack")
+    old = time.time() - 2 * cache.STALE_TEMP_SECONDS
+    os.utime(stale, (old, old))
+    (packs / "zz").write_bytes(b"a pack of another generator")
+    (fleet / "b.yaml").write_text((fleet / "b.yaml").read_text() + "# edited\n")
+    _same(_cached(fleet, folder), _uncached(fleet))
+    names = {p.name for p in packs.iterdir()}
+    assert ".tmp-killed" not in names and "zz" not in names and names
