@@ -80,7 +80,7 @@ def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) 
         if root == PLATFORM_ROOT and key not in layout.moving:
             placed.append(files)
             continue
-        paths = sharding.relocate_all(files.paths, part.environment, root)
+        paths = sharding.relocate(files.paths, part.environment, root)
         if key in layout.moving:
             placed.append(Files.of(paths, files.kinds, files.identities,
                                    (_annotated(text, dict(unmanaged)) for text in files.texts)))

@@ -382,13 +382,13 @@ class DiskCache:
         if summary is None:
             return None
         path = self.folder / SPECS / key
-        data, digests = summary
-
-        def read() -> list[str] | None:  # the entry's texts, if they are the summary's
-            stored = read_entry(path)
-            return stored[1] if stored is not None and stored[2] == digests else None
-
         try:
+            data, digests = summary
+
+            def read() -> list[str] | None:  # the entry's texts, if they are the summary's
+                stored = read_entry(path)
+                return stored[1] if stored is not None and stored[2] == digests else None
+
             return codec.from_json(data, units.Texts(read), raw, digests)
         except (KeyError, TypeError, ValueError, IndexError):  # another shape
             return None

@@ -63,11 +63,6 @@ def texts_of(unit: Unit) -> list[str]:
     return [text for built in unit.model.built or [] for text in built.objects.texts]
 
 
-def to_json(unit: Unit) -> tuple[dict[str, Any], list[str]]:
-    """The unit as plain data, and the texts of its objects, in order."""
-    return summary(unit)[0], texts_of(unit)
-
-
 def from_json(data: dict[str, Any], texts: Sequence[str] | Texts, raw: bytes,
               digests: Sequence[str]) -> Unit:
     """`texts` may be read only when needed (the cache's Texts), with their `digests`."""

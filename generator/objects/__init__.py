@@ -171,7 +171,7 @@ def platform_objects(platform: Platform, members: list[Member], earlier: dict[st
 
 def dashboard_items(platform: Platform, members: list[Member]) -> list[Deferred]:
     """Each environment's dashboard, built only if its text is needed (output/layout.py
-    Deferred), named by its inputs: the members' rows, by their charts' digests."""
+    Deferred), named by its inputs: the members' rows (their charts as JSON text)."""
     found = []
     for env in platform.environments:
         in_env = [m for m in members if m.environment == env.name]

@@ -65,16 +65,8 @@ def split_path(path: str) -> tuple[str, str]:
     return env, rest
 
 
-def relocate(path: str, root: str) -> str:
-    """A path of the platform root, moved into `root` of the same environment."""
-    if root == PLATFORM_ROOT:
-        return path
-    env, _, rest = path.partition("/")
-    return f"{env}/{root}/{rest}"
-
-
-def relocate_all(paths: tuple[str, ...], env: str, root: str) -> tuple[str, ...]:
-    """relocate() for paths of one environment's platform root, at once."""
+def relocate(paths: tuple[str, ...], env: str, root: str) -> tuple[str, ...]:
+    """Paths of environment `env`'s platform root, moved into its `root`."""
     if root == PLATFORM_ROOT:
         return paths
     cut, prefix = len(env) + 1, f"{env}/{root}/"
