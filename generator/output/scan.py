@@ -18,6 +18,7 @@ import itertools
 import marshal
 import operator
 import os
+import signal
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,7 +160,7 @@ class Prescan:
             os.waitpid(child[0], 0)
 
     def close(self) -> None:
-        """Reap a child nobody took (the compile failed, or wrote nothing)."""
+        """Stop and reap a child nobody took (the compile failed, or wrote nothing)."""
         child, self._child = self._child, None
         if child is not None:
             self._reap(child)
@@ -168,6 +169,8 @@ class Prescan:
     def _reap(child: tuple[int, int]) -> None:
         with contextlib.suppress(OSError):
             os.close(child[1])
+        with contextlib.suppress(OSError):
+            os.kill(child[0], signal.SIGKILL)  # its answer is not wanted: no need to wait
         with contextlib.suppress(OSError):
             os.waitpid(child[0], 0)
 

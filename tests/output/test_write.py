@@ -641,3 +641,19 @@ def test_a_render_without_fork_or_a_prescan_for_another_tree(
     code, output = _render(out)
     assert code == 0, output
     assert read_tree(out) == read_tree(CASES / "environments" / "expected")
+
+
+def test_a_prescan_nobody_takes_is_stopped_and_reaped(tmp_path: Path) -> None:
+    """A render whose specs fail never writes: its Prescan's child is stopped, not waited
+    for; a scan then lstats for itself."""
+    out = tmp_path / "rendered"
+    assert _render(out)[0] == 0
+    assert _render(out)[0] == 0
+    _edited_in_place(out)
+    with write_module.locked(out):
+        prescan = write_module.Prescan(out)
+        prescan.close()
+        prescan.close()  # once is enough
+        assert prescan.take(out) is None
+        existing = write_module.scan(out, trust_snapshot=True, prescan=prescan)
+    assert "dev/kustomization.yaml" in existing.generated  # read: its stamp moved
