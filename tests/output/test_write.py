@@ -402,14 +402,19 @@ def _edited(text: str) -> str:
     return text[:-2] + ("y" if text[-2] == "x" else "x") + text[-1]
 
 
-@pytest.mark.parametrize("drift", ["touched", "replaced", "no record"])
-def test_a_spare_the_record_does_not_describe_is_listed_and_repaired(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drift: str) -> None:
+def _written_twice(tmp_path: Path) -> tuple[Path, Path, dict[str, str], dict[str, str]]:
+    """A tree written twice: `second` live, `first` the spare with its record."""
     out = tmp_path / "rendered"
-    spare = write_module.spare_of(out)
     first, second = _tree("1"), _tree("2")
     write(out, first)
     write(out, second)
+    return out, write_module.spare_of(out), first, second
+
+
+@pytest.mark.parametrize("drift", ["touched", "replaced", "no record"])
+def test_a_spare_the_record_does_not_describe_is_listed_and_repaired(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drift: str) -> None:
+    out, spare, first, second = _written_twice(tmp_path)
     if drift == "touched":  # a file added at the spare's top moves its stamps
         (spare / "junk.yaml").write_text("junk\n")
     elif drift == "replaced":  # another folder in its place, with wrong files
@@ -456,11 +461,7 @@ def test_a_kill_after_the_swap_and_before_the_new_snapshot_never_trusts_the_old_
 
 def test_a_kill_after_the_spare_record_is_voided_and_before_the_rename(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "rendered"
-    spare = write_module.spare_of(out)
-    first, second = _tree("1"), _tree("2")
-    write(out, first)
-    write(out, second)
+    out, spare, first, second = _written_twice(tmp_path)
     real_utime = os.utime
 
     def void_then_die(path: Any, *args: Any, **kwargs: Any) -> None:
@@ -480,11 +481,7 @@ def test_a_kill_after_the_spare_record_is_voided_and_before_the_rename(
 
 def test_settled_keeps_the_spare_record_and_renews_the_snapshot_after_a_touch(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "rendered"
-    spare = write_module.spare_of(out)
-    first, second = _tree("1"), _tree("2")
-    write(out, first)
-    write(out, second)
+    out, spare, first, second = _written_twice(tmp_path)
     _later()
     os.utime(out / "dev" / "a" / "service.yaml")  # same text, new stamp
     assert write_module.settled(out, digests_of(second))
