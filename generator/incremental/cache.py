@@ -385,12 +385,12 @@ class DiskCache:
         summary = self._packs.known.get(key)
         if summary is None:
             return None
-        path = self.folder / SPECS / key
+        folder = self.folder
         try:
             data, digests = summary
 
             def read() -> list[str] | None:  # the entry's texts, if they are the summary's
-                stored = read_entry(path)
+                stored = read_entry(folder / SPECS / key)
                 return stored[1] if stored is not None and stored[2] == digests else None
 
             return codec.from_json(data, units.Texts(read), raw, digests)
