@@ -137,15 +137,17 @@ def _model_roots(tree: dict[str, str]) -> dict[tuple[str, str], str]:
     return found
 
 
-def _moves(base: dict[str, str], head: dict[str, str]) -> Iterator[str]:
-    """A model whose objects change root: one commit deletes and recreates them."""
-    unmanaged = "configmanagement.gke.io/managed: disabled"
+def _moves(base: dict[str, str], head: dict[str, str], catalog: Catalog) -> Iterator[str]:
+    """A model whose objects change root: one commit deletes and recreates them. A move
+    `render --move` prepared left them annotated unmanaged (as their YAML says it)."""
+    unmanaged = [f"{key}: {value}" for key, value in
+                 catalog.gke.config_sync.unmanaged_annotation.items()]
     after = _model_roots(head)
     for (env, model), root in sorted(_model_roots(base).items()):
         now = after.get((env, model))
         if now is None or now == root:
             continue
-        prepared = any(unmanaged in text for path, text in base.items()
+        prepared = any(all(line in text for line in unmanaged) for path, text in base.items()
                        if path.startswith(f"{root}/{model}/"))
         yield (f"model `{model}` in `{env}` moves from root `{root}` to `{now}`: "
                + ("this completes a move an earlier commit prepared (its objects were left "
@@ -176,7 +178,7 @@ def _risks(base: dict[str, str], head: dict[str, str], catalog: Catalog,
         if len(parts) == 3 and parts[1] == "namespaces" and path not in head:
             risks.append(f"namespace `{parts[2].removesuffix('.yaml')}` is removed from "
                          f"`{parts[0]}`: Config Sync deletes it and everything in it")
-    risks += _moves(base, head)
+    risks += _moves(base, head, catalog)
     for path, (old, new) in sorted(changed.items()):
         if not _is_model_object(path):
             continue

@@ -23,8 +23,8 @@ def engine_for(spec: dict[str, Any], catalog: Catalog) -> Engine:
     server = spec["server"]
     metrics = server.get("metrics", {})
     port = server.get("port", facts.port)
-    scraped = Metrics(metrics.get("port", port),
-                      metrics.get("path", facts.metrics.path if facts.metrics else "/metrics"))
+    assert facts.metrics is not None, "engines.yaml: custom names its default metrics path"
+    scraped = Metrics(metrics.get("port", port), metrics.get("path", facts.metrics.path))
     return replace(
         facts,
         command=tuple(server["command"]) if "command" in server else facts.command,
