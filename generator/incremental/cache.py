@@ -35,7 +35,6 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
@@ -52,6 +51,7 @@ from generator.incremental.units import RawFile
 from generator.output import shard_record
 from generator.output.layout import Deferred, Rendered
 from generator.output.text import digest, digests_of, text_of
+from generator.output.write import replace_atomically
 
 # marshal (fast for plain data) changes with Python's minor version: it is in the header
 MAGIC = (f"infergen-cache 5 python{sys.version_info[0]}.{sys.version_info[1]} "
@@ -61,6 +61,7 @@ LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
 TEXTS, INDEX = "texts", "index"  # the platform-wide texts of the last run that missed
 SPECS, PACKS, RUNS, PARSED = "specs", "packs", "runs", "parsed"
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
+TEMP_PREFIX = ".tmp-"
 
 
 def enabled() -> bool:
@@ -191,18 +192,9 @@ def _write(path: Path, value: Any, texts: Sequence[bytes] = ()) -> None:
     decoded only when needed)."""
     encoded = marshal.dumps(value)
     body = b"%d\n" % len(encoded) + encoded + b"".join(texts)
-    blob = MAGIC + digest(body).encode() + b"\n" + body
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(blob)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        replace_atomically(path, (MAGIC, digest(body).encode(), b"\n", body), TEMP_PREFIX)
 
 
 def _write_texts(path: Path, data: Any, texts: Sequence[str], digests: Sequence[str]) -> None:
@@ -217,7 +209,7 @@ def _prune(folder: Path, keep: set[str]) -> None:
             if entry.name in keep:
                 continue
             with contextlib.suppress(OSError):
-                if entry.name.startswith(".tmp-") and \
+                if entry.name.startswith(TEMP_PREFIX) and \
                         time.time() - entry.stat().st_mtime < STALE_TEMP_SECONDS:
                     continue  # another run may be writing it
                 os.unlink(entry.path)

@@ -45,12 +45,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.output.scan import Existing, Prescan, delta_of, lstat_all, scan, snapshot_of
-from generator.output.snapshot import FORMAT, FolderStamp, Snapshot, SpareIdentity, Stamp, encode
+from generator.output.snapshot import FolderStamp, Snapshot, SpareIdentity, Stamp, encode
 from generator.output.text import digests_of
 
 # the public interface (scan, snapshot_of and Existing live in output/scan.py)
 __all__ = ["Changes", "Existing", "Prescan", "WriteError", "compare", "exchange", "locked",
-           "recover", "scan", "settled", "siblings", "snapshot_of", "spare_of", "write"]
+           "recover", "replace_atomically", "scan", "settled", "siblings", "snapshot_of",
+           "spare_of", "write"]
 
 
 class WriteError(Exception):
@@ -76,9 +77,6 @@ def _files(folder: Path,
 
 
 # ---------------------------------------------------------------- the snapshot
-
-SNAPSHOT_FORMAT = FORMAT
-
 
 def _stamp(st: os.stat_result) -> Stamp | None:
     if not stat.S_ISREG(st.st_mode):
@@ -107,18 +105,30 @@ def _record(out: Path, snapshot: Snapshot) -> None:
 
 
 def _save(out: Path, path: Path, snapshot: Snapshot) -> None:
+    replace_atomically(path, encode(snapshot), f".{out.name}.infergen-tmp-")
+
+
+def replace_atomically(path: Path, parts: Iterable[bytes], prefix: str) -> bool:
+    """Write `parts` to a temporary file (named `prefix`...) beside `path`, then rename it
+    over `path`: a reader finds the old file or the new one, never half of one. False, and
+    nothing left behind, on an OSError: for files that only save time (the snapshot, the
+    cache's entries)."""
     try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{out.name}.infergen-tmp-")
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix)
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(handle, "wb") as stream:
-            for part in encode(snapshot):
+            for part in parts:
                 stream.write(part)
         os.replace(temp, path)
-    except OSError:
+        return True
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            return False
+        raise
 
 
 def _folders_of(paths: Iterable[str]) -> set[str]:
