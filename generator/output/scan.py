@@ -20,6 +20,7 @@ import operator
 import os
 import signal
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,9 @@ class Existing:
 _UNKNOWN: Stamp = (-1, -1, -1)  # a file that could not be stamped: read next time
 
 
-def _stamp_all(st: os.stat_result) -> Stamp:
-    return st.st_ino, st.st_size, st.st_mtime_ns
+# a file's stamp (inode, size, mtime_ns) from its lstat, in C: it runs for every file
+file_stamp: Callable[[os.stat_result], Stamp] = operator.attrgetter(
+    "st_ino", "st_size", "st_mtime_ns")
 
 
 def _examine(existing: Existing, rel: str, path: str, st: os.stat_result | None) -> None:
@@ -81,11 +83,11 @@ def _examine(existing: Existing, rel: str, path: str, st: os.stat_result | None)
         except OSError:
             raw = b""
         if raw.startswith(_HEADER):
-            existing.generated[rel], existing.stamps[rel] = digest(raw), _stamp_all(st)
+            existing.generated[rel], existing.stamps[rel] = digest(raw), file_stamp(st)
             existing.read += 1
             return
     existing.foreign.append(rel)
-    existing.foreign_stamps[rel] = _stamp_all(st) if st is not None else _UNKNOWN
+    existing.foreign_stamps[rel] = file_stamp(st) if st is not None else _UNKNOWN
 
 
 def _walk(existing: Existing, folder: str, prefix: str) -> None:
@@ -215,7 +217,6 @@ def lstat_all(paths: list[str]) -> list[os.stat_result | None]:
     return found
 
 
-_FILE_STAMP = operator.attrgetter("st_ino", "st_size", "st_mtime_ns")
 _FOLDER_STAMP = operator.attrgetter("st_ino", "st_mtime_ns")
 
 
@@ -227,7 +228,7 @@ def _lstat(path: str) -> os.stat_result | None:
 
 
 def _moved_since(prefix: str, paths: list[str], was: list[Any],
-                 stamp: operator.attrgetter[Any], fence: int,
+                 stamp: Callable[[os.stat_result], Any], fence: int,
                  split: int | None = None, later_fence: int = 0) -> set[int]:
     """Indices of `paths` (under `prefix`) whose stamp moved from `was` (or is gone), or
     whose mtime (a stamp's last item) is as new as the snapshot's `fence` (racily clean;
@@ -259,9 +260,9 @@ def _suspects(base: str, known: Snapshot) -> Moved:
     prefix, fence = base + "/", known.delta_fence  # the fence of folders and foreign files
     folders = _moved_since("", [prefix + rel if rel else base for rel in known.folders],
                            known.folder_stamps, _FOLDER_STAMP, fence)
-    files = _moved_since(prefix, known.files, known.stamps, _FILE_STAMP, known.fence,
+    files = _moved_since(prefix, known.files, known.stamps, file_stamp, known.fence,
                          known.split, known.delta_fence)
-    foreign = _moved_since(prefix, known.foreign, known.foreign_stamps, _FILE_STAMP, fence)
+    foreign = _moved_since(prefix, known.foreign, known.foreign_stamps, file_stamp, fence)
     return sorted(folders), sorted(files), sorted(foreign)
 
 

@@ -44,7 +44,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.output.scan import Existing, Prescan, delta_of, lstat_all, scan, snapshot_of
+from generator.output.scan import (
+    Existing,
+    Prescan,
+    delta_of,
+    file_stamp,
+    lstat_all,
+    scan,
+    snapshot_of,
+)
 from generator.output.snapshot import FolderStamp, Snapshot, SpareIdentity, Stamp, encode
 from generator.output.text import digests_of
 
@@ -79,9 +87,7 @@ def _files(folder: Path,
 # ---------------------------------------------------------------- the snapshot
 
 def _stamp(st: os.stat_result) -> Stamp | None:
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
+    return file_stamp(st) if stat.S_ISREG(st.st_mode) else None
 
 
 # a delta larger than this share of the files (restamped or gone since the base), and
