@@ -271,12 +271,13 @@ def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: st
     ordered.sort(key=lambda item: (item[1].environment, item[1].namespace, item[1].name))
     shared = merge_shared((rel, b.shared) for rel, _, b in ordered)
     budget = roots.budget(platform, catalog)
-    layouts = roots.layouts(platform, ordered, shared, before, budget, run.moves)
+    per_model = roots.objects_per_model(ordered)
+    layouts = roots.layouts(platform, per_model, shared, before, budget, run.moves)
     outcome.diagnostics += fleet.sharding(
         platform, layouts, budget, run.out,
         {(p.environment, roots.key_of(p)): u.model.name_at
          for u in models if u.model is not None for p in u.model.plans},
-        roots.objects_per_model(ordered), catalog)
+        per_model, catalog)
     if errors(outcome.diagnostics):
         return Assembled(ordered, [], [], layouts)
     placed = roots.place_objects(ordered, layouts, catalog)

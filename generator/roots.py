@@ -44,14 +44,14 @@ def key_of(part: PlanPart) -> str:
     return f"{part.namespace}/{part.name}"
 
 
-def layouts(platform: Platform, ordered: Ordered, shared: list[Rendered],
+def layouts(platform: Platform, per_model: dict[tuple[str, str], int], shared: list[Rendered],
             before: dict[str, Previous], budget_: Budget, moves: str) -> dict[str, Layout]:
-    """Each environment's roots, with every model placed."""
+    """Each environment's roots, with every model (objects_per_model) placed."""
     sizes: dict[str, dict[str, int]] = {env.name: {} for env in platform.environments}
     namespaces: dict[str, set[str]] = {env.name: set() for env in platform.environments}
-    for _, part, built in ordered:
-        sizes[part.environment][key_of(part)] = len(built.objects)
-        namespaces[part.environment].add(part.namespace)
+    for (env_name, key), size in per_model.items():
+        sizes[env_name][key] = size
+        namespaces[env_name].add(key.split("/", 1)[0])
     shared_count = Counter(item.path.split("/", 1)[0] for item in shared)
     found = {}
     for env in platform.environments:
