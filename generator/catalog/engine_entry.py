@@ -59,6 +59,26 @@ class Frontend:
 
 
 @dataclass(frozen=True)
+class PathwaysPart:
+    """A Pathways on Cloud container: its image and the port it serves."""
+
+    image: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Pathways:
+    """Pathways beside a JAX client that drives a whole multi-host TPU slice (JetStream with
+    MaxText): the leader's proxy and resource manager, and a server on every TPU host."""
+
+    proxy: PathwaysPart
+    resource_manager: PathwaysPart
+    worker: PathwaysPart
+    instance_types: Strings  # catalog TPU name -> Pathways' TPU version (--instance_type)
+    leader_resources: Mapping[str, Strings]  # proxy, resourceManager, server -> cpu, memory
+
+
+@dataclass(frozen=True)
 class Variant:
     """What differs on an accelerator kind (gpu, tpu, none) or on one accelerator."""
 
@@ -110,6 +130,8 @@ class Engine:
     model_dir_layout: str | None = None
     default_dtype: str | None = None
     cpu_resources: Strings | None = None
+    source_hint: str | None = None  # how to get a source the engine loads, when refused
+    pathways: Pathways | None = None  # set: one replica spans a multi-host TPU slice only
 
     @property
     def served_metrics(self) -> Metrics:

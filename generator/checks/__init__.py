@@ -43,6 +43,14 @@ from generator.checks.inputs import (
     platform_count,
     unique_names,
 )
+from generator.checks.maxtext import (
+    maxtext_args,
+    maxtext_settings,
+    pathways_fields,
+    pathways_identity,
+    pathways_replicas,
+    pathways_slice,
+)
 from generator.checks.operations import (
     gateway_reaches_pods,
     load_signals,
@@ -63,7 +71,8 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded,
+    file_cache_bounded, pathways_fields, pathways_slice, maxtext_settings, maxtext_args,
+    pathways_replicas, pathways_identity,
 )
 
 

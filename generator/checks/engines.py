@@ -27,7 +27,7 @@ def model_source_form(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if kind is not None and kind not in engine.sources:
         yield plan.locate("model", "source").diagnostic(
             STEP, f"engine {plan.spec['server']['engine']} cannot load {kind}:// sources",
-            "use one of: " + ", ".join(f"{k}://" for k in engine.sources))
+            engine.source_hint or "use one of: " + ", ".join(f"{k}://" for k in engine.sources))
     if kind == "oci" and plan.layer_of("server", "image") >= 0:
         yield plan.locate("server", "image").diagnostic(
             STEP, "server.image is set, but an oci:// source is the serving image itself",
@@ -70,7 +70,8 @@ def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     shape = valid_shape(plan, catalog)
     if shape is None:
         return
-    if shape.multi_host and kind not in (catalog.engines[name].multi_host_script or {}):
+    if shape.multi_host and kind not in (catalog.engines[name].multi_host_script or {}) \
+            and catalog.engines[name].pathways is None:  # Pathways spans the slice itself
         why = (catalog.engines[name].multi_host_unsupported or {}).get(kind)
         yield plan.locate("accelerator").diagnostic(
             STEP, f"engine {name} cannot serve one replica across {shape.hosts} nodes"

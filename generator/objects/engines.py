@@ -18,7 +18,7 @@ from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
-from generator.plan import model_source
+from generator.plan import maxtext, model_source
 from generator.plan.engine import home_env
 from generator.plan.facts import Facts
 from generator.plan.records import Plan
@@ -183,6 +183,11 @@ def jetstream(ctx: Context) -> Launch:
     return Launch(args + ctx.dtype_options())
 
 
+def jetstream_maxtext(ctx: Context) -> Launch:
+    """A MaxText config file and its keys (plan/maxtext.py); Pathways reaches the slice."""
+    return Launch(maxtext.server_args(ctx.spec, ctx.shape, ctx.engine))
+
+
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
     args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine.port}",
@@ -214,7 +219,7 @@ def custom(ctx: Context) -> Launch:
 
 LAUNCHERS: dict[str, Callable[[Context], Launch]] = {
     "vllm": vllm, "tgi": tgi, "triton": triton, "jetstream": jetstream, "sglang": sglang,
-    "tei": tei, "custom": custom,
+    "tei": tei, "custom": custom, "jetstream-maxtext": jetstream_maxtext,
 }
 
 

@@ -114,8 +114,8 @@ def deployment(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 
 def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     shape = plan.facts.checked_shape
-    if not shape.multi_host:
-        return None
+    if not shape.multi_host or plan.facts.checked_engine.pathways is not None:
+        return None  # a Pathways engine's group is objects/pathways.py's
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
     exclusive = {catalog.gke.exclusive_topology_annotation: catalog.gke.labels.node_pool}
     return {
