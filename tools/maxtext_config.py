@@ -56,7 +56,8 @@ def model_names(pyconfig: str) -> list[str]:
             for item in ast.walk(node):
                 if (isinstance(item, ast.Assign) and isinstance(item.value, ast.Tuple)
                         and getattr(item.targets[0], "id", "") == "valid_model_names"):
-                    return [e.value for e in item.value.elts if isinstance(e, ast.Constant)]
+                    return [str(e.value) for e in item.value.elts
+                            if isinstance(e, ast.Constant)]
     raise SystemExit("pyconfig.py: no validate_model_name tuple")
 
 
@@ -68,7 +69,7 @@ def quantizations(text: str) -> list[str]:
             for item in ast.walk(node):
                 if (isinstance(item, ast.Compare) and isinstance(item.left, ast.Attribute)
                         and item.left.attr == "quantization"):
-                    found += [c.value for c in item.comparators
+                    found += [str(c.value) for c in item.comparators
                               if isinstance(c, ast.Constant) and c.value]
     return sorted(set(found))
 
@@ -86,7 +87,7 @@ def extract(git_dir: Path) -> dict[str, object]:
         models[name] = sorted(yaml.safe_load(_git(git_dir, "show", f"{tag}:{path}")) or {})
     return {
         "engine": "jetstream-maxtext",
-        "version": f"maxtext {tag}",
+        "version": tag,
         "source": {**SOURCE, "paths": [BASE, MODELS, PYCONFIG, QUANTIZATIONS]},
         "keys": sorted(base),
         "iciAxes": sorted(m[1] for k in base if (m := ICI_AXIS.match(k))),

@@ -33,7 +33,8 @@ class MaxText:
 
 @cache
 def maxtext() -> MaxText:
-    written, generated = read_data("contracts/maxtext.yaml"), read_data("contracts/maxtext-keys.yaml")
+    written = read_data("contracts/maxtext.yaml")
+    generated = read_data("contracts/maxtext-keys.yaml")
     return MaxText(
         version=str(generated["version"]), default_config=written["defaultConfig"],
         keys=frozenset(generated["keys"]), ici_axes=tuple(generated["iciAxes"]),
