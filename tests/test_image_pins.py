@@ -19,6 +19,9 @@ def _images() -> Iterator[tuple[str, str]]:
     for name, engine in cat.engines.items():
         if engine.frontend is not None:
             yield f"{name} frontend", engine.frontend.image
+        if engine.pathways is not None:
+            for part in ("proxy", "resource_manager", "worker"):
+                yield f"{name} pathways {part}", getattr(engine.pathways, part).image
         for where, facts in [("", engine), *((f" {v}", f) for v, f in engine.variants.items())]:
             if facts.image is not None:
                 yield f"{name}{where}", facts.image
