@@ -10,7 +10,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # keyed on the pinned version: a clone builds its own, a version bump rebuilds it
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: render check test lint typecheck docs bench clean engine-facts
+.PHONY: render check test lint typecheck docs bench clean engine-facts engine-facts-maxtext
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,8 @@ clean:
 # runs it. TGI, TEI and JetStream: `python -m tools.engine_flags --engine tgi --git-dir CLONE`.
 engine-facts: $(STAMP)
 	$(BIN)/python -m tools.engine_flags --engine vllm --engine vllm-tpu --engine sglang
+
+# MaxText's keys for jetstream-maxtext, from a clone of AI-Hypercomputer/maxtext holding the
+# pinned tag (tools/maxtext_config.py SOURCE): make engine-facts-maxtext MAXTEXT_GIT=path/.git
+engine-facts-maxtext: $(STAMP)
+	$(BIN)/python -m tools.maxtext_config --git-dir $(MAXTEXT_GIT)

@@ -99,7 +99,8 @@ def test_refuses_to_overwrite(repo: Path) -> None:
     pytest.param(
         ["m", "--engine", "vlm", "--model", "hf://org/m", "--accelerator", "nvidia-l4"],
         ["specs/inference/m.yaml:14:13: error[schema] spec.server.engine: 'vlm' is not one of: "
-         "vllm, tgi, triton, jetstream, sglang, tei, custom (hint: did you mean 'vllm'?)",
+         "vllm, tgi, triton, jetstream, jetstream-maxtext, sglang, tei, custom (hint: did you "
+         "mean 'vllm'?)",
          "infergen: specs/inference/m.yaml not written"],
         id="unknown-engine"),
     pytest.param(

@@ -58,7 +58,7 @@ MODEL_CASES = [
     pytest.param(
         MODEL + "  server:\n    engine: vlm\n",
         ["specs/m.yaml:11:13: error[schema] spec.server.engine: 'vlm' is not one of: vllm, tgi, "
-         "triton, jetstream, sglang, tei, custom (hint: did you mean 'vllm'?)"],
+         "triton, jetstream, jetstream-maxtext, sglang, tei, custom (hint: did you mean 'vllm'?)"],
         id="enum-engine-vlm"),
     pytest.param(
         MODEL + "  scaling:\n    metric: qps\n",
