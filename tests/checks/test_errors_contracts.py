@@ -236,7 +236,7 @@ CASES = [
           accelerator: {type: nvidia-l4}
         """),
         ["specs/m.yaml:6:61: error[check] spec.model.preQuantized: engine tei does not load "
-         "pre-quantized checkpoints (hint: use vllm, tgi, sglang)"],
+         "pre-quantized checkpoints (hint: use vllm, tgi, jetstream-maxtext, sglang)"],
         id="tei-pre-quantized"),
     pytest.param(
         model("""
