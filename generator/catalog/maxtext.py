@@ -13,6 +13,7 @@ from generator.catalog import read_data
 
 @dataclass(frozen=True)
 class MaxText:
+    engine: str  # the catalog engine whose server reads this command line
     version: str
     default_config: str
     keys: frozenset[str]  # of configs/base.yml: the only ones the command line may set
@@ -36,7 +37,8 @@ def maxtext() -> MaxText:
     written = read_data("contracts/maxtext.yaml")
     generated = read_data("contracts/maxtext-keys.yaml")
     return MaxText(
-        version=str(generated["version"]), default_config=written["defaultConfig"],
+        engine=written["engine"], version=str(generated["version"]),
+        default_config=written["defaultConfig"],
         keys=frozenset(generated["keys"]), ici_axes=tuple(generated["iciAxes"]),
         quantizations=tuple(generated["quantizations"]),
         gpu_only_quantizations=frozenset(written["gpuOnlyQuantizations"]),

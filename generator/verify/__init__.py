@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from generator.catalog import load
+from generator.catalog.maxtext import maxtext
 from generator.diagnostics import Diagnostic, dotted
 from generator.output.layout import BOOTSTRAP, DASHBOARDS, Rendered
 from generator.spec import fast_schema as fast
 from generator.spec.schema_store import crd_validator
-from generator.verify import configsync_rules, engine_contract, kubernetes_api
+from generator.verify import configsync_rules, engine_contract, kubernetes_api, maxtext_keys
 
 STEP = "verify"
 _API = load().kubernetes.api  # catalog/kubernetes.yaml
@@ -91,7 +92,8 @@ def check_engine(item: Rendered, engine: str, out: str,
         return []
     return [Diagnostic(f"{out}/{item.path}", 0, 0, "spec.template.spec.containers",
                        f"generated {_name(item.obj)} {message}", STEP, BUG_HINT)
-            for message in engine_contract.problems(engine, item.obj, user_args)]
+            for message in engine_contract.problems(engine, item.obj, user_args)
+            + (maxtext_keys.problems(item.obj) if engine == maxtext().engine else [])]
 
 
 Identity = tuple[str, str, str, str]

@@ -16,6 +16,7 @@ import yaml
 from generator.catalog import Machine, load
 from generator.catalog.maxtext import maxtext
 from generator.plan import sizing
+from generator.verify import maxtext_keys
 from tests.conftest import CASES
 from tools.maxtext_config import model_names, quantizations
 
@@ -125,3 +126,23 @@ def test_nomos_vet_accepts_the_rendered_roots(kubectl: str, topology: str,
                               "unstructured", "--path", path], cwd=tmp_path,
                              capture_output=True, text=True)
         assert vet.returncode == 0, vet.stdout + vet.stderr
+
+
+@pytest.mark.parametrize(("args", "problem"), [
+    (["model_name=llama3.1-405b"], "starts MaxText without a config file of tpu-recipes-v0.1.2 "
+     "first"),
+    (["MaxText/configs/base.yml", "model_name=llama3.1-405b", "--port=9000"],
+     "passes '--port=9000', which is not a MaxText key=value setting"),
+    (["MaxText/configs/base.yml", "model_name=llama3.1-405b", "ici_tensor=8"],
+     "sets ici_tensor, which MaxText tpu-recipes-v0.1.2 does not define"),
+    (["MaxText/configs/base.yml", "model_name=llama3.1-405b", "scan_layers=false",
+      "scan_layers=true"], "sets scan_layers twice"),
+    (["MaxText/configs/base.yml", "model_name=llama3.1-405b", "base_num_decoder_layers=2"],
+     "sets base_num_decoder_layers, which MaxText's config of llama3.1-405b sets too"),
+])
+def test_verify_reports_a_broken_maxtext_server(args: list[str], problem: str) -> None:
+    group = _group("4x4")
+    server = _containers(group, "leader")["inference-server"]
+    assert maxtext_keys.problems(group) == []
+    server["args"] = args
+    assert problem in maxtext_keys.problems(group)
