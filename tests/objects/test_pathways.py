@@ -18,7 +18,7 @@ from generator.catalog.maxtext import maxtext
 from generator.plan import sizing
 from generator.verify import maxtext_keys
 from tests.conftest import CASES
-from tools.maxtext_config import model_names, quantizations
+from tools.maxtext_config import SOURCE, extract, model_names, quantizations
 
 GOLDENS = {"4x4": CASES / "jetstream-maxtext-4x4" / "expected",
            "8x8": CASES / "jetstream-maxtext-8x8" / "expected"}
@@ -146,3 +146,31 @@ def test_verify_reports_a_broken_maxtext_server(args: list[str], problem: str) -
     assert maxtext_keys.problems(group) == []
     server["args"] = args
     assert problem in maxtext_keys.problems(group)
+
+
+def test_the_tool_reads_a_release_from_git(tmp_path: Path) -> None:
+    files = {
+        "MaxText/configs/base.yml": "model_name: default\nici_fsdp_parallelism: -1\n"
+                                   "ici_tensor_parallelism: 1\nquantization: ''\n",
+        "MaxText/configs/models/tiny-1b.yml": "base_emb_dim: 64\nbase_num_decoder_layers: 2\n",
+        "MaxText/configs/v5e/inference/tiny.yml": "base_config: base.yml\n",
+        "MaxText/pyconfig.py": 'def validate_model_name(s):\n'
+                               '  valid_model_names = ("default", "tiny-1b")\n',
+        "MaxText/layers/quantizations.py": 'def _get_quant_config(config):\n'
+                                           '  if config.quantization == "int8":\n    return 1\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "release"], check=True)
+    subprocess.run([*git, "tag", SOURCE["tag"]], check=True)
+    facts = extract(tmp_path / ".git")
+    assert facts["keys"] == ["ici_fsdp_parallelism", "ici_tensor_parallelism", "model_name",
+                             "quantization"]
+    assert facts["iciAxes"] == ["fsdp", "tensor"]
+    assert facts["quantizations"] == ["int8"]
+    assert facts["models"] == {"tiny-1b": ["base_emb_dim", "base_num_decoder_layers"]}
+    assert "MaxText/configs/v5e/inference/tiny.yml" in facts["configs"]  # type: ignore[operator]
