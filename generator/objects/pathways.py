@@ -16,6 +16,7 @@ from generator.objects import engines, labels, security
 from generator.objects.resources import guaranteed
 from generator.objects.workload import ROLE_LABEL, autoscaled, pod_template
 from generator.plan import sizing
+from generator.plan.engine import home_env
 from generator.plan.records import Plan
 
 LEADER = "$(LWS_LEADER_ADDRESS)"  # set by the LeaderWorkerSet controller in every pod
@@ -65,7 +66,8 @@ def _scratch(plan: Plan) -> str:
 
 def _part(plan: Plan, catalog: Catalog, name: str, image: str, port: int,
           args: list[str], size: dict[str, Any]) -> dict[str, Any]:
-    return {"name": f"pathways-{name}", "image": image, "args": args,
+    # HOME on the emptyDir too: the root file system is read-only
+    return {"name": f"pathways-{name}", "image": image, "args": args, "env": home_env(catalog),
             "ports": [{"name": f"pw-{name}", "containerPort": port, "protocol": "TCP"}],
             "resources": guaranteed(size),
             "securityContext": security.container_context(plan.spec),
@@ -89,8 +91,8 @@ def _leader(plan: Plan, catalog: Catalog, pathways: Pathways) -> list[dict[str, 
                     [f"--server_port={rm.port}", _scratch(plan),
                      "--node_type=resource_manager", "--instance_count=1",
                      f"--instance_type={instance}"], dict(sizes["resourceManager"]))
-    manager["env"] = [{"name": "HOST_ADDRESS", "value": LEADER},
-                      {"name": "TPU_SKIP_MDS_QUERY", "value": "true"}]
+    manager["env"] += [{"name": "HOST_ADDRESS", "value": LEADER},
+                       {"name": "TPU_SKIP_MDS_QUERY", "value": "true"}]
     server, frontend = engines.containers(plan.spec, plan.facts, catalog)
     # the JAX client takes no TPU (Pathways drives the workers' chips) and mounts no bucket
     server["resources"] = guaranteed(_server_size(plan, pathways))
