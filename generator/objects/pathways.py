@@ -100,7 +100,7 @@ def _leader(plan: Plan, catalog: Catalog, pathways: Pathways) -> list[dict[str, 
     return [proxy, manager, server, frontend]
 
 
-def _leader_total(plan: Plan, pathways: Pathways, catalog: Catalog) -> tuple[float, float]:
+def _leader_total(plan: Plan, pathways: Pathways) -> tuple[float, float]:
     """(millicores, MiB) the leader's containers request."""
     frontend = plan.facts.checked_engine.frontend
     sizes = [dict(pathways.leader_resources["proxy"]),
@@ -116,7 +116,7 @@ def worker_size(plan: Plan, catalog: Catalog) -> dict[str, str]:
     pathways = plan.facts.checked_engine.pathways
     assert pathways is not None, "a Pathways engine"
     node = sizing.derived(plan.facts.checked_shape, catalog)
-    cpu, memory = _leader_total(plan, pathways, catalog)
+    cpu, memory = _leader_total(plan, pathways)
     free_cpu = (sizing.millicores(node["cpu"]) or 0) - cpu
     free_mib = (sizing.mebibytes(node["memory"]) or 0) - memory
     return {"cpu": sizing.cpu_quantity(math.floor(free_cpu / 100) * 100),
