@@ -7,6 +7,7 @@ infergen (with a traceback, because then it is useful).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import json
 import os
@@ -242,6 +243,28 @@ def new_command(name: str, engine: str, source: str, accelerator: str, parameter
     return EXIT_OK
 
 
+def _capacity(ref: str, specs: Path, catalog: catalog_data.Catalog) -> dict[str, Any]:
+    """`infergen diff`'s capacity sections: the plans at `ref` and in the working tree
+    (both compiled clean already), priced."""
+    from generator.catalog import prices as price_data
+    from generator.commands import diff_capacity, gitref, pricing
+    prices = price_data.load()
+    _warn_stale(prices)
+    old_platform, old_plans = gitref.plans_at(ref, specs, catalog)
+    platform, plans = pricing.plans_in(specs, catalog)
+    assert platform is not None  # the working tree compiled
+    before = pricing.price_all(old_platform or platform, old_plans, catalog, prices)
+    after = pricing.price_all(platform, plans, catalog, prices)
+    return diff_capacity.compare(before, after, platform, prices)
+
+
+def _warn_stale(prices: Any) -> None:
+    """Old list prices are still shown, with a warning (stderr: never in a rendered file)."""
+    warning = prices.staleness(datetime.datetime.now(datetime.UTC).date())
+    if warning:
+        click.echo(f"infergen: warning: {warning}", err=True)
+
+
 @main.command("diff")
 @click.option("--base", metavar="REF",
               help="Git revision to compare with (default: the merge base with origin/main, "
@@ -274,6 +297,7 @@ def diff_command(base: str | None, specs: Path, fmt: str) -> int:
             return exit_code(outcome)
     assert before.tree is not None and after.tree is not None
     report = difference.compare(dict(before.tree), dict(after.tree), catalog, ref)
+    report = difference.with_capacity(report, _capacity(ref, specs, catalog))
     click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),
                nl=fmt == "json")
     return EXIT_OK
