@@ -23,6 +23,7 @@ import click
 from generator import catalog as catalog_data
 from generator import pipeline, roots
 from generator.diagnostics import Diagnostic, format_all
+from generator.diagnostics import errors as errors_of
 from generator.output import sharding, write
 from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
 from generator.pipeline import Run, compile_specs
@@ -263,6 +264,32 @@ def _warn_stale(prices: Any) -> None:
     warning = prices.staleness(datetime.datetime.now(datetime.UTC).date())
     if warning:
         click.echo(f"infergen: warning: {warning}", err=True)
+
+
+@main.command("cost")
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Folder of specs to price.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="A table, Markdown, or JSON.")
+@_guard
+def cost_command(specs: Path, fmt: str) -> int:
+    """The standing capacity and list price of the whole tree, per environment and
+    namespace (a list-price estimate: rendered/ is not read)."""
+    from generator.catalog import prices as price_data
+    from generator.commands import cost, pricing
+    catalog = catalog_data.load()
+    outcome = compile_specs([specs], "rendered", catalog)
+    _report(errors_of(outcome.diagnostics), "json" if fmt == "json" else "text")
+    if outcome.failed:
+        return exit_code(outcome)
+    prices = price_data.load()
+    _warn_stale(prices)
+    platform, plans = pricing.plans_in(specs, catalog)
+    assert platform is not None  # it compiled
+    data = cost.report(platform, pricing.price_all(platform, plans, catalog, prices), prices)
+    click.echo({"json": cost.as_json, "markdown": cost.markdown, "text": cost.text}[fmt](data),
+               nl=fmt == "json")
+    return EXIT_OK
 
 
 @main.command("diff")

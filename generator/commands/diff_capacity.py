@@ -84,6 +84,7 @@ def compare(before: list[Priced], after: list[Priced], platform: Platform,
             "monthly": {"min": _pair(was.hourly_min, now.hourly_min, hours),
                         "max": _pair(was.hourly_max, now.hourly_max, hours)},
             "models": changed,
+            "complete": was.unpriced == 0 and now.unpriced == 0,
             "notes": now.notes,
             "risks": _risks(env, was, now, platform.cost_risk_percent),
         }
@@ -125,8 +126,10 @@ def markdown(env: str, section: dict[str, Any]) -> list[str]:
              "| | at minReplicas | at maxReplicas |", "|---|---|---|"]
     lines += [f"| {name} | {_count_change(acc['min'], name)} | "
               f"{_count_change(acc['max'], name)} |" for name in names]
-    lines += [f"| per hour | {_change(hourly['min'])} | {_change(hourly['max'])} |",
-              f"| per month | {_change(monthly['min'])} | {_change(monthly['max'])} |", "",
+    only = "" if section["complete"] else " (priced models only)"
+    lines += [f"| per hour{only} | {_change(hourly['min'])} | {_change(hourly['max'])} |",
+              f"| per month{only} | {_change(monthly['min'])} | {_change(monthly['max'])} |",
+              "",
               "| model | before | after | per hour at min | per hour at max |",
               "|---|---|---|---|---|"]
     for key, pair in section["models"].items():

@@ -60,6 +60,8 @@ class Standing:
     hourly_min: float = 0.0
     hourly_max: float = 0.0
     notes: list[str] = field(default_factory=list)  # what is priced how, what is not
+    priced: int = 0  # lines (model x cluster) in the totals
+    unpriced: int = 0  # lines left out of them (their reasons are in the notes)
 
 
 def plans_in(folder: Path, catalog: Catalog) -> tuple[Platform | None, list[Plan]]:
@@ -134,7 +136,9 @@ def standing(lines: list[Priced]) -> Standing:
             high[line.demand.accelerator] += line.accelerators_max
         if line.hourly_min is None or line.hourly_max is None:
             notes.add(f"not priced (left out of the totals): `{line.demand.key}`: {line.why}")
+            total.unpriced += 1
             continue
+        total.priced += 1
         total.hourly_min += line.hourly_min
         total.hourly_max += line.hourly_max
         if line.basis == "reservation":
