@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from generator.catalog import prices as price_data
 from generator.cli import main
-from tests.commands.test_diff_capacity import H100, L4, PLATFORM, _both
+from tests.commands.test_diff_capacity import H100, L4, PLATFORM, both
 
 GOLDEN = Path(__file__).parent / "golden" / "cost.md"
 UPDATE = os.environ.get("INFERGEN_UPDATE_GOLDEN") == "1"
@@ -41,7 +41,7 @@ def test_json_per_environment_and_namespace(specs: Path) -> None:
     prod = json.loads(_cost(specs, "--format", "json"))["environments"]["prod"]
     assert prod["accelerators"] == {"min": {"nvidia-h100-80gb": 4, "nvidia-l4": 2.5},
                                     "max": {"nvidia-h100-80gb": 16, "nvidia-l4": 10}}
-    l4, h100 = _both("g2-standard-4"), _both("a3-highgpu-1g")
+    l4, h100 = both("g2-standard-4"), both("a3-highgpu-1g")
     assert prod["namespaces"]["small"]["hourly"]["min"] == pytest.approx(l4 / 4, abs=0.01)
     assert prod["namespaces"]["llm"]["hourly"]["max"] == pytest.approx(4 * l4 + 8 * h100,
                                                                        abs=0.01)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from click.testing import CliRunner
 
 from generator.catalog import prices as price_data
 from generator.cli import main
-from tests.commands.test_diff import _git, _write
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("INFERGEN_UPDATE_GOLDEN") == "1"
@@ -61,13 +61,25 @@ spec:
 """
 
 
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+def write(repo: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = repo / "specs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """One commit: `chat` on one L4 per replica, 1 to 4 replicas, on prod's two clusters."""
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _write(tmp_path, {"platform.yaml": PLATFORM, "llm/chat.yaml": L4})
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "commit", "-q", "-m", "base")
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, {"platform.yaml": PLATFORM, "llm/chat.yaml": L4})
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -78,7 +90,7 @@ def _rate(machine: str, region: str, kind: str = "on_demand") -> float:
     return float(getattr(rate, kind))
 
 
-def _both(machine: str, kind: str = "on_demand") -> float:
+def both(machine: str, kind: str = "on_demand") -> float:
     """One node in each of prod's regions, per hour."""
     return _rate(machine, "europe-west4", kind) + _rate(machine, "us-central1", kind)
 
@@ -104,13 +116,13 @@ def _run(name: str) -> tuple[str, dict[str, object]]:
 
 
 def test_adding_a_model(repo: Path) -> None:
-    _write(repo, {"llm/big.yaml": H100})
+    write(repo, {"llm/big.yaml": H100})
     markdown, prod = _run("add-model")
     accelerators = prod["accelerators"]
     assert accelerators["min"] == {"before": {"nvidia-l4": 2},
                                    "after": {"nvidia-h100-80gb": 4, "nvidia-l4": 2}}
     assert accelerators["max"]["after"] == {"nvidia-h100-80gb": 16, "nvidia-l4": 8}
-    added = 2 * _both("a3-highgpu-1g")  # 2 replicas on each cluster, one VM each
+    added = 2 * both("a3-highgpu-1g")  # 2 replicas on each cluster, one VM each
     assert prod["hourly"]["min"]["change"] == pytest.approx(added, abs=0.01)
     assert prod["hourly"]["max"]["change"] == pytest.approx(4 * added, abs=0.01)
     assert prod["monthly"]["min"]["change"] == pytest.approx(added * HOURS, abs=0.05)
@@ -122,13 +134,13 @@ def test_adding_a_model(repo: Path) -> None:
 
 
 def test_raising_max_replicas(repo: Path) -> None:
-    _write(repo, {"llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
+    write(repo, {"llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
     markdown, prod = _run("raise-max")
     assert prod["accelerators"]["min"] == {"before": {"nvidia-l4": 2}, "after": {"nvidia-l4": 2}}
     assert prod["accelerators"]["max"] == {"before": {"nvidia-l4": 8},
                                            "after": {"nvidia-l4": 12}}
     assert prod["hourly"]["min"]["change"] == 0
-    node = _both("g2-standard-4")
+    node = both("g2-standard-4")
     assert prod["hourly"]["max"]["before"] == pytest.approx(4 * node, abs=0.01)
     assert prod["hourly"]["max"]["change"] == pytest.approx(2 * node, abs=0.01)
     # +50% at peak: over the default 25%; no new accelerator type
@@ -138,17 +150,17 @@ def test_raising_max_replicas(repo: Path) -> None:
 
 
 def test_raising_max_replicas_under_the_risk_threshold(repo: Path) -> None:
-    _write(repo, {"platform.yaml": PLATFORM + "  diff: {costRiskPercent: 60}\n",
+    write(repo, {"platform.yaml": PLATFORM + "  diff: {costRiskPercent: 60}\n",
                   "llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
     result = CliRunner().invoke(main, ["diff", "--format", "json"])
     assert json.loads(result.stdout)["capacity"]["prod"]["risks"] == []
 
 
 def test_moving_to_spot(repo: Path) -> None:
-    _write(repo, {"llm/chat.yaml": L4 + "  capacity: {provisioning: [spot, on-demand]}\n"})
+    write(repo, {"llm/chat.yaml": L4 + "  capacity: {provisioning: [spot, on-demand]}\n"})
     markdown, prod = _run("spot")
     assert prod["accelerators"]["max"] == {"before": {"nvidia-l4": 8}, "after": {"nvidia-l4": 8}}
-    spot, on_demand = _both("g2-standard-4", "spot"), _both("g2-standard-4")
+    spot, on_demand = both("g2-standard-4", "spot"), both("g2-standard-4")
     assert prod["hourly"]["min"]["after"] == pytest.approx(spot, abs=0.01)
     assert prod["hourly"]["min"]["change"] == pytest.approx(spot - on_demand, abs=0.01)
     assert prod["hourly"]["max"]["after"] == pytest.approx(4 * spot, abs=0.01)
@@ -157,7 +169,7 @@ def test_moving_to_spot(repo: Path) -> None:
 
 
 def test_a_reservation_is_priced_at_zero_and_says_so(repo: Path) -> None:
-    _write(repo, {"llm/chat.yaml": L4 + "  capacity: {provisioning: [reservation], "
+    write(repo, {"llm/chat.yaml": L4 + "  capacity: {provisioning: [reservation], "
                                         "reservation: l4-pool}\n"})
     result = CliRunner().invoke(main, ["diff", "--format", "json"])
     prod = json.loads(result.stdout)["capacity"]["prod"]
@@ -166,16 +178,16 @@ def test_a_reservation_is_priced_at_zero_and_says_so(repo: Path) -> None:
 
 
 def test_discount_applies_to_every_list_price(repo: Path) -> None:
-    _write(repo, {"platform.yaml": PLATFORM + "  pricing: {discount: 0.25}\n"})
+    write(repo, {"platform.yaml": PLATFORM + "  pricing: {discount: 0.25}\n"})
     result = CliRunner().invoke(main, ["diff", "--format", "json"])
     prod = json.loads(result.stdout)["capacity"]["prod"]
-    assert prod["hourly"]["min"]["after"] == pytest.approx(0.75 * _both("g2-standard-4"),
+    assert prod["hourly"]["min"]["after"] == pytest.approx(0.75 * both("g2-standard-4"),
                                                            abs=0.01)
     assert "less pricing.discount 25%" in prod["label"]
 
 
 def test_a_change_without_capacity_effect_has_no_section(repo: Path) -> None:
-    _write(repo, {"llm/chat.yaml": L4 + "  server: {args: [--enable-prefix-caching]}\n"})
+    write(repo, {"llm/chat.yaml": L4 + "  server: {args: [--enable-prefix-caching]}\n"})
     result = CliRunner().invoke(main, ["diff"])
     assert result.exit_code == 0, result.output
     assert "Capacity and list price" not in result.stdout
@@ -183,7 +195,7 @@ def test_a_change_without_capacity_effect_has_no_section(repo: Path) -> None:
 
 def test_old_prices_warn_but_change_nothing_else(repo: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(repo, {"llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
+    write(repo, {"llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
     fresh = CliRunner().invoke(main, ["diff"])
     stale = price_data.Prices(**{**PRICES.__dict__, "date": "2020-01-01"})
     monkeypatch.setattr(price_data, "load", lambda: stale)
