@@ -126,6 +126,8 @@ def _demand(**changes: Any) -> Demand:
     ({"provisioning": ("flex-start",), "machine": "g2-standard-24"}, 4.0, 10.0),
     ({"provisioning": ("reservation", "on-demand")}, 0.0, 0.0),
     ({"share": 0.25}, 0.5, 1.25),  # a GPU time-shared by 4 pods
+    # a multi-node replica: two full VMs each
+    ({"devices": 16, "hosts": 2, "machine": "g2-standard-24", "machine_devices": 8}, 16.0, 40.0),
     # a v6e 2x4 slice on two 4-chip hosts: 8 chip-hours at the VM's price over its 4 chips
     ({"kind": "tpu", "accelerator": "tpu-v6e", "devices": 8, "hosts": 2,
       "machine": "ct6e-standard-4t", "machine_devices": 4}, 43.2, 108.0),

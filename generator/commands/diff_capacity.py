@@ -11,7 +11,15 @@ from collections import defaultdict
 from typing import Any
 
 from generator.catalog.prices import Prices
-from generator.commands.pricing import Priced, by_environment, count, label, money, standing
+from generator.commands.pricing import (
+    Priced,
+    Standing,
+    by_environment,
+    count,
+    label,
+    money,
+    standing,
+)
 from generator.plan.records import Platform
 
 
@@ -43,7 +51,7 @@ def _pair(before: float, after: float, hours: int = 1) -> dict[str, float]:
             "change": round((after - before) * hours, 2)}
 
 
-def _risks(env: str, was: Any, now: Any, percent: float) -> list[str]:
+def _risks(env: str, was: Standing, now: Standing, percent: float) -> list[str]:
     risks = []
     if now.hourly_max > was.hourly_max and (
             was.hourly_max == 0 or (now.hourly_max - was.hourly_max) / was.hourly_max * 100
@@ -53,6 +61,13 @@ def _risks(env: str, was: Any, now: Any, percent: float) -> list[str]:
         risks.append(f"`{env}`'s list price at maxReplicas rises {rise} "
                      f"({money(was.hourly_max)} → {money(now.hourly_max)} per hour), more than "
                      f"diff.costRiskPercent ({percent:g}%)")
+    for name in sorted(now.unpriced_types & set(was.accelerators_max)):
+        old, new = was.accelerators_max[name], now.accelerators_max.get(name, 0)
+        if old and (new - old) / old * 100 > percent:  # no price to watch: watch the count
+            risks.append(f"`{env}`'s {name} at maxReplicas rises {(new - old) / old:.0%} "
+                         f"({count(old)} → {count(new)}), more than diff.costRiskPercent "
+                         f"({percent:g}%); it has no list price, so the price above leaves "
+                         "it out")
     for name in sorted(set(now.accelerators_max) - set(was.accelerators_max)):
         risks.append(f"`{env}` uses a new accelerator type, {name} (×"
                      f"{now.accelerators_max[name]:g} at maxReplicas): check the GPU/TPU "

@@ -62,6 +62,7 @@ class Standing:
     notes: list[str] = field(default_factory=list)  # what is priced how, what is not
     priced: int = 0  # lines (model x cluster) in the totals
     unpriced: int = 0  # lines left out of them (their reasons are in the notes)
+    unpriced_types: set[str] = field(default_factory=set)  # accelerators of those lines
 
 
 def plans_in(folder: Path, catalog: Catalog) -> tuple[Platform | None, list[Plan]]:
@@ -137,6 +138,8 @@ def standing(lines: list[Priced]) -> Standing:
         if line.hourly_min is None or line.hourly_max is None:
             notes.add(f"not priced (left out of the totals): `{line.demand.key}`: {line.why}")
             total.unpriced += 1
+            if line.demand.kind != "none":
+                total.unpriced_types.add(line.demand.accelerator)
             continue
         total.priced += 1
         total.hourly_min += line.hourly_min

@@ -203,3 +203,25 @@ def test_old_prices_warn_but_change_nothing_else(repo: Path,
     assert "infergen: warning: the list prices are" in old.stderr
     assert "warning" not in fresh.stderr
     assert old.stdout == fresh.stdout.replace(PRICES.date, "2020-01-01")
+
+
+def test_an_unpriced_accelerator_is_watched_by_its_count(repo: Path) -> None:
+    t4 = L4.replace("nvidia-l4", "nvidia-tesla-t4")  # the price list has no T4 GPUs
+    write(repo, {"llm/chat.yaml": t4})
+    git(repo, "commit", "-qam", "t4")
+    write(repo, {"llm/chat.yaml": t4.replace("maxReplicas: 4", "maxReplicas: 8")})
+    result = CliRunner().invoke(main, ["diff", "--format", "json"])
+    prod = json.loads(result.stdout)["capacity"]["prod"]
+    assert prod["complete"] is False and prod["hourly"]["max"]["change"] == 0
+    assert prod["risks"] == [
+        "`prod`'s nvidia-tesla-t4 at maxReplicas rises 100% (8 → 16), more than "
+        "diff.costRiskPercent (25%); it has no list price, so the price above leaves it out"]
+    markdown = CliRunner().invoke(main, ["diff"]).stdout
+    assert "| per hour (priced models only) |" in markdown
+    assert "not priced (left out of the totals): `llm/chat`: nvidia-tesla-t4: the source " \
+        "prices the VM without its 1 GPU(s)" in markdown
+
+
+def test_the_readme_shows_this_comment() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert (GOLDEN / "diff-capacity-raise-max.md").read_text(encoding="utf-8").strip() in readme
