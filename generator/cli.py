@@ -7,6 +7,7 @@ infergen (with a traceback, because then it is useful).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import json
 import os
@@ -22,6 +23,7 @@ import click
 from generator import catalog as catalog_data
 from generator import pipeline, roots
 from generator.diagnostics import Diagnostic, format_all
+from generator.diagnostics import errors as errors_of
 from generator.output import sharding, write
 from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
 from generator.pipeline import Run, compile_specs
@@ -242,6 +244,54 @@ def new_command(name: str, engine: str, source: str, accelerator: str, parameter
     return EXIT_OK
 
 
+def _capacity(ref: str, specs: Path, catalog: catalog_data.Catalog) -> dict[str, Any]:
+    """`infergen diff`'s capacity sections: the plans at `ref` and in the working tree
+    (both compiled clean already), priced."""
+    from generator.catalog import prices as price_data
+    from generator.commands import diff_capacity, gitref, pricing
+    prices = price_data.load()
+    _warn_stale(prices)
+    old_platform, old_plans = gitref.plans_at(ref, specs, catalog)
+    platform, plans = pricing.plans_in(specs, catalog)
+    assert platform is not None  # the working tree compiled
+    before = pricing.price_all(old_platform or platform, old_plans, catalog, prices)
+    after = pricing.price_all(platform, plans, catalog, prices)
+    return diff_capacity.compare(before, after, platform, prices)
+
+
+def _warn_stale(prices: Any) -> None:
+    """Old list prices are still shown, with a warning (stderr: never in a rendered file)."""
+    warning = prices.staleness(datetime.datetime.now(datetime.UTC).date())
+    if warning:
+        click.echo(f"infergen: warning: {warning}", err=True)
+
+
+@main.command("cost")
+@click.option("--specs", type=click.Path(path_type=Path), default=Path("specs"),
+              show_default=True, help="Folder of specs to price.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="A table, Markdown, or JSON.")
+@_guard
+def cost_command(specs: Path, fmt: str) -> int:
+    """The standing capacity and list price of the whole tree, per environment and
+    namespace (a list-price estimate: rendered/ is not read)."""
+    from generator.catalog import prices as price_data
+    from generator.commands import cost, pricing
+    catalog = catalog_data.load()
+    outcome = compile_specs([specs], "rendered", catalog)
+    _report(errors_of(outcome.diagnostics), "json" if fmt == "json" else "text")
+    if outcome.failed:
+        return exit_code(outcome)
+    prices = price_data.load()
+    _warn_stale(prices)
+    platform, plans = pricing.plans_in(specs, catalog)
+    assert platform is not None  # it compiled
+    data = cost.report(platform, pricing.price_all(platform, plans, catalog, prices), prices)
+    click.echo({"json": cost.as_json, "markdown": cost.markdown, "text": cost.text}[fmt](data),
+               nl=fmt == "json")
+    return EXIT_OK
+
+
 @main.command("diff")
 @click.option("--base", metavar="REF",
               help="Git revision to compare with (default: the merge base with origin/main, "
@@ -274,6 +324,7 @@ def diff_command(base: str | None, specs: Path, fmt: str) -> int:
             return exit_code(outcome)
     assert before.tree is not None and after.tree is not None
     report = difference.compare(dict(before.tree), dict(after.tree), catalog, ref)
+    report = difference.with_capacity(report, _capacity(ref, specs, catalog))
     click.echo(difference.as_json(report) if fmt == "json" else difference.markdown(report),
                nl=fmt == "json")
     return EXIT_OK

@@ -17,7 +17,7 @@ from generator.catalog import engine_entry, gke
 from generator.catalog.typed import key_of
 from tools.catalog_schema import DERIVED, derived_defs
 
-FILES = ("accelerators", "engines", "gke", "kubernetes")
+FILES = ("accelerators", "engines", "gke", "kubernetes", "prices")
 
 
 def _schema() -> dict[str, Any]:
@@ -55,6 +55,9 @@ def test_each_catalog_file_matches_the_schema(name: str) -> None:
     ("engines", lambda d: d["engines"]["vllm"].update(prot=8000)),
     ("engines", lambda d: d["engines"]["vllm"].pop("port")),
     ("accelerators", lambda d: d["gpus"]["nvidia-l4"].update(memoryGb=24)),
+    ("prices", lambda d: d["machines"]["g2-standard-4"]["us-central1"].update(onDemnd=1.0)),
+    ("prices", lambda d: d["machines"]["g2-standard-4"]["us-central1"].pop("spot")),
+    ("prices", lambda d: d.pop("date")),
 ])
 def test_a_misspelt_or_missing_fact_is_refused(name: str, damage: Any) -> None:
     data = _data(name)

@@ -74,3 +74,25 @@ def test_ci_runs_validate_check_and_posts_the_diff() -> None:
         commands = [c[0] for c in _infergen_calls(text)]
         assert {"validate", "diff"} <= set(commands), recipe.name
         assert "make check" in text, recipe.name
+
+
+def test_ci_posts_the_capacity_section() -> None:
+    """The comment the recipes post is `infergen diff`'s Markdown, which opens each
+    environment with its capacity and list-price section (tests/commands/
+    test_diff_capacity.py): no recipe asks for JSON, and the file posted is the diff's."""
+    from generator.commands import diff
+    for recipe in RECIPES[1:]:
+        text = "\n".join(_strings(load_plain(recipe.read_text(encoding="utf-8"))))
+        diffs = [c for c in _infergen_calls(text) if c[0] == "diff"]
+        assert diffs and all("json" not in words for words in diffs), recipe.name
+        assert re.search(r"infergen diff [^\n]*> infergen-diff\.md", text), recipe.name
+        assert re.search(r"(--body-file |open\(\")infergen-diff\.md", text), recipe.name
+    section = {"label": "List-price estimate", "accelerators": {
+        side: {"before": {}, "after": {"nvidia-l4": 1}} for side in ("min", "max")},
+        "hourly": {side: {"before": 0, "after": 1, "change": 1} for side in ("min", "max")},
+        "monthly": {side: {"before": 0, "after": 730, "change": 730} for side in ("min", "max")},
+        "models": {}, "complete": True, "notes": [], "risks": []}
+    report = diff.Report("main", {"prod": [diff.ObjectChange("p", "Deployment a/b", "added")]},
+                         [], {"prod": section})
+    posted = diff.markdown(report)
+    assert posted.index("#### Capacity and list price: prod") < posted.index("| added |")

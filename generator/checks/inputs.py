@@ -42,6 +42,10 @@ def environment_names(platform: Platform) -> Iterator[Diagnostic]:
                 "their dashboards")
         seen[env.name] = env.name
         for c_index, cluster in enumerate(env.clusters):
+            if cluster in env.clusters[:c_index]:  # a name and a {name, region} alike
+                yield platform.source.document.locate(
+                    ("spec", "environments", index, "clusters", c_index)).diagnostic(
+                    STEP, f"cluster {cluster!r} is listed twice in environment {env.name!r}")
             if cluster in owner and owner[cluster] != env.name:
                 yield platform.source.document.locate(
                     ("spec", "environments", index, "clusters", c_index)).diagnostic(

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.commands import diff_capacity
 from generator.output.layout import BOOTSTRAP, DASHBOARDS, RESERVED_FOLDERS
 from generator.output.shard_record import RECORD
 from generator.output.sharding import split_path
@@ -49,6 +50,8 @@ class Report:
     base: str
     environments: dict[str, list[ObjectChange]]
     risks: list[str]
+    # per environment: accelerators and list price before -> after (commands/diff_capacity.py)
+    capacity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(c.status == status for items in self.environments.values() for c in items)
@@ -213,6 +216,12 @@ def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
     return Report(base_name, ordered, _risks(base, head, catalog, changed))
 
 
+def with_capacity(report: Report, capacity: dict[str, dict[str, Any]]) -> Report:
+    """The report with its capacity sections, and their RISK lines among the others."""
+    risks = [risk for section in capacity.values() for risk in section["risks"]]
+    return Report(report.base, report.environments, report.risks + risks, capacity)
+
+
 # ------------------------------------------------------------------ printing
 
 def as_json(report: Report) -> str:
@@ -235,11 +244,15 @@ def _summary(report: Report) -> str:
             f"{report.count('changed')} changed")
 
 
-def _environment_section(env: str, changes: list[ObjectChange], full: bool) -> list[str]:
+def _environment_section(env: str, changes: list[ObjectChange], full: bool,
+                         capacity: dict[str, Any] | None = None) -> list[str]:
     counts = {s: sum(c.status == s for c in changes) for s in ("added", "removed", "changed")}
     heading = HEADINGS.get(env, env)
     lines = [f"### {heading}: {counts['added']} added, {counts['removed']} removed, "
-             f"{counts['changed']} changed", "", "| change | object | file |", "|---|---|---|"]
+             f"{counts['changed']} changed", ""]
+    if capacity is not None:
+        lines += diff_capacity.markdown(env, capacity) + ["#### Objects", ""]
+    lines += ["| change | object | file |", "|---|---|---|"]
     lines += [f"| {c.status} | `{c.object}` | `{c.path}` |" for c in changes]
     for change in (c for c in changes if c.status == "changed"):
         lines += ["", f"**`{change.object}`** (`{change.path}`)"]
@@ -264,7 +277,7 @@ def markdown(report: Report, full: bool = True) -> str:
         lines[-1] = lines[-1].rstrip()
         lines.append("")
     for env, changes in report.environments.items():
-        lines += _environment_section(env, changes, full)
+        lines += _environment_section(env, changes, full, report.capacity.get(env))
     text = "\n".join(lines)
     if full and len(text) > COMMENT_LIMIT:
         return markdown(report, full=False).rstrip("\n") + (

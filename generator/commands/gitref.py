@@ -12,8 +12,10 @@ import tempfile
 from pathlib import Path
 
 from generator.catalog import Catalog
+from generator.commands.pricing import plans_in
 from generator.output import shard_record
 from generator.pipeline import Outcome, compile_specs
+from generator.plan.records import Plan, Platform
 
 UPSTREAM = "origin/main"
 
@@ -117,3 +119,10 @@ def compile_at(ref: str, specs: Path, catalog: Catalog, out: Path = Path("render
             for d in outcome.diagnostics
             if d.severity == "error"]
     return outcome
+
+
+def plans_at(ref: str, specs: Path, catalog: Catalog) -> tuple[Platform | None, list[Plan]]:
+    """The resolved plans of the specs as they were at `ref` (which compiled clean), for the
+    capacity and price `infergen diff` compares."""
+    with tempfile.TemporaryDirectory(prefix="infergen-diff-") as scratch:
+        return plans_in(export_specs(ref, specs, Path(scratch)), catalog)

@@ -35,6 +35,7 @@ class Environment:
     keda: dict[str, str] | None = None
     allow_empty: bool = False  # may have no models (allowEmpty)
     tenancy: str = "root"  # root | namespace: a RepoSync per namespace
+    regions: tuple[tuple[str, str], ...] = ()  # (cluster, region) where the Platform sets one
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Platform:
     config_sync: dict[str, Any]
     environments: tuple[Environment, ...]
     source: Source
+    discount: float = 0.0  # pricing.discount: a factor on every list price
+    pricing_region: str | None = None  # pricing.region: for clusters that name none
+    cost_risk_percent: float = 25.0  # diff.costRiskPercent
 
 
 def _has(data: Any, path: Path) -> bool:

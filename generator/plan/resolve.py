@@ -68,15 +68,21 @@ def platform_from(source: Source) -> Platform:
         defaults = (Layer(env["defaults"], doc, (*prefix, "defaults"))
                     if env.get("defaults") else None)
         environments.append(Environment(
-            name=env["name"], target=env["target"], clusters=tuple(env["clusters"]),
+            name=env["name"], target=env["target"],
+            clusters=tuple(c if isinstance(c, str) else c["name"] for c in env["clusters"]),
             defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
             autoscaler=env["autoscaler"], keda=env.get("keda"),
             prometheus_namespace=env["prometheusNamespace"], allow_empty=env["allowEmpty"],
-            tenancy=env["tenancy"]))
+            tenancy=env["tenancy"],
+            regions=tuple((c["name"], c["region"]) for c in env["clusters"]
+                          if isinstance(c, dict) and "region" in c)))
+    pricing = spec.get("pricing", {})
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],
                     config_sync=spec["configSync"], environments=tuple(environments),
-                    source=source)
+                    source=source, discount=float(pricing.get("discount", 0.0)),
+                    pricing_region=pricing.get("region"),
+                    cost_risk_percent=float(spec.get("diff", {}).get("costRiskPercent", 25)))
 
 
 def target_environments(source: Source, platform: Platform) -> list[str]:

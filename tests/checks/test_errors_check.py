@@ -54,6 +54,11 @@ PLATFORM_CASES = [
          "environment root)"],
         id="cluster-in-two-environments"),
     pytest.param(
+        _platform("[prod-1]", "[prod-1, {name: prod-1, region: us-east4}]"),
+        ["specs/platform.yaml:12:26: error[check] spec.environments[1].clusters[1]: cluster "
+         "'prod-1' is listed twice in environment 'prod'"],
+        id="cluster-twice-in-one-environment"),
+    pytest.param(
         _platform("    repo: https://example.com/config.git\n",
                   "    repo: https://example.com/config.git\n    auth: gcpserviceaccount\n"),
         ["specs/platform.yaml:8:11: error[check] spec.configSync.auth: auth gcpserviceaccount "

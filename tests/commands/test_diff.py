@@ -126,7 +126,13 @@ def test_json(repo: Path) -> None:
     fields = {f["field"]: (f["old"], f["new"]) for f in
               dev["dev/llm/a/horizontalpodautoscaler.yaml"]["fields"]}
     assert fields == {"spec.maxReplicas": (2, 4)}
-    assert len(report["risks"]) == 3
+    # 3 about objects; 2 about capacity: the clusters name no region, so the L4s are not
+    # priced, and their count at maxReplicas is watched (dev: a 2 -> 8, b 1 -> 0, c 0 -> 2)
+    assert len(report["risks"]) == 5
+    assert [r for r in report["risks"] if "no list price" in r] == [
+        f"`{env}`'s nvidia-l4 at maxReplicas rises {rise}, more than diff.costRiskPercent "
+        "(25%); it has no list price, so the price above leaves it out"
+        for env, rise in (("dev", "233% (3 → 10)"), ("prod", "400% (2 → 10)"))]
 
 
 def test_no_change(repo: Path) -> None:

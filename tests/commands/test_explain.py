@@ -75,7 +75,7 @@ def test_platform_fields_and_list_items() -> None:
     assert code == 0
     assert out.startswith("KIND:     Platform\n")
     assert "FIELD: spec.environments <[]object> -required-" in out
-    assert "  clusters\t<[]string> -required-" in out
+    assert "  clusters\t<[]string | object> -required-" in out
     code, out, _ = _explain("platform.spec.environments[0].defaults.scaling.minReplicas")
     assert code == 0
     assert "FIELD: spec.environments.defaults.scaling.minReplicas <integer>" in out

@@ -230,6 +230,22 @@ PLATFORM_CASES = [
         [f"specs/platform.yaml:12:18: error[schema] spec.environments[1].clusters[0]: 'Prod_1' "
          f"is not valid: {DNS_LABEL}"],
         id="bad-cluster-name"),
+    pytest.param(
+        _platform("clusters: [prod-1]", "clusters: [{name: prod-1, region: Central}]"),
+        ["specs/platform.yaml:12:41: error[schema] spec.environments[1].clusters[0].region: "
+         "'Central' is not valid: A Compute Engine region (us-central1, europe-west4): where "
+         "the cluster's nodes run, for list prices."],
+        id="bad-cluster-region"),
+    pytest.param(
+        _platform("clusters: [prod-1]", "clusters: [{name: prod-1, regoin: us-east4}]"),
+        ["specs/platform.yaml:12:33: error[schema] spec.environments[1].clusters[0].regoin: "
+         "unknown field 'regoin' (hint: did you mean 'region'?)"],
+        id="misspelt-cluster-region"),
+    pytest.param(
+        _platform("spec:\n", "spec:\n  pricing: {discount: 1.5}\n"),
+        ["specs/platform.yaml:6:23: error[schema] spec.pricing.discount: 1.5 is greater "
+         "than or equal to the maximum of 1"],
+        id="discount-out-of-range"),
 ]
 
 
