@@ -34,6 +34,7 @@ class LatencyAlert:
     histogram: str
     measures: str
     seconds: float
+    buckets: tuple[str, ...] | None = None  # its `le` boundaries as exported, where fixed
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,32 @@ class ErrorAlert:
 class Alerts:
     latency: LatencyAlert | None = None
     errors: ErrorAlert | None = None
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A series the engine exports, with the labels infergen may select it by."""
+
+    labels: tuple[str, ...]
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> values
+    histogram: bool = False  # exported as <name>_bucket{le}, _count and _sum
+
+
+@dataclass(frozen=True)
+class Exports:
+    """What the engine's release (its contract's `version`) exports, read from its source."""
+
+    version: str
+    metrics: Mapping[str, Exported]
+
+
+@dataclass(frozen=True)
+class LogSignal:
+    """A fatal line in the engine's log: a log-based metric counts it."""
+
+    reason: str
+    match: str  # a substring of the line
+    source: str  # where the engine (or its runtime) prints it
 
 
 @dataclass(frozen=True)
@@ -110,6 +137,8 @@ class Engine:
     model_dir_layout: str | None = None
     default_dtype: str | None = None
     cpu_resources: Strings | None = None
+    exports: Exports | None = None
+    log_signals: tuple[LogSignal, ...] = ()
 
     @property
     def served_metrics(self) -> Metrics:
