@@ -100,9 +100,10 @@ def problems(engine: str, expr: str) -> list[str]:
                   for label, value in sorted(matchers.items())
                   if value and label in exported.values and value not in exported.values[label]]
         latency = facts.engines[engine].alerts.latency
-        if latency and latency.buckets and base == latency.histogram and matchers.get("le"):
-            if matchers["le"] not in (*latency.buckets, "+Inf"):
-                found.append(f"{metric}: le={matchers['le']!r} is no bucket boundary")
+        le = matchers.get("le")
+        if latency and latency.buckets and base == latency.histogram and le \
+                and le not in (*latency.buckets, "+Inf"):
+            found.append(f"{metric}: le={le!r} is no bucket boundary")
     return found
 
 

@@ -32,8 +32,10 @@ def _custom_metrics() -> frozenset[str]:
 def _known_metrics() -> frozenset[str]:
     data = catalog.load()
     # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
+    boards = data.observability.dashboards
     known = {data.alerting.up_metric, data.alerting.restarts_metric,
-             data.gke.dcgm.renamed, *_custom_metrics()}
+             data.gke.dcgm.renamed, *_custom_metrics(), boards.replicas_metric,
+             boards.max_replicas_metric, boards.accelerator_metric}
     for engine in data.engines.values():
         known |= {s.metric for s in engine.load_signals.values()}
         if engine.alerts.latency is not None:
@@ -51,9 +53,17 @@ def _queries(obj: dict[str, Any]) -> list[str]:
         return [t["metadata"]["query"] for t in obj["spec"]["triggers"]
                 if t["type"] == "prometheus"]
     if "mosaicLayout" in obj:
-        return [d["timeSeriesQuery"]["prometheusQuery"] for t in obj["mosaicLayout"]["tiles"]
-                for d in t["widget"]["xyChart"]["dataSets"]]
+        return [_filled(d["timeSeriesQuery"]["prometheusQuery"])
+                for t in obj["mosaicLayout"]["tiles"] for d in t["widget"]["xyChart"]["dataSets"]]
     return []
+
+
+def _filled(query: str) -> str:
+    """A dashboard query with each template variable as Cloud Monitoring fills it in: the
+    selected label matcher (catalog observability.yaml `variables`)."""
+    for variable in catalog.load().observability.dashboards.variables:
+        query = query.replace(f"${{{variable.name}}}", f'{variable.label_key}=~".+"')
+    return query
 
 
 QUERIES = [(f"{tree.parent.name}/{path.relative_to(tree)}#{i}", query)
@@ -72,7 +82,21 @@ def test_query_parses_and_reads_known_metrics(where: str, query: str) -> None:
     metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", query))
     assert metrics, "every query selects the model's series by label"
     assert metrics <= _known_metrics(), metrics - _known_metrics()
-    assert 'namespace="' in query
+    # every query is narrowed to a model, or to the environment (the dashboards)
+    assert 'namespace="' in query or "environment=" in query or "namespace_name=~" in query \
+        or "namespace=~" in query
+
+
+def test_dashboard_queries_name_their_template_variables() -> None:
+    boards = [load_plain(p.read_text()) for p in (ROOT / "rendered" / "dashboards").glob("*")]
+    drill = [b for b in boards if "dashboardFilters" in b]
+    assert drill, "each environment has a drill-down dashboard"
+    for board in drill:
+        names = {f"${{{f['templateVariable']}}}" for f in board["dashboardFilters"]}
+        for tile in board["mosaicLayout"]["tiles"]:
+            for data in tile["widget"]["xyChart"]["dataSets"]:
+                query = data["timeSeriesQuery"]["prometheusQuery"]
+                assert all(name in query for name in names), query
 
 
 def test_the_parser_rejects_a_broken_query() -> None:
