@@ -72,7 +72,8 @@ RULES = _rules()
 @cache
 def _recorded() -> frozenset[str]:
     """Series infergen's own recording rules write (its SLO alerts read them back)."""
-    return frozenset(rule["record"] for tree in TREES for path in tree.rglob("rules.yaml")
+    return frozenset(rule["record"] for tree in TREES
+                     for path in [*tree.rglob("rules.yaml"), *tree.rglob("prometheusrule.yaml")]
                      for group in load_plain(path.read_text())["spec"]["groups"]
                      for rule in group["rules"] if "record" in rule)
 

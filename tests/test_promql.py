@@ -38,11 +38,20 @@ def _known_metrics() -> frozenset[str]:
              boards.max_replicas_metric, boards.accelerator_metric}
     for engine in data.engines.values():
         known |= {s.metric for s in engine.load_signals.values()}
-        if engine.alerts.latency is not None:
-            known.add(engine.alerts.latency.histogram + "_bucket")
+        if engine.alerts.latency is not None:  # a histogram's series (its _count: SLOs)
+            known |= {engine.alerts.latency.histogram + s for s in ("_bucket", "_count")}
         if engine.alerts.errors is not None:
             known |= {engine.alerts.errors.failed, engine.alerts.errors.total}
+    # infergen's own recording rules (objects/slo.py), read back by its burn-rate alerts
+    known |= {r["record"] for tree in TREES for path in tree.rglob("*.yaml")
+              for r in _rules_of(load_plain(path.read_text())) if "record" in r}
     return frozenset(known)
+
+
+def _rules_of(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    if obj.get("kind") not in ("Rules", "PrometheusRule"):
+        return []
+    return [r for g in obj["spec"]["groups"] for r in g["rules"]]
 
 
 def _queries(obj: dict[str, Any]) -> list[str]:

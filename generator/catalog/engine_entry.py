@@ -36,6 +36,10 @@ class LatencyAlert:
     seconds: float
     buckets: tuple[str, ...] | None = None  # its `le` boundaries as exported, where fixed
 
+    def boundary(self, seconds: float) -> str | None:
+        """The bucket boundary equal to `seconds`, as the engine exports it (`le`)."""
+        return next((b for b in self.buckets or () if float(b) == seconds), None)
+
 
 @dataclass(frozen=True)
 class ErrorAlert:
