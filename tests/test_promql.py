@@ -61,6 +61,8 @@ def _queries(obj: dict[str, Any]) -> list[str]:
     if kind == "ScaledObject":
         return [t["metadata"]["query"] for t in obj["spec"]["triggers"]
                 if t["type"] == "prometheus"]
+    if kind == "MonitoringDashboard":  # Config Connector's: the same body under spec
+        obj = obj["spec"]
     if "mosaicLayout" in obj:
         return [_filled(d["timeSeriesQuery"]["prometheusQuery"])
                 for t in obj["mosaicLayout"]["tiles"] for d in t["widget"]["xyChart"]["dataSets"]]
@@ -82,7 +84,9 @@ QUERIES = [(f"{tree.parent.name}/{path.relative_to(tree)}#{i}", query)
 
 def test_there_are_queries_to_check() -> None:
     kinds = {name.split("#")[0].rsplit("/", 1)[-1] for name, _ in QUERIES}
-    assert {"rules.yaml", "prometheusrule.yaml", "scaledobject.yaml"} <= kinds
+    assert {"rules.yaml", "prometheusrule.yaml", "scaledobject.yaml", "dev.yaml",
+            "prod.fleet.yaml", "monitoringdashboard-models.yaml",
+            "monitoringdashboard-fleet.yaml"} <= kinds
 
 
 @pytest.mark.parametrize(("where", "query"), QUERIES, ids=[w for w, _ in QUERIES])

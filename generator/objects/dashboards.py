@@ -9,7 +9,8 @@ of models (Cloud Monitoring takes at most 100 widgets: catalog observability.yam
 A chart holds one query per distinct engine series in the environment, not one per model.
 Without Config Connector they are written beside the synced roots
 (rendered/dashboards/<env>.yaml, <env>.fleet.yaml) for `gcloud monitoring dashboards
-create --config-from-file=...`; with it, objects/gcp.py wraps them as MonitoringDashboards.
+create --config-from-file=...`; with it (environments[].configConnector), objects/gcp.py
+wraps them as MonitoringDashboards in the environment's root.
 """
 
 from __future__ import annotations
@@ -28,17 +29,20 @@ BOARDS = ("models", "fleet")
 
 
 def charts_of(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
-    """What the plan adds to its environment's dashboards: its engine's series (the same
-    for every model of that engine), or None when it shows in none."""
-    if plan.environment.target != "gke" or not plan.spec["monitoring"]["enabled"]:
+    """What the plan adds to its environment's dashboards (its engine's series, the same for
+    every model of that engine; `up` when it has any to chart) and log alerts (`logs`, its
+    engine when it has fatal lines to count and the model takes part), or None for neither."""
+    if plan.environment.target != "gke":
         return None
     engine = plan.facts.checked_engine
-    if engine.metrics is None:
-        return None  # an engine without metrics has nothing to chart
+    name = plan.spec["server"]["engine"]
+    logs = {"logs": name} if plan.spec["monitoring"]["logAlerts"] and engine.log_signals \
+        else {}
+    if not plan.spec["monitoring"]["enabled"] or engine.metrics is None:
+        return logs or None  # an engine without metrics has nothing to chart
     signals = engine.load_signals
-    found: dict[str, Any] = {"engine": plan.spec["server"]["engine"],
-                             "up": catalog.alerting.up_metric,
-                             "namespace": plan.namespace}
+    found: dict[str, Any] = {"engine": name, "up": catalog.alerting.up_metric,
+                             "namespace": plan.namespace, **logs}
     for signal, key in (("queue-size", "queue"), ("batch-size", "batch"),
                         ("kv-cache-usage", "kv")):
         if signal in signals:
@@ -68,8 +72,11 @@ def key_of(environment: Environment, platform_name: str, sources: tuple[str, ...
 
 
 def shown(environment: Environment, charts: list[Any]) -> bool:
-    """Whether the environment has dashboards: on GKE, with a model to show."""
-    return environment.target == "gke" and any(row is not None for row in charts)
+    """Whether the environment has dashboards: on GKE, with a model to show (`charts`: the
+    rows' charts_of, as JSON text or decoded)."""
+    return environment.target == "gke" and any(
+        row is not None and ('"up":' in row if isinstance(row, str) else "up" in row)
+        for row in charts)
 
 
 def _distinct(rows: list[Row], key: str) -> list[Any]:
@@ -173,7 +180,7 @@ def dashboard_of(environment: Environment, platform_name: str, rows: list[Row],
     if not shown(environment, [row[2] for row in rows]):
         return None
     facts = catalog.observability.dashboards
-    visible = [row for row in rows if row[2] is not None]
+    visible = [row for row in rows if row[2] is not None and "up" in row[2]]
     title = f"infergen: {platform_name} {environment.name}"
     if board == "models":
         return {"displayName": f"{title} models",

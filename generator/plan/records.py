@@ -35,6 +35,7 @@ class Environment:
     keda: dict[str, str] | None = None
     allow_empty: bool = False  # may have no models (allowEmpty)
     tenancy: str = "root"  # root | namespace: a RepoSync per namespace
+    gcp_project: str | None = None  # configConnector.project: monitoring as KCC objects
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ def platform_from(source: Source) -> Platform:
             defaults=defaults, gateway=env.get("gateway"), location=doc.locate(prefix),
             autoscaler=env["autoscaler"], keda=env.get("keda"),
             prometheus_namespace=env["prometheusNamespace"], allow_empty=env["allowEmpty"],
-            tenancy=env["tenancy"]))
+            tenancy=env["tenancy"],
+            gcp_project=(env.get("configConnector") or {}).get("project")))
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],
                     config_sync=spec["configSync"], environments=tuple(environments),

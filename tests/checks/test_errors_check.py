@@ -54,6 +54,14 @@ PLATFORM_CASES = [
          "environment root)"],
         id="cluster-in-two-environments"),
     pytest.param(
+        _platform("      clusters: [prod-1]\n", "      clusters: [prod-1]\n      target: kubernetes"
+                  "\n      configConnector: {project: acme-ml-prod}\n"),
+        ["specs/platform.yaml:14:24: error[check] spec.environments[1].configConnector: "
+         "configConnector renders Cloud Monitoring and Cloud Logging objects, which a target: "
+         "kubernetes environment does not have (hint: remove configConnector, or make the "
+         "environment target: gke)"],
+        id="config-connector-on-a-portable-environment"),
+    pytest.param(
         _platform("    repo: https://example.com/config.git\n",
                   "    repo: https://example.com/config.git\n    auth: gcpserviceaccount\n"),
         ["specs/platform.yaml:8:11: error[check] spec.configSync.auth: auth gcpserviceaccount "

@@ -12,7 +12,7 @@ import pytest
 from generator import catalog, objects, pipeline
 from generator.objects import dashboards
 from generator.output.publish import exit_code
-from tests.conftest import ROOT
+from tests.conftest import CASES, ROOT
 
 
 def _example_rows(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[objects.Member]]:
@@ -61,12 +61,20 @@ def test_a_dashboard_over_the_limit_is_an_infergen_bug(monkeypatch: pytest.Monke
         return board
 
     monkeypatch.setattr(dashboards, "dashboard_of", padded)
+    message = f"has {limit + 1} widgets; Cloud Monitoring takes at most {limit} on a dashboard"
     outcome = pipeline.compile_specs([ROOT / "specs"], "rendered", catalog.load())
     assert outcome.bug and exit_code(outcome) == 3  # type: ignore[arg-type]
-    assert [d.file for d in outcome.diagnostics if f"has {limit + 1} widgets; Cloud "
-            f"Monitoring takes at most {limit} on a dashboard" in d.message] == [
+    assert [d.file for d in outcome.diagnostics if message in d.message] == [
         "rendered/dashboards/dev.yaml", "rendered/dashboards/dev.fleet.yaml",
         "rendered/dashboards/prod.yaml", "rendered/dashboards/prod.fleet.yaml"]
+    # the same bug in a Config Connector environment's MonitoringDashboards
+    synced = pipeline.compile_specs([CASES / "config-connector" / "specs"], "rendered",
+                                    catalog.load())
+    assert synced.bug and exit_code(synced) == 3  # type: ignore[arg-type]
+    assert sorted(d.file for d in synced.diagnostics if message in d.message) == [
+        "rendered/dashboards/dev.fleet.yaml", "rendered/dashboards/dev.yaml",
+        "rendered/prod/infergen-gcp/monitoringdashboard-fleet.yaml",
+        "rendered/prod/infergen-gcp/monitoringdashboard-models.yaml"]
 
 
 def test_the_examples_write_two_dashboards_per_gke_environment() -> None:
