@@ -32,6 +32,7 @@ def platform(count: int) -> dict[str, Any]:
                       "networkPolicy": PROXY_SUBNET}},
         {"name": "prod", "clusters": ["prod-us-central1", "prod-europe-west4"],
          "gateway": {"name": "inference-gateway", "namespace": "gateway-system"},
+         "configConnector": {"project": "acme-fleet-prod"},  # dashboards, log alerts synced
          "defaults": {"networkPolicy": PROXY_SUBNET}},
     ]
     return {

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from bench import fleet
+from generator.catalog import load
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -179,10 +180,24 @@ def bench_size(count: int, work: Path, repeat: int,
     record("validate", infergen("validate", str(specs), "--specs", str(specs)))
     roots = sum(1 for path in tree if path.endswith("/kustomization.yaml"))
     return {"specs": count, "environments_per_model": 3,
+            "dashboard_widgets": widget_counts(dict(zip(tree, objects, strict=True))),
             "environments": len(fleet.platform(count)["spec"]["environments"]),
             "roots": roots, "objects": len(tree),
             "floor_s": floor,
             "scenarios": rows}
+
+
+def widget_counts(objects: dict[str, Any]) -> dict[str, int]:
+    """The widgets of each dashboard of the tree (Cloud Monitoring takes at most 100): the
+    files beside the roots and Config Connector's MonitoringDashboards."""
+    found = {}
+    for path, obj in sorted(objects.items()):
+        if obj.get("kind") == "MonitoringDashboard":
+            obj = obj["spec"]
+        elif not path.startswith("dashboards/"):
+            continue
+        found[path] = len(obj["mosaicLayout"]["tiles"])
+    return found
 
 
 def table(results: dict[str, Any]) -> str:
@@ -230,6 +245,13 @@ def verdicts(results: dict[str, Any]) -> list[str]:
             growth = big["cold"]["seconds"] / by_size[100]["scenarios"]["cold"]["seconds"]
             found.append((f"100 -> 1000 cold is {growth:.1f}x (<= {TARGETS['growth']:g}x)",
                           growth <= TARGETS["growth"]))
+    limit = load().observability.dashboards.max_widgets
+    for size in results["sizes"]:
+        counts = size.get("dashboard_widgets") or {}
+        if counts:
+            found.append((f"{size['specs']} specs: {len(counts)} dashboards, at most "
+                          f"{max(counts.values())} widgets (<= {limit})",
+                          max(counts.values()) <= limit))
     if LARGE in by_size:
         large = by_size[LARGE]["scenarios"]
         seconds(large, "cold", LARGE_TARGETS["cold_s"], f"{LARGE} specs: cold")

@@ -290,7 +290,7 @@ def _build(models: list[Unit], platform: Platform, catalog: Catalog, version: st
          for env, layout in layouts.items()})
     outcome.roots = fleet.root_counts([(r.path, r.obj.get("kind")) for r in rest],
                                       roots.counted(placed))
-    return Assembled(ordered, placed, rest, layouts, dashboard_items(platform, members))
+    return Assembled(ordered, placed, rest, layouts, dashboard_items(platform, members, catalog))
 
 
 def _verify(tree: Assembled, platform: Platform, version: str | None, out: str,

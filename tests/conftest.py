@@ -38,3 +38,14 @@ def kubectl() -> str:
     if path is None:
         pytest.fail("kubectl is required for the kustomize build tests (install kubectl)")
     return path
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus's own rule checker (Debian's `prometheus` package): its absence fails the
+    run rather than skipping the check."""
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.fail("promtool is required to check the rendered rules "
+                    "(apt-get install prometheus)")
+    return path

@@ -10,7 +10,7 @@ from typing import Any
 
 from bench.fleet import ARCHETYPES, METRICS, platform, spec_text, write_fleet
 from bench.floor import floor
-from bench.run import change_one_spec, table, verdicts
+from bench.run import change_one_spec, table, verdicts, widget_counts
 from generator.spec.yamlio import load_plain
 from tests.conftest import render_tree
 
@@ -25,6 +25,25 @@ def test_a_small_fleet_renders_without_a_diagnostic(tmp_path: Path) -> None:
                       if d["kind"] == "ModelDeployment")
     assert len(engines) >= 4  # the fleet spreads over engines
     assert floor(tmp_path / "specs", [load_plain(t) for t in outcome.tree.values()]) > 0
+
+
+def test_the_bench_counts_every_dashboards_widgets(tmp_path: Path) -> None:
+    write_fleet(tmp_path / "specs", 40)
+    outcome = render_tree(tmp_path / "specs")
+    assert outcome.tree is not None
+    counts = widget_counts({p: load_plain(t) for p, t in outcome.tree.items()})
+    assert sorted(counts) == [
+        "dashboards/dev.fleet.yaml", "dashboards/dev.yaml", "dashboards/staging.fleet.yaml",
+        "dashboards/staging.yaml", "prod/infergen-gcp/monitoringdashboard-fleet.yaml",
+        "prod/infergen-gcp/monitoringdashboard-models.yaml"]
+    row = {"seconds": 1.0, "peak_rss_mib": 1.0, "floor_ratio": None}
+    found = verdicts({"sizes": [{"specs": 40, "scenarios": {"cold": row},
+                                 "dashboard_widgets": counts}]})
+    assert found == [f"ok   40 specs: 6 dashboards, at most {max(counts.values())} widgets "
+                     "(<= 100)"]
+    too_many = verdicts({"sizes": [{"specs": 40, "scenarios": {"cold": row},
+                                    "dashboard_widgets": {"dashboards/dev.yaml": 101}}]})
+    assert too_many == ["MISS 40 specs: 1 dashboards, at most 101 widgets (<= 100)"]
 
 
 def test_the_fleet_is_the_same_for_the_same_seed(tmp_path: Path) -> None:

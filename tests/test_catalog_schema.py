@@ -17,7 +17,7 @@ from generator.catalog import engine_entry, gke
 from generator.catalog.typed import key_of
 from tools.catalog_schema import DERIVED, derived_defs
 
-FILES = ("accelerators", "engines", "gke", "kubernetes", "prices")
+FILES = ("accelerators", "engines", "gke", "kubernetes", "observability", "prices")
 
 
 def _schema() -> dict[str, Any]:

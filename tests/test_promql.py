@@ -32,15 +32,26 @@ def _custom_metrics() -> frozenset[str]:
 def _known_metrics() -> frozenset[str]:
     data = catalog.load()
     # series from outside the engines: the scrape's own, and GKE's kube-state-metrics
+    boards = data.observability.dashboards
     known = {data.alerting.up_metric, data.alerting.restarts_metric,
-             data.gke.dcgm.renamed, *_custom_metrics()}
+             data.gke.dcgm.renamed, *_custom_metrics(), boards.replicas_metric,
+             boards.max_replicas_metric, boards.accelerator_metric}
     for engine in data.engines.values():
         known |= {s.metric for s in engine.load_signals.values()}
-        if engine.alerts.latency is not None:
-            known.add(engine.alerts.latency.histogram + "_bucket")
+        if engine.alerts.latency is not None:  # a histogram's series (its _count: SLOs)
+            known |= {engine.alerts.latency.histogram + s for s in ("_bucket", "_count")}
         if engine.alerts.errors is not None:
             known |= {engine.alerts.errors.failed, engine.alerts.errors.total}
+    # infergen's own recording rules (objects/slo.py), read back by its burn-rate alerts
+    known |= {r["record"] for tree in TREES for path in tree.rglob("*.yaml")
+              for r in _rules_of(load_plain(path.read_text())) if "record" in r}
     return frozenset(known)
+
+
+def _rules_of(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    if obj.get("kind") not in ("Rules", "PrometheusRule"):
+        return []
+    return [r for g in obj["spec"]["groups"] for r in g["rules"]]
 
 
 def _queries(obj: dict[str, Any]) -> list[str]:
@@ -50,10 +61,20 @@ def _queries(obj: dict[str, Any]) -> list[str]:
     if kind == "ScaledObject":
         return [t["metadata"]["query"] for t in obj["spec"]["triggers"]
                 if t["type"] == "prometheus"]
+    if kind == "MonitoringDashboard":  # Config Connector's: the same body under spec
+        obj = obj["spec"]
     if "mosaicLayout" in obj:
-        return [d["timeSeriesQuery"]["prometheusQuery"] for t in obj["mosaicLayout"]["tiles"]
-                for d in t["widget"]["xyChart"]["dataSets"]]
+        return [_filled(d["timeSeriesQuery"]["prometheusQuery"])
+                for t in obj["mosaicLayout"]["tiles"] for d in t["widget"]["xyChart"]["dataSets"]]
     return []
+
+
+def _filled(query: str) -> str:
+    """A dashboard query with each template variable as Cloud Monitoring fills it in: the
+    selected label matcher (catalog observability.yaml `variables`)."""
+    for variable in catalog.load().observability.dashboards.variables:
+        query = query.replace(f"${{{variable.name}}}", f'{variable.label_key}=~".+"')
+    return query
 
 
 QUERIES = [(f"{tree.parent.name}/{path.relative_to(tree)}#{i}", query)
@@ -63,7 +84,9 @@ QUERIES = [(f"{tree.parent.name}/{path.relative_to(tree)}#{i}", query)
 
 def test_there_are_queries_to_check() -> None:
     kinds = {name.split("#")[0].rsplit("/", 1)[-1] for name, _ in QUERIES}
-    assert {"rules.yaml", "prometheusrule.yaml", "scaledobject.yaml"} <= kinds
+    assert {"rules.yaml", "prometheusrule.yaml", "scaledobject.yaml", "dev.yaml",
+            "prod.fleet.yaml", "monitoringdashboard-models.yaml",
+            "monitoringdashboard-fleet.yaml"} <= kinds
 
 
 @pytest.mark.parametrize(("where", "query"), QUERIES, ids=[w for w, _ in QUERIES])
@@ -72,7 +95,21 @@ def test_query_parses_and_reads_known_metrics(where: str, query: str) -> None:
     metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", query))
     assert metrics, "every query selects the model's series by label"
     assert metrics <= _known_metrics(), metrics - _known_metrics()
-    assert 'namespace="' in query
+    # every query is narrowed to a model, or to the environment (the dashboards)
+    assert 'namespace="' in query or "environment=" in query or "namespace_name=~" in query \
+        or "namespace=~" in query
+
+
+def test_dashboard_queries_name_their_template_variables() -> None:
+    boards = [load_plain(p.read_text()) for p in (ROOT / "rendered" / "dashboards").glob("*")]
+    drill = [b for b in boards if "dashboardFilters" in b]
+    assert drill, "each environment has a drill-down dashboard"
+    for board in drill:
+        names = {f"${{{f['templateVariable']}}}" for f in board["dashboardFilters"]}
+        for tile in board["mosaicLayout"]["tiles"]:
+            for data in tile["widget"]["xyChart"]["dataSets"]:
+                query = data["timeSeriesQuery"]["prometheusQuery"]
+                assert all(name in query for name in names), query
 
 
 def test_the_parser_rejects_a_broken_query() -> None:

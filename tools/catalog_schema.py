@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.catalog.defaults import Alerting, Autoscaling, Probes
 from generator.catalog.gke import Gke
+from generator.catalog.observability import Observability
 from generator.catalog.tpu import Tpu
 from generator.catalog.typed import key_of
 
@@ -24,7 +25,8 @@ SCHEMA = Path(__file__).resolve().parent.parent / "generator" / "catalog" / "sch
 # root class, its $defs name, and the prefix of the $defs names of the classes inside it
 DERIVED: tuple[tuple[type[Any], str, str], ...] = (
     (Gke, "gke", "gke"), (Tpu, "tpu", "tpu"), (Probes, "probes", "probes"),
-    (Autoscaling, "autoscaling", "autoscaling"), (Alerting, "alerting", "alerting"))
+    (Autoscaling, "autoscaling", "autoscaling"), (Alerting, "alerting", "alerting"),
+    (Observability, "observability", "observability"))
 
 
 def _def_name(cls: type[Any], root: type[Any], name: str, prefix: str) -> str:

@@ -17,6 +17,7 @@ from generator.catalog.engine_entry import Engine
 from generator.catalog.engine_entry import engine as _engine
 from generator.catalog.gke import Gke
 from generator.catalog.gke import gke as _gke
+from generator.catalog.observability import Observability
 from generator.catalog.tpu import Tpu
 from generator.catalog.typed import typed
 
@@ -97,6 +98,7 @@ class Catalog:
     dtype_bytes: dict[str, float]
     alerting: Alerting
     kubernetes: Kubernetes
+    observability: Observability  # typed (catalog/observability.py)
 
     def engine(self, name: str, accelerator: str) -> Engine:
         """An engine's facts, with what differs on this kind of accelerator (gpu, tpu,
@@ -163,4 +165,5 @@ def load() -> Catalog:
         dtype_bytes=engines["dtypeBytes"],
         alerting=typed(Alerting, engines["alerting"]),
         kubernetes=_kubernetes(read_data("kubernetes.yaml")),
+        observability=typed(Observability, read_data("observability.yaml")),
     )

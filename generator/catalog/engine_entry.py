@@ -34,6 +34,11 @@ class LatencyAlert:
     histogram: str
     measures: str
     seconds: float
+    buckets: tuple[str, ...] | None = None  # its `le` boundaries as exported, where fixed
+
+    def boundary(self, seconds: float) -> str | None:
+        """The bucket boundary equal to `seconds`, as the engine exports it (`le`)."""
+        return next((b for b in self.buckets or () if float(b) == seconds), None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,32 @@ class ErrorAlert:
 class Alerts:
     latency: LatencyAlert | None = None
     errors: ErrorAlert | None = None
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A series the engine exports, with the labels infergen may select it by."""
+
+    labels: tuple[str, ...]
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> values
+    histogram: bool = False  # exported as <name>_bucket{le}, _count and _sum
+
+
+@dataclass(frozen=True)
+class Exports:
+    """What the engine's release (its contract's `version`) exports, read from its source."""
+
+    version: str
+    metrics: Mapping[str, Exported]
+
+
+@dataclass(frozen=True)
+class LogSignal:
+    """A fatal line in the engine's log: a log-based metric counts it."""
+
+    reason: str
+    match: str  # a substring of the line
+    source: str  # where the engine (or its runtime) prints it
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,8 @@ class Engine:
     cpu_resources: Strings | None = None
     source_hint: str | None = None  # how to get a source the engine loads, when refused
     pathways: Pathways | None = None  # set: one replica spans a multi-host TPU slice only
+    exports: Exports | None = None
+    log_signals: tuple[LogSignal, ...] = ()
 
     @property
     def served_metrics(self) -> Metrics:

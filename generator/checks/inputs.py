@@ -52,6 +52,12 @@ def environment_names(platform: Platform) -> Iterator[Diagnostic]:
                     STEP, f"cluster {cluster!r} is already in environment {owner[cluster]!r}",
                     "a cluster syncs exactly one environment root")
             owner.setdefault(cluster, env.name)
+        if env.gcp_project is not None and env.target != "gke":
+            yield platform.source.document.locate(
+                ("spec", "environments", index, "configConnector")).diagnostic(
+                STEP, "configConnector renders Cloud Monitoring and Cloud Logging objects, "
+                "which a target: kubernetes environment does not have",
+                "remove configConnector, or make the environment target: gke")
 
 
 def config_sync_auth(platform: Platform) -> Iterator[Diagnostic]:

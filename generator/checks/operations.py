@@ -96,6 +96,42 @@ def monitoring_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("monitoring", "alerts").diagnostic(
             STEP, "alerts read the metrics that monitoring.enabled: false stops collecting",
             "enable monitoring, or turn alerts off")
+    if "slo" in monitoring:
+        yield from _slo_settings(plan, catalog)
+
+
+def _slo_settings(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """An SLO reads series the engine exports, at a boundary its histogram has, with a
+    budget its burn-rate alerts can ever exceed."""
+    slo, engine = plan.spec["monitoring"]["slo"], plan.facts.checked_engine
+    name = plan.spec["server"]["engine"]
+    if not plan.spec["monitoring"]["enabled"]:
+        yield plan.locate("monitoring", "slo").diagnostic(
+            STEP, "the SLO reads the metrics that monitoring.enabled: false stops collecting",
+            "enable monitoring, or remove monitoring.slo")
+        return
+    if "availabilityTarget" in slo and engine.alerts.errors is None:
+        yield plan.locate("monitoring", "slo", "availabilityTarget").diagnostic(
+            STEP, f"engine {name} counts no failed requests to measure availability by",
+            "remove availabilityTarget, or use an engine that counts them (vllm, tgi, tei)")
+    latency = engine.alerts.latency
+    if "latencySeconds" in slo:
+        if latency is None or not latency.buckets:
+            yield plan.locate("monitoring", "slo", "latencySeconds").diagnostic(
+                STEP, f"engine {name} exports no latency histogram whose bucket boundaries "
+                "infergen knows", "remove latencySeconds and latencyTarget")
+        elif latency.boundary(slo["latencySeconds"]) is None:
+            near = sorted(latency.buckets, key=lambda b: abs(float(b) - slo["latencySeconds"]))
+            yield plan.locate("monitoring", "slo", "latencySeconds").diagnostic(
+                STEP, f"{slo['latencySeconds']:g} s is no bucket boundary of "
+                f"{latency.histogram}", f"use one of its boundaries, such as "
+                f"{' or '.join(sorted(near[:2], key=float))}")
+    fastest = max(rate.factor for rate in catalog.observability.slo.burn_rates)
+    for key in ("latencyTarget", "availabilityTarget"):
+        if key in slo and fastest * (1 - slo[key]) >= 1:
+            yield plan.locate("monitoring", "slo", key).diagnostic(
+                STEP, f"a target of {slo[key]:g} leaves a budget the {fastest:g}x burn-rate "
+                "alert can never exceed", f"use a target above {1 - 1 / fastest:.3f}")
 
 
 def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

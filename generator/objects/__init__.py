@@ -15,6 +15,7 @@ from generator.objects import (
     configsync,
     dashboards,
     fleet,
+    gcp,
     monitoring,
     network,
     pathways,
@@ -162,6 +163,11 @@ def platform_objects(platform: Platform, members: list[Member], earlier: dict[st
             rendered.append(Rendered(f"{env.name}/namespaces/{ns}.yaml",
                                      configsync.namespace(ns, platform), users))
             files.append(f"namespaces/{ns}.yaml")
+        if env.gcp_project is not None:
+            users = tuple(sorted({m.rel for m in in_env} | {platform_rel}))
+            for path, obj in gcp.objects(env, platform, _rows(in_env), catalog):
+                rendered.append(Rendered(path, obj, users))
+                files.append(path.removeprefix(f"{env.name}/"))
         rendered.append(Rendered(f"{env.name}/kustomization.yaml",
                                  configsync.kustomization(list(files)), (platform_rel,)))
         files.append("kustomization.yaml")
@@ -171,25 +177,34 @@ def platform_objects(platform: Platform, members: list[Member], earlier: dict[st
     return rendered
 
 
-def dashboard_items(platform: Platform, members: list[Member]) -> list[Deferred]:
-    """Each environment's dashboard, built only if its text is needed (output/layout.py
-    Deferred), named by its inputs: the members' rows (their charts as JSON text)."""
+def dashboard_items(platform: Platform, members: list[Member],
+                    catalog: Catalog) -> list[Deferred]:
+    """Each environment's two dashboards (objects/dashboards.py), built only if their text is
+    needed (output/layout.py Deferred), named by their inputs: the members' rows."""
     found = []
     for env in platform.environments:
         in_env = [m for m in members if m.environment == env.name]
-        if not dashboards.shown(env, [m.charts for m in in_env]):
-            continue
+        if env.gcp_project is not None or not dashboards.shown(env, [m.charts for m in in_env]):
+            continue  # with Config Connector, synced from the root (objects/gcp.py)
         sources = tuple(sorted({m.rel for m in in_env}))
         inputs = dashboards.key_of(env, platform.name, sources,
                                    [(m.namespace, m.name, m.charts) for m in in_env])
-        found.append(Deferred(f"{DASHBOARDS}/{env.name}.yaml", sources, inputs,
-                              partial(_dashboard, env, platform.name, in_env)))
+        for board in dashboards.BOARDS:
+            suffix = "" if board == "models" else f".{board}"
+            found.append(Deferred(f"{DASHBOARDS}/{env.name}{suffix}.yaml", sources,
+                                  f"{inputs}:{board}",
+                                  partial(_dashboard, env, platform.name, in_env, catalog,
+                                          board)))
     return found
 
 
-def _dashboard(env: Environment, platform_name: str, members: list[Member]) -> dict[str, Any]:
-    board = dashboards.dashboard_of(env, platform_name, [
-        (m.namespace, m.name, None if m.charts is None else json.loads(m.charts))
-        for m in members])
-    assert board is not None, "dashboard_items builds only the dashboards shown"
-    return board
+def _rows(members: list[Member]) -> list[dashboards.Row]:
+    return [(m.namespace, m.name, None if m.charts is None else json.loads(m.charts))
+            for m in members]
+
+
+def _dashboard(env: Environment, platform_name: str, members: list[Member], catalog: Catalog,
+               board: str) -> dict[str, Any]:
+    built = dashboards.dashboard_of(env, platform_name, _rows(members), catalog, board)
+    assert built is not None, "dashboard_items builds only the dashboards shown"
+    return built

@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_entry import Engine
-from generator.objects import engines, labels
+from generator.objects import engines, labels, slo
 from generator.objects.monitoring import p95, series
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
@@ -120,13 +120,15 @@ def _minutes(duration: str) -> int:
 
 
 def _groups(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"name": f"{plan.name}.rules", "interval": catalog.alerting.evaluation_interval,
-             "rules": rules(plan, catalog)}]
+    """The engine's alerts (monitoring.alerts), then the SLO's rules (monitoring.slo)."""
+    return ([{"name": f"{plan.name}.rules", "interval": catalog.alerting.evaluation_interval,
+              "rules": rules(plan, catalog)}] if plan.spec["monitoring"]["alerts"] else []
+            ) + slo.groups(plan, catalog)
 
 
 def _enabled(plan: Plan) -> bool:
     monitoring = plan.spec["monitoring"]
-    return bool(monitoring["enabled"] and monitoring["alerts"])
+    return bool(monitoring["enabled"] and (monitoring["alerts"] or monitoring.get("slo")))
 
 
 def managed_rules(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:

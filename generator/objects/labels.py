@@ -8,6 +8,9 @@ from generator.plan.records import Plan
 
 MANAGED_BY = "infergen"
 COMPONENT = "model-server"
+# "false" on the pods of a model with monitoring.logAlerts: false: the log-based metrics'
+# filters leave them out (objects/gcp.py)
+LOG_ALERTS = "infergen.dev/log-alerts"
 
 
 def selector(plan: Plan) -> dict[str, str]:

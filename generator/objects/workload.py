@@ -57,6 +57,8 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
                            keys.inference_server: engine.gke_server_label})
     if role is not None:
         pod_labels[ROLE_LABEL] = role
+    if not plan.spec["monitoring"]["logAlerts"]:
+        pod_labels[labels.LOG_ALERTS] = "false"  # left out of the log-based metrics
     spec: dict[str, Any] = {
         "serviceAccountName": plan.name,
         "automountServiceAccountToken": False,

@@ -14,7 +14,8 @@ Layout of the tree (paths relative to the output folder):
     <env>/_ns-<namespace>/...                a namespace's own root (tenancy: namespace)
     <env>/<namespace>/_sync/<kind>.yaml      its RepoSync and RoleBinding, in the env's root
     bootstrap/<cluster>.yaml                 the RootSync, outside every synced root
-    dashboards/<env>.yaml                    a Cloud Monitoring dashboard, not synced
+    <env>/infergen-gcp/<kind>-<name>.yaml    Config Connector objects (objects/gcp.py)
+    dashboards/<env>.yaml, <env>.fleet.yaml  its Cloud Monitoring dashboards, not synced
 
 Builders (objects/), checks, verify, write and diff all read it; it imports nothing of theirs.
 """

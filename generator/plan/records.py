@@ -36,6 +36,7 @@ class Environment:
     allow_empty: bool = False  # may have no models (allowEmpty)
     tenancy: str = "root"  # root | namespace: a RepoSync per namespace
     regions: tuple[tuple[str, str], ...] = ()  # (cluster, region) where the Platform sets one
+    gcp_project: str | None = None  # configConnector.project: monitoring as KCC objects
 
 
 @dataclass(frozen=True)

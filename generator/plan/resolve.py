@@ -75,7 +75,8 @@ def platform_from(source: Source) -> Platform:
             prometheus_namespace=env["prometheusNamespace"], allow_empty=env["allowEmpty"],
             tenancy=env["tenancy"],
             regions=tuple((c["name"], c["region"]) for c in env["clusters"]
-                          if isinstance(c, dict) and "region" in c)))
+                          if isinstance(c, dict) and "region" in c),
+            gcp_project=(env.get("configConnector") or {}).get("project")))
     pricing = spec.get("pricing", {})
     return Platform(name=data["metadata"]["name"],
                     kubernetes_version=spec["kubernetesVersion"],

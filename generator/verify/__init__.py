@@ -76,13 +76,26 @@ def check_item(item: Rendered, version: str, out: str) -> list[Diagnostic]:
     if root == DASHBOARDS:  # Cloud Monitoring's own format, not a Kubernetes object
         for path, message in _errors(crd_validator(*DASHBOARD), item.obj):
             report(path, message)
-        return problems
+        return problems + _widget_limit(item.obj, report)
+    if item.obj.get("kind") == "MonitoringDashboard":  # the same body, as Config Connector's
+        _widget_limit(item.obj.get("spec") or {}, report)
     for path, message in _schema_errors(item.obj, version):
         report(path, message)
     if synced(item) is not None:
         for message in configsync_rules.check_object(item.obj):
             report("", message)
     return problems
+
+
+def _widget_limit(board: dict[str, Any], report: Any) -> list[Diagnostic]:
+    """Cloud Monitoring refuses a dashboard of more widgets than its limit (catalog
+    observability.yaml): one over it is a bug, whatever the fleet's size."""
+    limit = load().observability.dashboards.max_widgets
+    count = len((board.get("mosaicLayout") or {}).get("tiles") or [])
+    if count > limit:
+        report("mosaicLayout.tiles", f"has {count} widgets; Cloud Monitoring takes at most "
+                                     f"{limit} on a dashboard")
+    return []
 
 
 def check_engine(item: Rendered, engine: str, out: str,

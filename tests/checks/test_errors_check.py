@@ -59,6 +59,14 @@ PLATFORM_CASES = [
          "'prod-1' is listed twice in environment 'prod'"],
         id="cluster-twice-in-one-environment"),
     pytest.param(
+        _platform("      clusters: [prod-1]\n", "      clusters: [prod-1]\n      target: kubernetes"
+                  "\n      configConnector: {project: acme-ml-prod}\n"),
+        ["specs/platform.yaml:14:24: error[check] spec.environments[1].configConnector: "
+         "configConnector renders Cloud Monitoring and Cloud Logging objects, which a target: "
+         "kubernetes environment does not have (hint: remove configConnector, or make the "
+         "environment target: gke)"],
+        id="config-connector-on-a-portable-environment"),
+    pytest.param(
         _platform("    repo: https://example.com/config.git\n",
                   "    repo: https://example.com/config.git\n    auth: gcpserviceaccount\n"),
         ["specs/platform.yaml:8:11: error[check] spec.configSync.auth: auth gcpserviceaccount "
@@ -150,6 +158,38 @@ MODEL_CASES = [
          "monitoring.enabled: false stops collecting (hint: enable monitoring, or turn alerts "
          "off)"],
         id="alerts-without-monitoring"),
+    pytest.param(
+        MODEL + "  monitoring:\n    enabled: false\n    slo: {availabilityTarget: 0.999}\n",
+        [
+        "specs/m.yaml:12:10: error[check] spec.monitoring.slo: the SLO reads the metrics that "
+         "monitoring.enabled: false stops collecting (hint: enable monitoring, or remove "
+         "monitoring.slo)"], id="slo-without-monitoring"),
+    pytest.param(
+        MODEL + "  monitoring:\n    slo: {latencySeconds: 2, latencyTarget: 0.99}\n",
+        [
+        "specs/m.yaml:11:27: error[check] spec.monitoring.slo.latencySeconds: 2 s is no bucket "
+         "boundary of vllm:time_to_first_token_seconds (hint: use one of its boundaries, such as "
+         "1.0 or 2.5)"], id="slo-latency-not-a-bucket-boundary"),
+    pytest.param(
+        MODEL + "  server: {engine: sglang}\n  monitoring:\n"
+        "    slo: {latencySeconds: 2.5, latencyTarget: 0.99}\n",
+        [
+        "specs/m.yaml:12:27: error[check] spec.monitoring.slo.latencySeconds: engine sglang "
+         "exports no latency histogram whose bucket boundaries infergen knows (hint: remove "
+         "latencySeconds and latencyTarget)"], id="slo-latency-without-known-buckets"),
+    pytest.param(
+        MODEL + "  server: {engine: sglang}\n  monitoring:\n    slo: {availabilityTarget: 0.999}\n",
+        [
+        "specs/m.yaml:12:31: error[check] spec.monitoring.slo.availabilityTarget: engine sglang "
+         "counts no failed requests to measure availability by (hint: remove "
+         "availabilityTarget, or use an engine that counts them (vllm, tgi, tei))"],
+        id="slo-availability-without-failure-counter"),
+    pytest.param(
+        MODEL + "  monitoring:\n    slo: {availabilityTarget: 0.9}\n",
+        [
+        "specs/m.yaml:11:31: error[check] spec.monitoring.slo.availabilityTarget: a target of 0.9 "
+         "leaves a budget the 14.4x burn-rate alert can never exceed (hint: use a target above "
+         "0.931)"], id="slo-target-its-alerts-can-never-reach"),
     # --- accelerator fields that GKE cannot provide
     pytest.param(
         MODEL + "    topology: 2x4\n",

@@ -30,6 +30,16 @@ def _with_token(value: str) -> str:
 
 
 MODEL_CASES = [
+    # --- monitoring.slo: a latency objective needs both its threshold and its target
+    pytest.param(MODEL + "  monitoring:\n    slo: {latencySeconds: 2.5}\n",
+                 ["specs/m.yaml:11:10: error[schema] spec.monitoring.slo: 'latencyTarget' is a "
+                  "dependency of 'latencySeconds'"], id="slo-latency-without-target"),
+    pytest.param(MODEL + "  monitoring:\n    slo: {}\n",
+                 ["specs/m.yaml:11:10: error[schema] spec.monitoring.slo: {} should be "
+                  "non-empty"], id="slo-empty"),
+    pytest.param(MODEL + "  monitoring:\n    slo: {availabilityTarget: 1}\n",
+                 ["specs/m.yaml:11:31: error[schema] spec.monitoring.slo.availabilityTarget: 1 "
+                  "is greater than or equal to the maximum of 1"], id="slo-target-of-one"),
     # --- unknown fields, with a did-you-mean hint when one is close
     pytest.param(
         _model("  accelerator:\n", "  acelerator:\n"),
