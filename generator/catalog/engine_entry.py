@@ -59,6 +59,14 @@ class Frontend:
 
 
 @dataclass(frozen=True)
+class ServedName:
+    """The engine's option for the name it serves the model under (model.servedName)."""
+
+    flag: str
+    many: bool  # it takes several names
+
+
+@dataclass(frozen=True)
 class Variant:
     """What differs on an accelerator kind (gpu, tpu, none) or on one accelerator."""
 
@@ -110,6 +118,7 @@ class Engine:
     model_dir_layout: str | None = None
     default_dtype: str | None = None
     cpu_resources: Strings | None = None
+    served_name: ServedName | None = None  # None: the engine has no such option
 
     @property
     def served_metrics(self) -> Metrics:

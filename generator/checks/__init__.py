@@ -34,6 +34,7 @@ from generator.checks.engines import (
     engine_settings,
     image_pinned,
     model_source_form,
+    served_name_option,
 )
 from generator.checks.inputs import (
     config_sync_auth,
@@ -63,7 +64,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded,
+    file_cache_bounded, served_name_option,
 )
 
 

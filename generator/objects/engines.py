@@ -127,12 +127,20 @@ def _model_args(ctx: Context, flag: str) -> list[str]:
     return [f"{flag}={model_id}", *([f"--revision={revision}"] if revision else [])]
 
 
-def _served_model_args(ctx: Context, flag: str) -> list[str]:
-    """_model_args, and for a local path the name clients ask for."""
+def _served_model_args(ctx: Context, flag: str, paths_named: bool = True) -> list[str]:
+    """_model_args, and the name clients ask for: model.servedName, or (`paths_named`) for
+    a local path its last folder (a Hugging Face repo is served under its id, the default)."""
     args = _model_args(ctx, flag)
-    if not isinstance(ctx.source, model_source.HuggingFace):
-        args.append(f"--served-model-name={ctx.source.name}")
-    return args
+    option = ctx.engine.served_name
+    if option is None:
+        return args
+    names = model_source.served_names(ctx.spec, ctx.source)
+    if "servedName" not in ctx.spec["model"] and (
+            not paths_named or isinstance(ctx.source, model_source.HuggingFace)):
+        return args
+    if len(names) == 1:
+        return [*args, f"{option.flag}={names[0]}"]
+    return [*args, option.flag, *names]  # nargs "+": every name after the one flag
 
 
 def _env_pairs(options: list[str]) -> dict[str, str]:
@@ -196,7 +204,7 @@ def sglang(ctx: Context) -> Launch:
 
 
 def tei(ctx: Context) -> Launch:
-    args = _model_args(ctx, "--model-id")
+    args = _served_model_args(ctx, "--model-id", paths_named=False)
     args += [f"--port={ctx.engine.port}",
              f"--prometheus-port={ctx.engine.served_metrics.port}"]
     return Launch(args + ctx.dtype_options())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _HF = re.compile(r"^hf://(?P<repo>[A-Za-z0-9][-\w.]*/[-\w.]+)(@(?P<revision>[-\w./]+))?$")
 # bucket names: 3-63 lower-case letters, digits, '-', '_' and '.'
@@ -67,3 +68,12 @@ def kind(source: Source) -> str:
 def repo_id(source: CloudStorage) -> str:
     """ORG/NAME: the last two folders of a bucket path laid out as a Hugging Face cache."""
     return "/".join(source.path.split("/")[-2:])
+
+
+def served_names(spec: dict[str, Any], source: Source) -> list[str]:
+    """The names clients put in a request's "model" field: model.servedName, else the
+    model id."""
+    given = spec["model"].get("servedName")
+    if given is None:
+        return [source.name]
+    return [given] if isinstance(given, str) else list(given)

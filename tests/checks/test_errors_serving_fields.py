@@ -1,0 +1,66 @@
+"""The serving fields of December 2026 (model.servedName, model.cache, pvc:// sources,
+server.volumes, accelerator.parallelism, accelerator.driverVersion, dynamic LoRA): each
+wrong use is one diagnostic at its spec line, with a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.checks.test_errors_accelerators import model
+from tests.errorcases import assert_fails, render
+
+CASES = [
+    # --- model.servedName
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            servedName: m
+          server: {engine: tgi}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:17: error[check] spec.model.servedName: engine tgi has no option to "
+         "serve the model under another name (hint: remove servedName (clients use the model "
+         "id), or use vllm, sglang, tei)"],
+        id="served-name-tgi"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            servedName: [a, b]
+          server: {engine: sglang}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:17: error[check] spec.model.servedName: engine sglang serves a model "
+         "under one name (--served-model-name takes one), not 2 (hint: give one name)"],
+        id="served-name-sglang-two"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            servedName: [a, a]
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:17: error[schema] spec.model.servedName: ['a', 'a'] has non-unique "
+         "elements"],
+        id="served-name-twice"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+          server: {args: [--served-model-name=x]}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:19: error[check] spec.server.args[0]: --served-model-name in "
+         "server.args sets what infergen derives (hint: --served-model-name is set from "
+         "spec.model.servedName; change that field instead)"],
+        id="served-name-in-args"),
+]
+
+
+@pytest.mark.parametrize(("text", "errors"), CASES)
+def test_refused(text: str, errors: list[str], tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), errors)
