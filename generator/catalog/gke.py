@@ -95,6 +95,15 @@ class FileCache:
 
 
 @dataclass(frozen=True)
+class ModelCache:
+    """How the download disk of a model is sized and claimed (plan/model_cache.py)."""
+
+    headroom: float
+    slack_gib: int = field(metadata={"key": "slackGiB"})
+    access_modes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GcsFuse:
     driver: str
     mount_path: str
@@ -222,6 +231,7 @@ class Gke:
     exclusive_topology_annotation: str
     custom_metric_name: str
     image_model_path: str
+    model_cache: ModelCache
     inference_gateway: InferenceGateway
     dcgm: Dcgm
     config_sync: ConfigSync

@@ -52,7 +52,7 @@ from generator.checks.operations import (
     replica_bounds,
 )
 from generator.checks.secrets import no_inline_secrets
-from generator.checks.storage import file_cache_bounded
+from generator.checks.storage import cache_choice, file_cache_bounded
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
 
@@ -64,7 +64,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded, served_name_option,
+    file_cache_bounded, served_name_option, cache_choice,
 )
 
 

@@ -18,7 +18,7 @@ from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
-from generator.plan import model_source
+from generator.plan import model_cache, model_source
 from generator.plan.engine import home_env
 from generator.plan.facts import Facts
 from generator.plan.records import Plan
@@ -316,6 +316,9 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
                                                     dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
         resources[catalog.gke.resources[shape.kind]] = shape.devices
+    disk = model_cache.ephemeral_storage(spec, facts.source, catalog)
+    if disk is not None:  # the scheduler picks a node with the disk for the download
+        resources["ephemeral-storage"] = disk
     args = launch.args + list(spec["server"].get("args", []))
     command = list(engine.command or [])
     if role is not None:

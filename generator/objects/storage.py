@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_entry import Engine
-from generator.plan import file_cache, model_source
+from generator.plan import file_cache, model_cache, model_source
 
 SHM_VOLUME = "dshm"
 CACHE_VOLUME = "model-cache"
@@ -101,7 +101,7 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
     # NCCL and PyTorch workers exchange tensors through /dev/shm; the container default
     # of 64 MiB is far too small for tensor parallelism.
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory"}},
-                                   {"name": CACHE_VOLUME, "emptyDir": {}}]
+                                   model_cache.volume(CACHE_VOLUME, spec, source, catalog)]
     buckets = _buckets(spec, source, catalog)
     caps = _cache_caps(spec, buckets, catalog)
     found += [_gcs_volume(name, bucket, catalog, caps[name]) for name, _, bucket in buckets]

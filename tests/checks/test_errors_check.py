@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.errorcases import MODEL, PLATFORM, assert_fails, assert_one_line_each, render
+from tests.errorcases import (
+    MODEL,
+    PLATFORM,
+    assert_fails,
+    assert_one_line_each,
+    render,
+    unsized,
+)
 
 SOON = "is not supported yet by this version of infergen"
 NO_MODELS = ("environment {!r} has no models (hint: Config Sync removes everything it synced "
@@ -272,6 +279,7 @@ def test_override_for_environment_left_out_is_a_warning(tmp_path: Path,
     assert run.exit_code == 0, run.stderr
     assert run.errors == []
     assert run.warnings == [
+        unsized(),
         "specs/m.yaml:12:5: warning[check] spec.environments.prod: overrides for 'prod', which "
         "deployTo leaves out (hint: add it to deployTo or remove the overrides)",
         "specs/platform.yaml:11:7: warning[check] spec.environments[1]: "

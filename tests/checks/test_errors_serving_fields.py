@@ -57,6 +57,39 @@ CASES = [
          "server.args sets what infergen derives (hint: --served-model-name is set from "
          "spec.model.servedName; change that field instead)"],
         id="served-name-in-args"),
+    # --- model.cache
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            cache: {persistentVolumeClaim: hf-cache, size: 100Gi}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:52: error[check] spec.model.cache.size: model.cache.size does not "
+         "apply to an existing claim: the claim has its own size and class (hint: remove it, "
+         "or remove persistentVolumeClaim for a disk per pod)"],
+        id="cache-claim-with-size"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            cache: {storageClass: premium-rwo}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:27: error[check] spec.model.cache.storageClass: a per-pod disk "
+         "(model.cache.storageClass) needs model.cache.size (hint: the checkpoint's size and "
+         "some headroom, such as 200Gi)"],
+        id="cache-class-without-size"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            cache: {size: 200GB}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:19: error[schema] spec.model.cache.size: '200GB' is not valid: Size "
+         "of the download disk, such as 200Gi."],
+        id="cache-size-unit"),
 ]
 
 
