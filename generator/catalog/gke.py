@@ -231,6 +231,7 @@ class Gke:
     exclusive_topology_annotation: str
     custom_metric_name: str
     image_model_path: str
+    claim_model_path: str
     model_cache: ModelCache
     inference_gateway: InferenceGateway
     dcgm: Dcgm

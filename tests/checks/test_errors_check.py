@@ -144,7 +144,7 @@ MODEL_CASES = [
         _model("hf://org/m", "oci://registry/m"),
         ["specs/m.yaml:7:13: error[check] spec.model.source: 'oci://registry/m' is not a model "
          "source (hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
-         "oci://REGISTRY/IMAGE:TAG)"],
+         "oci://REGISTRY/IMAGE:TAG, pvc://CLAIM[/PATH])"],
         id="source-oci-without-tag"),
     pytest.param(
         MODEL + "  monitoring:\n    enabled: false\n    alerts: true\n",

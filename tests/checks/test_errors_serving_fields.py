@@ -90,6 +90,34 @@ CASES = [
         ["specs/m.yaml:8:19: error[schema] spec.model.cache.size: '200GB' is not valid: Size "
          "of the download disk, such as 200Gi."],
         id="cache-size-unit"),
+    # --- pvc:// sources
+    pytest.param(
+        model("""
+          model: {source: "pvc://weights/../etc"}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: 'pvc://weights/../etc' is not a "
+         "model source (hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
+         "oci://REGISTRY/IMAGE:TAG, pvc://CLAIM[/PATH])"],
+        id="pvc-dot-dot"),
+    pytest.param(
+        model("""
+          model: {source: "pvc://Weights_On_Claim/m"}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: 'pvc://Weights_On_Claim/m' is not "
+         "a model source (hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
+         "oci://REGISTRY/IMAGE:TAG, pvc://CLAIM[/PATH])"],
+        id="pvc-bad-claim-name"),
+    pytest.param(
+        model("""
+          model: {source: "pvc://weights/google/gemma-7b-it"}
+          server: {engine: jetstream}
+          accelerator: {type: tpu-v5e, topology: 2x4}
+        """),
+        ["specs/m.yaml:6:19: error[check] spec.model.source: engine jetstream cannot load pvc:// "
+         "sources (hint: use one of: hf://, gs://)"],
+        id="pvc-jetstream"),
 ]
 
 
