@@ -53,6 +53,7 @@ from generator.checks.operations import (
 )
 from generator.checks.secrets import no_inline_secrets
 from generator.checks.storage import cache_choice, file_cache_bounded
+from generator.checks.volumes import extra_volumes
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
 
@@ -75,5 +76,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
     "model_environments", "model_labels", "no_inline_secrets", "platform_count", "server_overrides",
+    "extra_volumes",
     "unique_names",
 ]

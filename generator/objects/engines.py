@@ -15,7 +15,7 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
 from generator.catalog.engine_entry import Engine
-from generator.objects import security, storage
+from generator.objects import extra_volumes, security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
 from generator.plan import model_cache, model_source
@@ -336,7 +336,7 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
         "resources": guaranteed(resources),
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
         "volumeMounts": storage.mounts(spec, facts.source, catalog, engine)
-        + security.mounts(engine, catalog),
+        + security.mounts(engine, catalog) + extra_volumes.mounts(spec),
         "securityContext": security.container_context(spec),
     }
 

@@ -118,6 +118,58 @@ CASES = [
         ["specs/m.yaml:6:19: error[check] spec.model.source: engine jetstream cannot load pvc:// "
          "sources (hint: use one of: hf://, gs://)"],
         id="pvc-jetstream"),
+    # --- server.volumes
+    pytest.param(
+        model("""
+          server:
+            volumes:
+              - {name: host, mountPath: /host, hostPath: {path: /var/lib}}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:10:50: error[check] spec.server.volumes[0].hostPath: hostPath volumes "
+         "are never allowed: they expose the node's file system to the pod, and GKE Autopilot "
+         "refuses writable ones (hint: use a persistentVolumeClaim, configMap or secret)"],
+        id="volume-host-path"),
+    pytest.param(
+        model("""
+          server:
+            volumes:
+              - {name: two, mountPath: /two, configMap: {name: a}, secret: {name: b}}
+              - {name: none, mountPath: /none}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:10:9: error[check] spec.server.volumes[0]: volume 'two' needs exactly "
+         "one source, not configMap, secret (hint: one of: configMap, secret, "
+         "persistentVolumeClaim, emptyDir)",
+         "specs/m.yaml:11:9: error[check] spec.server.volumes[1]: volume 'none' needs exactly "
+         "one source, not none (hint: one of: configMap, secret, persistentVolumeClaim, "
+         "emptyDir)"],
+        id="volume-sources"),
+    pytest.param(
+        model("""
+          server:
+            volumes:
+              - {name: model-cache, mountPath: /config, configMap: {name: a}}
+              - {name: data, mountPath: /data/huggingface, configMap: {name: a}}
+              - {name: data, mountPath: /, configMap: {name: a}}
+              - {name: tmp2, mountPath: /etc/x, configMap: {name: a}}
+              - {name: tmp3, mountPath: /etc/x/y, configMap: {name: a}}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:10:16: error[check] spec.server.volumes[0].name: volume name "
+         "'model-cache' is one of infergen's own (hint: choose another name)",
+         "specs/m.yaml:11:33: error[check] spec.server.volumes[1].mountPath: /data/huggingface "
+         "clashes with infergen's mount at /data (hint: mount it elsewhere, for example under "
+         "/config)",
+         "specs/m.yaml:12:16: error[check] spec.server.volumes[2].name: volume name 'data' is "
+         "used twice in server.volumes",
+         "specs/m.yaml:12:33: error[check] spec.server.volumes[2].mountPath: / clashes with "
+         "infergen's mount at /dev/shm (hint: mount it elsewhere, for example under /config)",
+         "specs/m.yaml:13:33: error[check] spec.server.volumes[3].mountPath: /etc/x clashes "
+         "with another volume of server.volumes (hint: give each volume a path of its own)",
+         "specs/m.yaml:14:33: error[check] spec.server.volumes[4].mountPath: /etc/x/y clashes "
+         "with another volume of server.volumes (hint: give each volume a path of its own)"],
+        id="volume-clashes"),
 ]
 
 
