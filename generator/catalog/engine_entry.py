@@ -119,6 +119,7 @@ class Engine:
     default_dtype: str | None = None
     cpu_resources: Strings | None = None
     served_name: ServedName | None = None  # None: the engine has no such option
+    parallelism: Strings | None = None  # tensor, pipeline, data -> the option that sets it
 
     @property
     def served_metrics(self) -> Metrics:

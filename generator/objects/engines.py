@@ -18,7 +18,7 @@ from generator.catalog.engine_entry import Engine
 from generator.objects import extra_volumes, security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
-from generator.plan import model_cache, model_source
+from generator.plan import model_cache, model_source, parallelism
 from generator.plan.engine import home_env
 from generator.plan.facts import Facts
 from generator.plan.records import Plan
@@ -86,12 +86,10 @@ class Launch:
 def vllm(ctx: Context) -> Launch:
     model = ctx.spec["model"]
     args = _served_model_args(ctx, "--model")
-    if ctx.shape.kind == "tpu":  # one tensor-parallel group over every chip of the slice
-        args.append(f"--tensor-parallel-size={ctx.devices}")
-    else:  # tensor parallel inside a node, pipeline parallel across the group's nodes
-        args.append(f"--tensor-parallel-size={max(ctx.shape.devices, 1)}")
-        if ctx.shape.multi_host:
-            args.append(f"--pipeline-parallel-size={ctx.shape.hosts}")
+    # by default one tensor-parallel group per node (a TPU slice's every chip) and, for a
+    # group of GPU nodes, pipeline parallel across them (plan/parallelism.py)
+    args += _parallel_args(ctx, always=("tensor",),
+                           shown=("pipeline",) if ctx.shape.multi_host else ())
     args += ["--host=0.0.0.0", f"--port={ctx.engine.port}"]
     if "maxModelLength" in model:
         args.append(f"--max-model-len={model['maxModelLength']}")
@@ -108,6 +106,16 @@ def vllm(ctx: Context) -> Launch:
         args.append("--lora-modules")
         args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
     return Launch(args)
+
+
+def _parallel_args(ctx: Context, always: tuple[str, ...] = (),
+                   shown: tuple[str, ...] = ()) -> list[str]:
+    """The engine's flag for each kind of parallelism: those in `always` and `shown`, and
+    any other larger than 1."""
+    layout = parallelism.layout(ctx.spec, ctx.shape)
+    options = ctx.engine.parallelism or {}
+    return [f"{options[kind]}={layout.size(kind)}" for kind in parallelism.KINDS
+            if kind in options and (kind in always or kind in shown or layout.size(kind) > 1)]
 
 
 def _model_id(ctx: Context) -> tuple[str, str | None]:
@@ -150,7 +158,8 @@ def _env_pairs(options: list[str]) -> dict[str, str]:
 def tgi(ctx: Context) -> Launch:
     """TGI reads its settings from the environment."""
     model_id, revision = _model_id(ctx)
-    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine.port)}
+    shards = parallelism.layout(ctx.spec, ctx.shape).tensor
+    env = {"MODEL_ID": model_id, "NUM_SHARD": str(shards), "PORT": str(ctx.engine.port)}
     if revision:
         env["REVISION"] = revision
     length = ctx.spec["model"].get("maxModelLength")
@@ -193,8 +202,8 @@ def jetstream(ctx: Context) -> Launch:
 
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
-    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine.port}",
-             "--enable-metrics"]
+    args += _parallel_args(ctx, always=("tensor",))
+    args += ["--host=0.0.0.0", f"--port={ctx.engine.port}", "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
     share = ctx.memory_share()

@@ -26,7 +26,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: --tensor-parallel-size in "
          f"server.args {OWNED} (hint: --tensor-parallel-size is set from "
-         "spec.accelerator.count; change that field instead)",
+         "spec.accelerator.parallelism; change that field instead)",
          f"specs/m.yaml:10:43: error[check] spec.server.args[2]: --port in server.args {OWNED} "
          "(hint: --port is set by the engine's port in the catalog (probes, Service and "
          "Gateway use it); remove it)"],
@@ -40,7 +40,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: -tp in server.args {OWNED} "
          "(-tp is another name for --tensor-parallel-size) (hint: --tensor-parallel-size is "
-         "set from spec.accelerator.count; change that field instead)"],
+         "set from spec.accelerator.parallelism; change that field instead)"],
         id="vllm-short-alias"),
     pytest.param(
         model("""
@@ -138,7 +138,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: --tp in server.args {OWNED} "
          "(--tp is another name for --tp-size) (hint: --tp-size is set from "
-         "spec.accelerator.count; change that field instead)"],
+         "spec.accelerator.parallelism; change that field instead)"],
         id="sglang-abbreviation"),
     pytest.param(
         model("""

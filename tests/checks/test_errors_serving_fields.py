@@ -170,6 +170,52 @@ CASES = [
          "specs/m.yaml:14:33: error[check] spec.server.volumes[4].mountPath: /etc/x/y clashes "
          "with another volume of server.volumes (hint: give each volume a path of its own)"],
         id="volume-clashes"),
+    # --- accelerator.parallelism
+    pytest.param(
+        model("""
+          accelerator:
+            type: nvidia-l4
+            count: 4
+            parallelism: {tensor: 2, data: 3}
+        """),
+        ["specs/m.yaml:11:18: error[check] spec.accelerator.parallelism: tensor 2 x pipeline 1 x "
+         "data 3 = 6, but a replica has 4 accelerators (hint: make the product 4, or change "
+         "accelerator.count)"],
+        id="parallelism-product"),
+    pytest.param(
+        model("""
+          server: {engine: tgi}
+          accelerator:
+            type: nvidia-l4
+            count: 4
+            parallelism: {tensor: 2, pipeline: 2}
+        """),
+        ["specs/m.yaml:12:40: error[check] spec.accelerator.parallelism.pipeline: engine tgi has "
+         "no pipeline parallelism (it has: tensor) (hint: remove pipeline, or use an engine "
+         "that has it (vllm, sglang))"],
+        id="parallelism-tgi-pipeline"),
+    pytest.param(
+        model("""
+          model: {source: hf://org/m, parameters: 70B}
+          accelerator:
+            type: nvidia-h100-80gb
+            count: 4
+            parallelism: {tensor: 2, data: 2}
+        """),
+        ["specs/m.yaml:6:43: error[check] spec.model.parameters: 70B parameters in bfloat16 need "
+         "about 168 GB of accelerator memory; each of 2 data-parallel copies on 4x "
+         "nvidia-h100-80gb has 160 GB (hint: try 2x nvidia-rtx-pro-6000, 8x nvidia-l4, "
+         "4x nvidia-a100-80gb or fp8 (about 84 GB))"],
+        id="parallelism-data-memory"),
+    pytest.param(
+        model("""
+          accelerator: {type: nvidia-l4, count: 2}
+          server: {args: [--tensor-parallel-size=2]}
+        """),
+        ["specs/m.yaml:9:19: error[check] spec.server.args[0]: --tensor-parallel-size in "
+         "server.args sets what infergen derives (hint: --tensor-parallel-size is set from "
+         "spec.accelerator.parallelism; change that field instead)"],
+        id="parallelism-in-args"),
 ]
 
 
