@@ -23,6 +23,7 @@ class Labels:
     gpu_sharing_strategy: str
     gpu_max_shared_clients: str
     gpu_partition_size: str
+    gpu_driver_version: str
     tpu_accelerator: str
     tpu_topology: str
     compute_class: str
@@ -33,8 +34,8 @@ class Labels:
     def accelerator_keys(self) -> tuple[str, ...]:
         """The node labels that select an accelerator (gpu* and tpu* keys)."""
         return (self.gpu_accelerator, self.gpu_product, self.gpu_sharing_strategy,
-                self.gpu_max_shared_clients, self.gpu_partition_size, self.tpu_accelerator,
-                self.tpu_topology)
+                self.gpu_max_shared_clients, self.gpu_partition_size, self.gpu_driver_version,
+                self.tpu_accelerator, self.tpu_topology)
 
 
 @dataclass(frozen=True)

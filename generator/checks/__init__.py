@@ -15,6 +15,7 @@ from generator.checks.accelerators import (
     accelerator_given,
     accelerator_shape,
     capacity_choices,
+    driver_version,
     gpu_dtype,
     memory_fits,
     parallel_layout,
@@ -66,7 +67,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded, served_name_option, cache_choice, parallel_layout,
+    file_cache_bounded, served_name_option, cache_choice, parallel_layout, driver_version,
 )
 
 

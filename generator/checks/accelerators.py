@@ -9,6 +9,7 @@ from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
 from generator.plan import memory_fit, parallelism, sizing
 from generator.plan.records import Plan
+from generator.plan.target import portable
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -133,3 +134,19 @@ def parallel_layout(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             yield plan.locate("accelerator", "parallelism", kind).diagnostic(
                 STEP, f"engine {name} has no {kind} parallelism (it has: {has})",
                 f"remove {kind}, or use an engine that has it (vllm, sglang)")
+
+
+def driver_version(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """accelerator.driverVersion is a GKE GPU node selector: GPUs on GKE only."""
+    accelerator = plan.spec["accelerator"]
+    if "driverVersion" not in accelerator or "type" not in accelerator:
+        return
+    if catalog.accelerator_kind(accelerator["type"]) != "gpu":
+        yield plan.locate("accelerator", "driverVersion").diagnostic(
+            STEP, f"accelerator.driverVersion applies to GPUs only, not {accelerator['type']}",
+            "remove it")
+    elif portable(plan):
+        yield plan.locate("accelerator", "driverVersion").diagnostic(
+            STEP, "accelerator.driverVersion is GKE's node selector: a portable environment "
+            f"({plan.environment.name}) installs its own drivers", "remove it, or set it in "
+            "spec.environments of the GKE environments only")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks.test_errors_accelerators import model
-from tests.errorcases import assert_fails, render
+from tests.errorcases import PLATFORM, assert_fails, render
 
 CASES = [
     # --- model.servedName
@@ -216,6 +216,22 @@ CASES = [
          "server.args sets what infergen derives (hint: --tensor-parallel-size is set from "
          "spec.accelerator.parallelism; change that field instead)"],
         id="parallelism-in-args"),
+    # --- accelerator.driverVersion
+    pytest.param(
+        model("""
+          server: {engine: tei}
+          accelerator: {type: none, driverVersion: latest}
+        """),
+        ["specs/m.yaml:9:44: error[check] spec.accelerator.driverVersion: "
+         "accelerator.driverVersion applies to GPUs only, not none (hint: remove it)"],
+        id="driver-version-cpu"),
+    pytest.param(
+        model("""
+          accelerator: {type: nvidia-l4, driverVersion: newest}
+        """),
+        ["specs/m.yaml:8:49: error[schema] spec.accelerator.driverVersion: 'newest' is not one "
+         "of: default, latest"],
+        id="driver-version-value"),
 ]
 
 
@@ -223,3 +239,18 @@ CASES = [
 def test_refused(text: str, errors: list[str], tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> None:
     assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), errors)
+
+
+def test_driver_version_is_refused_in_a_portable_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    portable = PLATFORM.replace("      clusters: [prod-1]\n",
+                                "      clusters: [prod-1]\n      target: kubernetes\n")
+    text = model("""
+      model: {source: hf://org/m, parameters: 1B}
+      accelerator: {type: nvidia-l4, driverVersion: latest}
+    """)
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}, platform=portable), [
+        "specs/m.yaml:7:49: error[check] spec.accelerator.driverVersion: "
+        "accelerator.driverVersion is GKE's node selector: a portable environment (prod) "
+        "installs its own drivers (hint: remove it, or set it in spec.environments of the GKE "
+        "environments only)"])
