@@ -67,6 +67,14 @@ class ServedName:
 
 
 @dataclass(frozen=True)
+class DynamicAdapters:
+    """How the engine loads LoRA adapters at run time (model.adapters[].loading: dynamic)."""
+
+    env: Strings  # enables its runtime LoRA API
+    max_loras: int  # adapters in one batch, fixed so that a new adapter never restarts it
+
+
+@dataclass(frozen=True)
 class Variant:
     """What differs on an accelerator kind (gpu, tpu, none) or on one accelerator."""
 
@@ -120,6 +128,7 @@ class Engine:
     cpu_resources: Strings | None = None
     served_name: ServedName | None = None  # None: the engine has no such option
     parallelism: Strings | None = None  # tensor, pipeline, data -> the option that sets it
+    dynamic_adapters: DynamicAdapters | None = None
 
     @property
     def served_metrics(self) -> Metrics:

@@ -151,6 +151,19 @@ class InferenceGateway:
 
 
 @dataclass(frozen=True)
+class LoraSyncer:
+    """The Gateway API Inference Extension's LoRA syncer sidecar (objects/lora_syncer.py)."""
+
+    name: str
+    image: str
+    config_env: str
+    config_dir: str
+    config_key: str
+    config_root: str
+    resources: Strings
+
+
+@dataclass(frozen=True)
 class DcgmExporter:
     namespace: str
     selector: Strings
@@ -235,6 +248,7 @@ class Gke:
     claim_model_path: str
     model_cache: ModelCache
     inference_gateway: InferenceGateway
+    lora_syncer: LoraSyncer
     dcgm: Dcgm
     config_sync: ConfigSync
     pod_security: PodSecurity

@@ -36,6 +36,7 @@ from generator.checks.engines import (
     engine_settings,
     image_pinned,
     model_source_form,
+    runtime_adapter_source,
     served_name_option,
 )
 from generator.checks.inputs import (
@@ -68,6 +69,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
     file_cache_bounded, served_name_option, cache_choice, parallel_layout, driver_version,
+    runtime_adapter_source,
 )
 
 

@@ -146,3 +146,16 @@ def served_name_option(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("model", "servedName").diagnostic(
             STEP, f"engine {name} serves a model under one name ({option.flag} takes one), "
             f"not {len(names)}", "give one name")
+
+
+
+def runtime_adapter_source(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """An adapter loaded at run time comes from Hugging Face: a gs:// adapter needs a bucket
+    volume in the pod template, which a change of the list would then restart."""
+    for index, adapter in enumerate(plan.spec["model"].get("adapters", [])):
+        parsed = model_source.parse(adapter["source"])
+        if adapter.get("loading") == "dynamic" and isinstance(parsed, model_source.CloudStorage):
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, "an adapter loaded at run time cannot come from gs://: its bucket would "
+                "be a volume of the pod, and changing the list would restart the pods",
+                "use loading: static for it, or an hf:// adapter")

@@ -98,14 +98,23 @@ def vllm(ctx: Context) -> Launch:
     if share is not None:
         args.append(f"--gpu-memory-utilization={share}")
     adapters = model.get("adapters", [])
+    env: dict[str, str] = {}
     if adapters:
-        args += ["--enable-lora", f"--max-loras={len(adapters)}"]
+        static = [a for a in adapters if a.get("loading", "static") == "static"]
+        runtime = ctx.engine.dynamic_adapters
+        if len(static) < len(adapters) and runtime is not None:
+            # loaded at run time by the LoRA syncer: the pod template names none of them
+            env.update(runtime.env)
+            args += ["--enable-lora", f"--max-loras={max(len(static), runtime.max_loras)}"]
+        else:
+            args += ["--enable-lora", f"--max-loras={len(adapters)}"]
         ranks = [a["rank"] for a in adapters if "rank" in a]
         if ranks:  # vLLM reserves rank 16 by default and fails on a larger adapter
             args.append(f"--max-lora-rank={max(ranks)}")
-        args.append("--lora-modules")
-        args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
-    return Launch(args)
+        if static:
+            args.append("--lora-modules")
+            args += [f"{a['name']}={storage.adapter_location(a)}" for a in static]
+    return Launch(args, env)
 
 
 def _parallel_args(ctx: Context, always: tuple[str, ...] = (),

@@ -8,7 +8,15 @@ import dataclasses
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.objects import engines, extra_volumes, labels, placement, security, storage
+from generator.objects import (
+    engines,
+    extra_volumes,
+    labels,
+    lora_syncer,
+    placement,
+    security,
+    storage,
+)
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
 from generator.plan.records import Plan
@@ -72,6 +80,8 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     spec.update({
         "securityContext": security.pod_context(catalog, plan.spec),
         "terminationGracePeriodSeconds": 60,
+        **({"initContainers": sidecars} if (sidecars := lora_syncer.sidecars(
+            plan, catalog, role)) else {}),
         "containers": engines.containers(plan.spec, plan.facts, catalog, role),
         "volumes": _volumes(plan, catalog),
     })
@@ -86,7 +96,7 @@ def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     secret = engines.token_secret(plan.spec)
     if secret is not None:
         found += storage.token_volume(secret, plan.facts.checked_engine)
-    return found + extra_volumes.volumes(plan.spec)
+    return found + lora_syncer.volumes(plan, catalog) + extra_volumes.volumes(plan.spec)
 
 
 def derived_mounts(plan: Plan, catalog: Catalog) -> tuple[list[str], list[str]]:

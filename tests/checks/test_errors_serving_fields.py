@@ -232,6 +232,42 @@ CASES = [
         ["specs/m.yaml:8:49: error[schema] spec.accelerator.driverVersion: 'newest' is not one "
          "of: default, latest"],
         id="driver-version-value"),
+    # --- adapters loaded at run time
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            adapters: [{name: a, source: gs://bucket/a, loading: dynamic}]
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:34: error[check] spec.model.adapters[0].source: an adapter loaded at "
+         "run time cannot come from gs://: its bucket would be a volume of the pod, and "
+         "changing the list would restart the pods (hint: use loading: static for it, or an "
+         "hf:// adapter)"],
+        id="dynamic-adapter-from-bucket"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            adapters: [{name: a, source: hf://org/a, loading: lazy}]
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:8:55: error[schema] spec.model.adapters[0].loading: 'lazy' is not one "
+         "of: static, dynamic"],
+        id="adapter-loading-value"),
+    pytest.param(
+        model("""
+          model:
+            source: hf://org/m
+            adapters: [{name: a, source: hf://org/a, loading: dynamic}]
+          server: {env: {VLLM_ALLOW_RUNTIME_LORA_UPDATING: "false"}}
+          accelerator: {type: nvidia-l4}
+        """),
+        ["specs/m.yaml:9:52: error[check] spec.server.env.VLLM_ALLOW_RUNTIME_LORA_UPDATING: "
+         "VLLM_ALLOW_RUNTIME_LORA_UPDATING in server.env sets what infergen derives (hint: "
+         "VLLM_ALLOW_RUNTIME_LORA_UPDATING is set from spec.model.adapters (loading); change "
+         "that field instead)"],
+        id="dynamic-adapter-env"),
 ]
 
 
