@@ -119,6 +119,11 @@ def parallel_layout(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     shape = valid_shape(plan, catalog)
     if given is None or shape is None or plan.facts.engine is None:
         return
+    if shape.kind == "none":
+        yield plan.locate("accelerator", "parallelism").diagnostic(
+            STEP, "accelerator.parallelism splits a model over GPUs or TPUs; a CPU replica "
+            "has none", "remove it")
+        return
     layout = parallelism.layout(plan.spec, shape)
     total = parallelism.accelerators(shape)
     if layout.product != total:

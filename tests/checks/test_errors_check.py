@@ -289,7 +289,8 @@ def test_override_for_environment_left_out_is_a_warning(tmp_path: Path,
     assert run.out_after != run.out_before  # a warning never stops the render
 
 
-@pytest.mark.parametrize("accelerator", ["tpu-v5e", "none"])
+# (vLLM on CPU nodes, accelerator type none, renders since 2026-12: tests/cases/vllm-cpu)
+@pytest.mark.parametrize("accelerator", ["tpu-v5e"])
 def test_accelerator_without_a_rendering_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accelerator: str) -> None:
     # Exact text not asserted: TPU and CPU support is being added in parallel, and the

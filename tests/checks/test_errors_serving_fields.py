@@ -268,6 +268,15 @@ CASES = [
          "VLLM_ALLOW_RUNTIME_LORA_UPDATING is set from spec.model.adapters (loading); change "
          "that field instead)"],
         id="dynamic-adapter-env"),
+    # --- vLLM on CPU nodes
+    pytest.param(
+        model("""
+          model: {source: hf://org/m, parameters: 1B}
+          accelerator: {type: none, parallelism: {tensor: 2}}
+        """),
+        ["specs/m.yaml:7:42: error[check] spec.accelerator.parallelism: accelerator.parallelism "
+         "splits a model over GPUs or TPUs; a CPU replica has none (hint: remove it)"],
+        id="vllm-cpu-parallelism"),
 ]
 
 
