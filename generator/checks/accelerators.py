@@ -131,6 +131,11 @@ def parallel_layout(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             STEP, f"tensor {layout.tensor} x pipeline {layout.pipeline} x data {layout.data} "
             f"= {layout.product}, but a replica has {total} accelerators",
             f"make the product {total}, or change accelerator.count")
+    if layout.data > 1 and shape.multi_host:
+        yield plan.locate("accelerator", "parallelism", "data").diagnostic(
+            STEP, f"data parallelism across the {shape.hosts} nodes of a group: infergen "
+            "starts a group as one Ray cluster serving one copy of the model",
+            "use data parallelism inside one node, or more replicas")
     name = plan.spec["server"]["engine"]
     options = plan.facts.engine.parallelism or {}
     for kind in parallelism.KINDS:

@@ -216,6 +216,19 @@ CASES = [
          "server.args sets what infergen derives (hint: --tensor-parallel-size is set from "
          "spec.accelerator.parallelism; change that field instead)"],
         id="parallelism-in-args"),
+    pytest.param(
+        model("""
+          model: {source: hf://org/m, parameters: 70B}
+          accelerator:
+            type: nvidia-h100-80gb
+            count: 16
+            parallelism: {tensor: 8, data: 2}
+        """),
+        ["specs/m.yaml:10:36: error[check] spec.accelerator.parallelism.data: data parallelism "
+         "across the 2 nodes of a group: infergen starts a group as one Ray cluster serving "
+         "one copy of the model (hint: use data parallelism inside one node, or more "
+         "replicas)"],
+        id="parallelism-data-across-nodes"),
     # --- accelerator.driverVersion
     pytest.param(
         model("""
