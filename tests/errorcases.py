@@ -121,3 +121,11 @@ def assert_fails(run: Run, errors: list[str], warnings: list[str] | None = None)
     assert run.exit_code == 1, everything
     assert "infergen: rendered left untouched" in run.stderr
     assert run.out_after == run.out_before
+
+
+def unsized(at: str = "7:13", file: str = "specs/m.yaml") -> str:
+    """The warning of a hf:// model without parameters or model.cache (MODEL's, by default)."""
+    return (f"{file}:{at}: warning[check] spec.model.source: the download disk of this hf:// "
+            "model is unsized: a large checkpoint fills the node's boot disk and the pod is "
+            "evicted (hint: set spec.model.parameters (e.g. 8B), from which infergen sizes the "
+            "disk and the pod's ephemeral-storage request, or spec.model.cache.size)")

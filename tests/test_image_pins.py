@@ -26,6 +26,7 @@ def _images() -> Iterator[tuple[str, str]]:
             if facts.image is not None:
                 yield f"{name}{where}", facts.image
     yield "endpoint picker", cat.gke.inference_gateway.endpoint_picker.image
+    yield "LoRA syncer", cat.gke.lora_syncer.image
 
 
 def _tag(image: str) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 
 from generator.spec.yamlio import load_plain
 from tests.checks.test_errors_accelerators import model
-from tests.errorcases import assert_fails, render
+from tests.errorcases import assert_fails, render, unsized
 
 TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 
@@ -51,7 +51,7 @@ def test_revisions_and_digests_are_not_taken_for_secrets(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     digest = "0123456789abcdef" * 4
     text = model(f"""
-      model: {{source: "hf://org/m@0123456789abcdef0123456789abcdef01234567"}}
+      model: {{source: "hf://org/m@0123456789abcdef0123456789abcdef01234567", parameters: 1B}}
       accelerator: {{type: nvidia-l4}}
       server:
         image: "vllm/vllm-openai@sha256:{digest}"
@@ -72,6 +72,7 @@ def test_unpinned_image_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     assert run.warnings == [
+        unsized(),
         f"specs/m.yaml:9:19: warning[check] spec.server.image: image {image} is not pinned to "
         "a version: every node may run another build (hint: use a version tag, or "
         "image@sha256:<digest>)"]

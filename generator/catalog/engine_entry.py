@@ -110,6 +110,22 @@ class Pathways:
 
 
 @dataclass(frozen=True)
+class ServedName:
+    """The engine's option for the name it serves the model under (model.servedName)."""
+
+    flag: str
+    many: bool  # it takes several names
+
+
+@dataclass(frozen=True)
+class DynamicAdapters:
+    """How the engine loads LoRA adapters at run time (model.adapters[].loading: dynamic)."""
+
+    env: Strings  # enables its runtime LoRA API
+    max_loras: int  # adapters in one batch, fixed so that a new adapter never restarts it
+
+
+@dataclass(frozen=True)
 class Variant:
     """What differs on an accelerator kind (gpu, tpu, none) or on one accelerator."""
 
@@ -165,6 +181,9 @@ class Engine:
     pathways: Pathways | None = None  # set: one replica spans a multi-host TPU slice only
     exports: Exports | None = None
     log_signals: tuple[LogSignal, ...] = ()
+    served_name: ServedName | None = None  # None: the engine has no such option
+    parallelism: Strings | None = None  # tensor, pipeline, data -> the option that sets it
+    dynamic_adapters: DynamicAdapters | None = None
 
     @property
     def served_metrics(self) -> Metrics:

@@ -23,6 +23,7 @@ class Labels:
     gpu_sharing_strategy: str
     gpu_max_shared_clients: str
     gpu_partition_size: str
+    gpu_driver_version: str
     tpu_accelerator: str
     tpu_topology: str
     compute_class: str
@@ -33,8 +34,8 @@ class Labels:
     def accelerator_keys(self) -> tuple[str, ...]:
         """The node labels that select an accelerator (gpu* and tpu* keys)."""
         return (self.gpu_accelerator, self.gpu_product, self.gpu_sharing_strategy,
-                self.gpu_max_shared_clients, self.gpu_partition_size, self.tpu_accelerator,
-                self.tpu_topology)
+                self.gpu_max_shared_clients, self.gpu_partition_size, self.gpu_driver_version,
+                self.tpu_accelerator, self.tpu_topology)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ class FileCache:
 
 
 @dataclass(frozen=True)
+class ModelCache:
+    """How the download disk of a model is sized and claimed (plan/model_cache.py)."""
+
+    headroom: float
+    slack_gib: int = field(metadata={"key": "slackGiB"})
+    access_modes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GcsFuse:
     driver: str
     mount_path: str
@@ -138,6 +148,19 @@ class InferenceGateway:
     backend_timeout_sec: int
     model_header: str
     endpoint_picker: EndpointPicker
+
+
+@dataclass(frozen=True)
+class LoraSyncer:
+    """The Gateway API Inference Extension's LoRA syncer sidecar (objects/lora_syncer.py)."""
+
+    name: str
+    image: str
+    config_env: str
+    config_dir: str
+    config_key: str
+    config_root: str
+    resources: Strings
 
 
 @dataclass(frozen=True)
@@ -222,7 +245,10 @@ class Gke:
     exclusive_topology_annotation: str
     custom_metric_name: str
     image_model_path: str
+    claim_model_path: str
+    model_cache: ModelCache
     inference_gateway: InferenceGateway
+    lora_syncer: LoraSyncer
     dcgm: Dcgm
     config_sync: ConfigSync
     pod_security: PodSecurity

@@ -15,8 +15,10 @@ from generator.checks.accelerators import (
     accelerator_given,
     accelerator_shape,
     capacity_choices,
+    driver_version,
     gpu_dtype,
     memory_fits,
+    parallel_layout,
     resources_fit,
     tensor_parallel_power_of_two,
     topology_for_tpus,
@@ -34,6 +36,8 @@ from generator.checks.engines import (
     engine_settings,
     image_pinned,
     model_source_form,
+    runtime_adapter_source,
+    served_name_option,
 )
 from generator.checks.inputs import (
     config_sync_auth,
@@ -59,7 +63,8 @@ from generator.checks.operations import (
     replica_bounds,
 )
 from generator.checks.secrets import no_inline_secrets
-from generator.checks.storage import file_cache_bounded
+from generator.checks.storage import cache_choice, file_cache_bounded
+from generator.checks.volumes import extra_volumes
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
 
@@ -72,7 +77,9 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
     file_cache_bounded, pathways_fields, pathways_slice, maxtext_settings, maxtext_args,
-    pathways_replicas, pathways_identity,
+    pathways_replicas, pathways_identity, served_name_option, cache_choice, parallel_layout,
+    driver_version,
+    runtime_adapter_source,
 )
 
 
@@ -83,5 +90,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
     "model_environments", "model_labels", "no_inline_secrets", "platform_count", "server_overrides",
+    "extra_volumes",
     "unique_names",
 ]

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from generator.catalog import Catalog
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
-from generator.plan import memory_fit, sizing
+from generator.plan import memory_fit, parallelism, sizing
 from generator.plan.records import Plan
+from generator.plan.target import portable
 
 
 def accelerator_given(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
@@ -101,8 +102,61 @@ def tensor_parallel_power_of_two(plan: Plan, catalog: Catalog) -> Iterator[Diagn
     shape = valid_shape(plan, catalog)
     if shape is None:
         return
-    if shape.devices > 1 and shape.devices & (shape.devices - 1):
-        yield plan.locate("accelerator", "count").diagnostic(
-            STEP, f"tensor parallel size {shape.devices} is not a power of two; most models' "
+    tensor = parallelism.layout(plan.spec, shape).tensor
+    if tensor > 1 and tensor & (tensor - 1):
+        field = ("parallelism", "tensor") if "parallelism" in plan.spec["accelerator"] \
+            else ("count",)
+        yield plan.locate("accelerator", *field).diagnostic(
+            STEP, f"tensor parallel size {tensor} is not a power of two; most models' "
             "attention heads will not divide evenly", "use 1, 2, 4 or 8 devices per node",
             "warning")
+
+
+def parallel_layout(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """accelerator.parallelism multiplies out to the replica's accelerators, and the engine
+    has each kind of parallelism it asks for."""
+    given = plan.spec["accelerator"].get("parallelism")
+    shape = valid_shape(plan, catalog)
+    if given is None or shape is None or plan.facts.engine is None:
+        return
+    if shape.kind == "none":
+        yield plan.locate("accelerator", "parallelism").diagnostic(
+            STEP, "accelerator.parallelism splits a model over GPUs or TPUs; a CPU replica "
+            "has none", "remove it")
+        return
+    layout = parallelism.layout(plan.spec, shape)
+    total = parallelism.accelerators(shape)
+    if layout.product != total:
+        yield plan.locate("accelerator", "parallelism").diagnostic(
+            STEP, f"tensor {layout.tensor} x pipeline {layout.pipeline} x data {layout.data} "
+            f"= {layout.product}, but a replica has {total} accelerators",
+            f"make the product {total}, or change accelerator.count")
+    if layout.data > 1 and shape.multi_host:
+        yield plan.locate("accelerator", "parallelism", "data").diagnostic(
+            STEP, f"data parallelism across the {shape.hosts} nodes of a group: infergen "
+            "starts a group as one Ray cluster serving one copy of the model",
+            "use data parallelism inside one node, or more replicas")
+    name = plan.spec["server"]["engine"]
+    options = plan.facts.engine.parallelism or {}
+    for kind in parallelism.KINDS:
+        if layout.size(kind) > 1 and kind not in options:
+            has = ", ".join(k for k in parallelism.KINDS if k in options) or "none"
+            yield plan.locate("accelerator", "parallelism", kind).diagnostic(
+                STEP, f"engine {name} has no {kind} parallelism (it has: {has})",
+                f"remove {kind}, or use an engine that has it (vllm, sglang)")
+
+
+def driver_version(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """accelerator.driverVersion is a GKE GPU node selector: GPUs on GKE only."""
+    accelerator = plan.spec["accelerator"]
+    if "driverVersion" not in accelerator or "type" not in accelerator:
+        return
+    if catalog.accelerator_kind(accelerator["type"]) != "gpu":
+        yield plan.locate("accelerator", "driverVersion").diagnostic(
+            STEP, f"accelerator.driverVersion applies to GPUs only, not {accelerator['type']}",
+            "remove it")
+    elif portable(plan):
+        yield plan.locate("accelerator", "driverVersion").diagnostic(
+            STEP, "accelerator.driverVersion is GKE's node selector: a portable environment "
+            f"({plan.environment.name}) installs its own drivers", "remove it, or set it in "
+            "spec.environments of the GKE environments only")

@@ -126,3 +126,37 @@ def image_pinned(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
         yield plan.locate("server", "image").diagnostic(
             STEP, f"image {image} is not pinned to a version: every node may run another build",
             "use a version tag, or image@sha256:<digest>", "warning")
+
+
+def served_name_option(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """model.servedName goes to the engine's own option: refused where the engine has
+    none, and a list where it takes one name."""
+    names = plan.spec["model"].get("servedName")
+    engine = plan.facts.engine
+    if names is None or engine is None:
+        return
+    name = plan.spec["server"]["engine"]
+    option = engine.served_name
+    if option is None:
+        serving = [n for n, e in catalog.engines.items() if e.served_name is not None]
+        yield plan.locate("model", "servedName").diagnostic(
+            STEP, f"engine {name} has no option to serve the model under another name",
+            "remove servedName (clients use the model id), or use "
+            + ", ".join(serving))
+    elif not option.many and isinstance(names, list) and len(names) > 1:
+        yield plan.locate("model", "servedName").diagnostic(
+            STEP, f"engine {name} serves a model under one name ({option.flag} takes one), "
+            f"not {len(names)}", "give one name")
+
+
+
+def runtime_adapter_source(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """An adapter loaded at run time comes from Hugging Face: a gs:// adapter needs a bucket
+    volume in the pod template, which a change of the list would then restart."""
+    for index, adapter in enumerate(plan.spec["model"].get("adapters", [])):
+        parsed = model_source.parse(adapter["source"])
+        if adapter.get("loading") == "dynamic" and isinstance(parsed, model_source.CloudStorage):
+            yield plan.locate("model", "adapters", index, "source").diagnostic(
+                STEP, "an adapter loaded at run time cannot come from gs://: its bucket would "
+                "be a volume of the pod, and changing the list would restart the pods",
+                "use loading: static for it, or an hf:// adapter")

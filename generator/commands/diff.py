@@ -97,12 +97,33 @@ def matters(kind: str, path: FieldPath) -> bool:
         or (kind == "ComputeClass" and "priorities" in path))
 
 
-def important_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+RUNTIME_ADAPTERS = "adapters loaded at run time (the LoRA syncer applies them; no pod restarts)"
+
+
+def runtime_adapters(obj: dict[str, Any], catalog: Catalog) -> list[str] | None:
+    """The adapter ids of a LoRA syncer's ConfigMap (objects/lora_syncer.py), else None."""
+    syncer = catalog.gke.lora_syncer
+    text = (obj.get("data") or {}).get(syncer.config_key) if obj.get("kind") == "ConfigMap" \
+        else None
+    config = _parse(text).get(syncer.config_root) if isinstance(text, str) else None
+    if not isinstance(config, dict):
+        return None
+    models = (config.get("ensureExist") or {}).get("models") or []
+    return [str(m.get("id")) for m in models if isinstance(m, dict)]
+
+
+def important_changes(old: dict[str, Any], new: dict[str, Any],
+                      catalog: Catalog | None = None) -> list[FieldChange]:
     before, after = dict(flatten(old)), dict(flatten(new))
     kind = str(new.get("kind"))
-    return [FieldChange(dotted(p), before.get(p), after.get(p))
-            for p in sorted(set(before) | set(after), key=dotted)
-            if before.get(p) != after.get(p) and matters(kind, p)]
+    found = [FieldChange(dotted(p), before.get(p), after.get(p))
+             for p in sorted(set(before) | set(after), key=dotted)
+             if before.get(p) != after.get(p) and matters(kind, p)]
+    if catalog is not None:
+        was, now = runtime_adapters(old, catalog), runtime_adapters(new, catalog)
+        if now is not None and was != now:
+            found.append(FieldChange(RUNTIME_ADAPTERS, was, now))
+    return found
 
 
 def accelerator(obj: dict[str, Any], catalog: Catalog) -> str:
@@ -208,7 +229,8 @@ def compare(base: dict[str, str], head: dict[str, str], catalog: Catalog,
             change = ObjectChange(path, title(_parse(base[path])), "removed")
         else:
             old, new = changed[path]
-            change = ObjectChange(path, title(new), "changed", important_changes(old, new),
+            change = ObjectChange(path, title(new), "changed",
+                                  important_changes(old, new, catalog),
                                   _unified(path, base[path], head[path]))
         environments.setdefault(_environment(path), []).append(change)
     ordered = dict(sorted(environments.items(),

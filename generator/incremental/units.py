@@ -20,7 +20,7 @@ from generator import checks
 from generator.catalog import Catalog
 from generator.checks import fleet
 from generator.diagnostics import Diagnostic, Location, errors
-from generator.objects import dashboards, engines, model_objects, shared_objects
+from generator.objects import dashboards, engines, model_objects, shared_objects, workload
 from generator.output.text import digest as text_digest
 from generator.output.text import text_of
 from generator.plan.records import Plan, Platform
@@ -224,6 +224,7 @@ def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -
     for plan in plans:
         problems += checks.check_plan(plan, catalog)
         problems += checks.server_overrides(plan, catalog, engines.derived_settings)
+        problems += checks.extra_volumes(plan, catalog, workload.derived_mounts)
         problems += fleet.cluster_selection(plan)
     unit._plans = plans
     unit.model = ModelPart(

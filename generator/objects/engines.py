@@ -15,10 +15,10 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
 from generator.catalog.engine_entry import Engine
-from generator.objects import security, storage
+from generator.objects import extra_volumes, security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
-from generator.plan import maxtext, model_source
+from generator.plan import maxtext, model_cache, model_source, parallelism
 from generator.plan.engine import home_env
 from generator.plan.facts import Facts
 from generator.plan.records import Plan
@@ -86,12 +86,10 @@ class Launch:
 def vllm(ctx: Context) -> Launch:
     model = ctx.spec["model"]
     args = _served_model_args(ctx, "--model")
-    if ctx.shape.kind == "tpu":  # one tensor-parallel group over every chip of the slice
-        args.append(f"--tensor-parallel-size={ctx.devices}")
-    else:  # tensor parallel inside a node, pipeline parallel across the group's nodes
-        args.append(f"--tensor-parallel-size={max(ctx.shape.devices, 1)}")
-        if ctx.shape.multi_host:
-            args.append(f"--pipeline-parallel-size={ctx.shape.hosts}")
+    # by default one tensor-parallel group per node (a TPU slice's every chip) and, for a
+    # group of GPU nodes, pipeline parallel across them (plan/parallelism.py)
+    args += _parallel_args(ctx, always=("tensor",),
+                           shown=("pipeline",) if ctx.shape.multi_host else ())
     args += ["--host=0.0.0.0", f"--port={ctx.engine.port}"]
     if "maxModelLength" in model:
         args.append(f"--max-model-len={model['maxModelLength']}")
@@ -100,14 +98,33 @@ def vllm(ctx: Context) -> Launch:
     if share is not None:
         args.append(f"--gpu-memory-utilization={share}")
     adapters = model.get("adapters", [])
+    env: dict[str, str] = {}
     if adapters:
-        args += ["--enable-lora", f"--max-loras={len(adapters)}"]
+        static = [a for a in adapters if a.get("loading", "static") == "static"]
+        runtime = ctx.engine.dynamic_adapters
+        if len(static) < len(adapters) and runtime is not None:
+            # loaded at run time by the LoRA syncer: the pod template names none of them
+            env.update(runtime.env)
+            args += ["--enable-lora", f"--max-loras={max(len(static), runtime.max_loras)}"]
+        else:
+            args += ["--enable-lora", f"--max-loras={len(adapters)}"]
         ranks = [a["rank"] for a in adapters if "rank" in a]
         if ranks:  # vLLM reserves rank 16 by default and fails on a larger adapter
             args.append(f"--max-lora-rank={max(ranks)}")
-        args.append("--lora-modules")
-        args += [f"{a['name']}={storage.adapter_location(a)}" for a in adapters]
-    return Launch(args)
+        if static:
+            args.append("--lora-modules")
+            args += [f"{a['name']}={storage.adapter_location(a)}" for a in static]
+    return Launch(args, env)
+
+
+def _parallel_args(ctx: Context, always: tuple[str, ...] = (),
+                   shown: tuple[str, ...] = ()) -> list[str]:
+    """The engine's flag for each kind of parallelism: those in `always` and `shown`, and
+    any other larger than 1."""
+    layout = parallelism.layout(ctx.spec, ctx.shape)
+    options = ctx.engine.parallelism or {}
+    return [f"{options[kind]}={layout.size(kind)}" for kind in parallelism.KINDS
+            if kind in options and (kind in always or kind in shown or layout.size(kind) > 1)]
 
 
 def _model_id(ctx: Context) -> tuple[str, str | None]:
@@ -127,12 +144,20 @@ def _model_args(ctx: Context, flag: str) -> list[str]:
     return [f"{flag}={model_id}", *([f"--revision={revision}"] if revision else [])]
 
 
-def _served_model_args(ctx: Context, flag: str) -> list[str]:
-    """_model_args, and for a local path the name clients ask for."""
+def _served_model_args(ctx: Context, flag: str, paths_named: bool = True) -> list[str]:
+    """_model_args, and the name clients ask for: model.servedName, or (`paths_named`) for
+    a local path its last folder (a Hugging Face repo is served under its id, the default)."""
     args = _model_args(ctx, flag)
-    if not isinstance(ctx.source, model_source.HuggingFace):
-        args.append(f"--served-model-name={ctx.source.name}")
-    return args
+    option = ctx.engine.served_name
+    if option is None:
+        return args
+    names = model_source.served_names(ctx.spec, ctx.source)
+    if "servedName" not in ctx.spec["model"] and (
+            not paths_named or isinstance(ctx.source, model_source.HuggingFace)):
+        return args
+    if len(names) == 1:
+        return [*args, f"{option.flag}={names[0]}"]
+    return [*args, option.flag, *names]  # nargs "+": every name after the one flag
 
 
 def _env_pairs(options: list[str]) -> dict[str, str]:
@@ -142,7 +167,8 @@ def _env_pairs(options: list[str]) -> dict[str, str]:
 def tgi(ctx: Context) -> Launch:
     """TGI reads its settings from the environment."""
     model_id, revision = _model_id(ctx)
-    env = {"MODEL_ID": model_id, "NUM_SHARD": str(ctx.devices), "PORT": str(ctx.engine.port)}
+    shards = parallelism.layout(ctx.spec, ctx.shape).tensor
+    env = {"MODEL_ID": model_id, "NUM_SHARD": str(shards), "PORT": str(ctx.engine.port)}
     if revision:
         env["REVISION"] = revision
     length = ctx.spec["model"].get("maxModelLength")
@@ -190,8 +216,8 @@ def jetstream_maxtext(ctx: Context) -> Launch:
 
 def sglang(ctx: Context) -> Launch:
     args = _served_model_args(ctx, "--model-path")
-    args += [f"--tp-size={ctx.devices}", "--host=0.0.0.0", f"--port={ctx.engine.port}",
-             "--enable-metrics"]
+    args += _parallel_args(ctx, always=("tensor",))
+    args += ["--host=0.0.0.0", f"--port={ctx.engine.port}", "--enable-metrics"]
     if "maxModelLength" in ctx.spec["model"]:
         args.append(f"--context-length={ctx.spec['model']['maxModelLength']}")
     share = ctx.memory_share()
@@ -201,7 +227,7 @@ def sglang(ctx: Context) -> Launch:
 
 
 def tei(ctx: Context) -> Launch:
-    args = _model_args(ctx, "--model-id")
+    args = _served_model_args(ctx, "--model-id", paths_named=False)
     args += [f"--port={ctx.engine.port}",
              f"--prometheus-port={ctx.engine.served_metrics.port}"]
     return Launch(args + ctx.dtype_options())
@@ -313,6 +339,9 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
                                                     dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
         resources[catalog.gke.resources[shape.kind]] = shape.devices
+    disk = model_cache.ephemeral_storage(spec, facts.source, catalog)
+    if disk is not None:  # the scheduler picks a node with the disk for the download
+        resources["ephemeral-storage"] = disk
     args = launch.args + list(spec["server"].get("args", []))
     command = list(engine.command or [])
     if role is not None:
@@ -330,7 +359,7 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
         "resources": guaranteed(resources),
         **(probes(spec, catalog, PORT_NAME, engine) if serving else {}),
         "volumeMounts": storage.mounts(spec, facts.source, catalog, engine)
-        + security.mounts(engine, catalog),
+        + security.mounts(engine, catalog) + extra_volumes.mounts(spec),
         "securityContext": security.container_context(spec),
     }
 

@@ -34,6 +34,8 @@ def _accelerator_selector(plan: Plan, shape: Shape, catalog: Catalog) -> dict[st
     if shape.kind != "gpu":
         return {}
     selector = {labels.gpu_accelerator: shape.name}
+    if "driverVersion" in accelerator:
+        selector[labels.gpu_driver_version] = accelerator["driverVersion"]
     sharing = accelerator.get("sharing")
     if sharing is None:
         return selector
@@ -99,7 +101,8 @@ def _accelerator_rule(plan: Plan, shape: Shape, catalog: Catalog) -> dict[str, A
         rule["machineType"] = machine.type
     if shape.kind == "gpu":
         gpu: dict[str, Any] = {"type": shape.name, "count": shape.devices,
-                               "driverVersion": catalog.gke.compute_class.driver_version}
+                               "driverVersion": accelerator.get(
+                                   "driverVersion", catalog.gke.compute_class.driver_version)}
         sharing = accelerator.get("sharing")
         if sharing is not None and sharing["strategy"] == "mig":
             gpu["gpuSharing"] = {"gpuPartitionSize": sharing["partitionSize"]}

@@ -11,6 +11,7 @@ from generator.catalog.gke import EndpointPicker
 from generator.objects import labels, security
 from generator.objects.resources import guaranteed_from
 from generator.objects.workload import serving_selector
+from generator.plan import model_source
 from generator.plan.records import Plan
 from generator.spec.yamlio import dump
 
@@ -27,9 +28,10 @@ def _pool_ref(plan: Plan, catalog: Catalog) -> dict[str, str]:
     return {"group": _pool_group(catalog), "kind": "InferencePool", "name": plan.name}
 
 
-def served_model_name(plan: Plan, catalog: Catalog) -> str:
-    """The name clients put in a request's "model" field."""
-    return plan.facts.checked_source.name
+def served_model_names(plan: Plan, catalog: Catalog) -> list[str]:
+    """The names clients put in a request's "model" field (model.servedName, else the
+    model id)."""
+    return model_source.served_names(plan.spec, plan.facts.checked_source)
 
 
 def inference_pool(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
@@ -80,7 +82,7 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     if not _enabled(plan) or gateway is None:
         return None
     header = catalog.gke.inference_gateway.model_header
-    names = [served_model_name(plan, catalog)]
+    names = served_model_names(plan, catalog)
     names += [a["name"] for a in plan.spec["model"].get("adapters", [])]
     return {
         "apiVersion": catalog.kubernetes.api("HTTPRoute"), "kind": "HTTPRoute",

@@ -1,6 +1,7 @@
-"""Where the weights come from, as volumes: Hugging Face downloads land on an emptyDir,
-Cloud Storage buckets are mounted read-only with the GCS FUSE CSI driver, and weights baked
-into an image are already in the container."""
+"""Where the weights come from, as volumes: Hugging Face downloads land on the cache volume
+(plan/model_cache.py), Cloud Storage buckets are mounted read-only with the GCS FUSE CSI
+driver, a PersistentVolumeClaim (pvc://) is mounted read-only, and weights baked into an
+image are already in the container."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_entry import Engine
-from generator.plan import file_cache, model_source
+from generator.plan import file_cache, model_cache, model_source
 
 SHM_VOLUME = "dshm"
 CACHE_VOLUME = "model-cache"
@@ -24,6 +25,9 @@ def model_path(source: model_source.Source | None, catalog: Catalog) -> str | No
         return str(catalog.gke.gcs_fuse.mount_path)
     if isinstance(source, model_source.Image):
         return str(catalog.gke.image_model_path)
+    if isinstance(source, model_source.Claim):
+        mount = catalog.gke.claim_model_path
+        return f"{mount}/{source.path}" if source.path else mount
     return None
 
 
@@ -101,10 +105,13 @@ def volumes(spec: dict[str, Any], source: model_source.Source | None,
     # NCCL and PyTorch workers exchange tensors through /dev/shm; the container default
     # of 64 MiB is far too small for tensor parallelism.
     found: list[dict[str, Any]] = [{"name": SHM_VOLUME, "emptyDir": {"medium": "Memory"}},
-                                   {"name": CACHE_VOLUME, "emptyDir": {}}]
+                                   model_cache.volume(CACHE_VOLUME, spec, source, catalog)]
     buckets = _buckets(spec, source, catalog)
     caps = _cache_caps(spec, buckets, catalog)
     found += [_gcs_volume(name, bucket, catalog, caps[name]) for name, _, bucket in buckets]
+    if isinstance(source, model_source.Claim):  # weights on a claim: read-only
+        found.append({"name": WEIGHTS_VOLUME, "persistentVolumeClaim": {
+            "claimName": source.claim, "readOnly": True}})
     if buckets:  # the GCS FUSE sidecar's file cache: node disk, not memory
         size = _cache_mib(spec, buckets, catalog)
         found.append({"name": catalog.gke.gcs_fuse.cache_volume,
@@ -118,6 +125,9 @@ def mounts(spec: dict[str, Any], source: model_source.Source | None, catalog: Ca
                                    {"name": CACHE_VOLUME, "mountPath": engine.cache_dir}]
     found += [{"name": name, "mountPath": path, "readOnly": True}
               for name, path, _ in _buckets(spec, source, catalog)]
+    if isinstance(source, model_source.Claim):
+        found.append({"name": WEIGHTS_VOLUME, "mountPath": catalog.gke.claim_model_path,
+                      "readOnly": True})
     if engine.token_file is not None and spec["model"].get("tokenSecret") is not None:
         found.append({"name": TOKEN_VOLUME, "mountPath": engine.token_file, "readOnly": True})
     return found

@@ -4,10 +4,19 @@ GPU serving), and the Service in front of it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.objects import engines, labels, placement, security, storage
+from generator.objects import (
+    engines,
+    extra_volumes,
+    labels,
+    lora_syncer,
+    placement,
+    security,
+    storage,
+)
 from generator.objects.probes import startup_seconds
 from generator.plan import autoscaling
 from generator.plan.records import Plan
@@ -73,6 +82,8 @@ def pod_template(plan: Plan, catalog: Catalog, role: str | None = None) -> dict[
     spec.update({
         "securityContext": security.pod_context(catalog, plan.spec),
         "terminationGracePeriodSeconds": 60,
+        **({"initContainers": sidecars} if (sidecars := lora_syncer.sidecars(
+            plan, catalog, role)) else {}),
         "containers": engines.containers(plan.spec, plan.facts, catalog, role),
         "volumes": _volumes(plan, catalog),
     })
@@ -87,7 +98,17 @@ def _volumes(plan: Plan, catalog: Catalog) -> list[dict[str, Any]]:
     secret = engines.token_secret(plan.spec)
     if secret is not None:
         found += storage.token_volume(secret, plan.facts.checked_engine)
-    return found
+    return found + lora_syncer.volumes(plan, catalog) + extra_volumes.volumes(plan.spec)
+
+
+def derived_mounts(plan: Plan, catalog: Catalog) -> tuple[list[str], list[str]]:
+    """The volume names and the engine's mount paths infergen renders for a plan, without
+    the spec's own server.volumes: what checks.volumes keeps them from clashing with."""
+    server = {k: v for k, v in plan.spec["server"].items() if k != "volumes"}
+    bare = dataclasses.replace(plan, spec={**plan.spec, "server": server})
+    names = [v["name"] for v in _volumes(bare, catalog)]
+    main = engines.container(bare.spec, plan.facts, catalog)
+    return names, [m["mountPath"] for m in main.get("volumeMounts", [])]
 
 
 def _replicas(plan: Plan) -> dict[str, int]:

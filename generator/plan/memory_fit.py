@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from generator.catalog import Catalog
+from generator.plan.parallelism import layout
 from generator.plan.shape import Shape, ShapeError, shape_of
 
 _SCALE = {"M": 1e-3, "B": 1.0, "T": 1e3}
@@ -53,11 +54,13 @@ def alternatives(shape: Shape, needed: float, catalog: Catalog, limit: int = 3) 
     return [f"{count}x {name}" for _, count, name in sorted(options)[:limit]]
 
 
-def smaller_dtype(spec: dict[str, Any], shape: Shape, catalog: Catalog) -> str | None:
+def smaller_dtype(spec: dict[str, Any], shape: Shape, catalog: Catalog,
+                  memory: float | None = None) -> str | None:
     """The most precise lower-precision dtype that would fit the current choice."""
     current = catalog.dtype_bytes[spec["model"]["dtype"]]
     for dtype, size in sorted(catalog.dtype_bytes.items(), key=lambda kv: -kv[1]):
-        if size < current and (needed_gb(spec, catalog, dtype) or 0) <= shape.memory_gb:
+        if size < current and (needed_gb(spec, catalog, dtype) or 0) <= (
+                shape.memory_gb if memory is None else memory):
             return dtype
     return None
 
@@ -69,15 +72,20 @@ def problem(spec: dict[str, Any], catalog: Catalog) -> tuple[str, str] | None:
         shape = shape_of(spec["accelerator"], catalog)
     except ShapeError:
         return None  # reported by its own rule
-    if needed is None or shape.kind == "none" or needed <= shape.memory_gb:
+    # a data-parallel rank holds a whole copy on its share of the replica's accelerators
+    data = layout(spec, shape).data
+    memory = shape.memory_gb / data
+    if needed is None or shape.kind == "none" or needed <= memory:
         return None
     choice = (f"{shape.devices * shape.hosts}x {shape.name}" if shape.share == 1
               else f"a shared {shape.name}")
+    if data > 1:
+        choice = f"each of {data} data-parallel copies on {choice}"
     message = (f"{spec['model']['parameters']} parameters in {spec['model']['dtype']} need "
                f"about {needed:.0f} GB of accelerator memory; {choice} has "
-               f"{shape.memory_gb:.0f} GB")
+               f"{memory:.0f} GB")
     tries = alternatives(shape, needed, catalog)
-    dtype = smaller_dtype(spec, shape, catalog)
+    dtype = smaller_dtype(spec, shape, catalog, memory)
     if dtype:
         tries.append(f"{dtype} (about {needed_gb(spec, catalog, dtype):.0f} GB)")
     hint = ("try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1]

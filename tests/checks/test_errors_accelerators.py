@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.errorcases import MODEL, assert_fails, render, spec
+from tests.errorcases import MODEL, assert_fails, render, spec, unsized
 
 # MODEL without its accelerator: the tests add the fields they are about
 HEAD = MODEL[:MODEL.index("  accelerator:")]
@@ -252,6 +252,7 @@ def test_single_replica_on_preemptible_capacity_warns(
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     # one warning for the line, though both environments deploy the model
-    assert run.warnings == [f"specs/m.yaml:9:28: warning[check] spec.capacity.provisioning: "
+    assert run.warnings == [unsized(),
+                            f"specs/m.yaml:9:28: warning[check] spec.capacity.provisioning: "
                             f"a single replica on {capacity.strip('[]').split(',')[0]} capacity "
                             f"will go down: {REASONS[capacity]} (hint: {hint})"]

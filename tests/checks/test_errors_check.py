@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.errorcases import MODEL, PLATFORM, assert_fails, assert_one_line_each, render
+from tests.errorcases import (
+    MODEL,
+    PLATFORM,
+    assert_fails,
+    assert_one_line_each,
+    render,
+    unsized,
+)
 
 SOON = "is not supported yet by this version of infergen"
 NO_MODELS = ("environment {!r} has no models (hint: Config Sync removes everything it synced "
@@ -150,7 +157,7 @@ MODEL_CASES = [
         _model("hf://org/m", "oci://registry/m"),
         ["specs/m.yaml:7:13: error[check] spec.model.source: 'oci://registry/m' is not a model "
          "source (hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
-         "oci://REGISTRY/IMAGE:TAG)"],
+         "oci://REGISTRY/IMAGE:TAG, pvc://CLAIM[/PATH])"],
         id="source-oci-without-tag"),
     pytest.param(
         MODEL + "  monitoring:\n    enabled: false\n    alerts: true\n",
@@ -317,6 +324,7 @@ def test_override_for_environment_left_out_is_a_warning(tmp_path: Path,
     assert run.exit_code == 0, run.stderr
     assert run.errors == []
     assert run.warnings == [
+        unsized(),
         "specs/m.yaml:12:5: warning[check] spec.environments.prod: overrides for 'prod', which "
         "deployTo leaves out (hint: add it to deployTo or remove the overrides)",
         "specs/platform.yaml:11:7: warning[check] spec.environments[1]: "
@@ -326,7 +334,8 @@ def test_override_for_environment_left_out_is_a_warning(tmp_path: Path,
     assert run.out_after != run.out_before  # a warning never stops the render
 
 
-@pytest.mark.parametrize("accelerator", ["tpu-v5e", "none"])
+# (vLLM on CPU nodes, accelerator type none, renders since 2026-12: tests/cases/vllm-cpu)
+@pytest.mark.parametrize("accelerator", ["tpu-v5e"])
 def test_accelerator_without_a_rendering_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accelerator: str) -> None:
     # Exact text not asserted: TPU and CPU support is being added in parallel, and the

@@ -12,7 +12,7 @@ import yaml
 
 from generator.catalog.engine_contracts import contract, split_args
 from tests.checks.test_errors_accelerators import model
-from tests.errorcases import assert_fails, render
+from tests.errorcases import assert_fails, render, unsized
 
 OWNED = "sets what infergen derives"
 
@@ -26,7 +26,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: --tensor-parallel-size in "
          f"server.args {OWNED} (hint: --tensor-parallel-size is set from "
-         "spec.accelerator.count; change that field instead)",
+         "spec.accelerator.parallelism; change that field instead)",
          f"specs/m.yaml:10:43: error[check] spec.server.args[2]: --port in server.args {OWNED} "
          "(hint: --port is set by the engine's port in the catalog (probes, Service and "
          "Gateway use it); remove it)"],
@@ -40,7 +40,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: -tp in server.args {OWNED} "
          "(-tp is another name for --tensor-parallel-size) (hint: --tensor-parallel-size is "
-         "set from spec.accelerator.count; change that field instead)"],
+         "set from spec.accelerator.parallelism; change that field instead)"],
         id="vllm-short-alias"),
     pytest.param(
         model("""
@@ -138,7 +138,7 @@ CASES = [
         """),
         [f"specs/m.yaml:10:12: error[check] spec.server.args[0]: --tp in server.args {OWNED} "
          "(--tp is another name for --tp-size) (hint: --tp-size is set from "
-         "spec.accelerator.count; change that field instead)"],
+         "spec.accelerator.parallelism; change that field instead)"],
         id="sglang-abbreviation"),
     pytest.param(
         model("""
@@ -276,6 +276,7 @@ def test_unknown_flag_warns_with_the_nearest_real_flag(
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
     assert run.warnings == [
+        unsized(),
         "specs/m.yaml:10:12: warning[check] spec.server.args[0]: --max-model-length is not a "
         "flag of vllm 0.33.0 (hint: did you mean --max-model-len?)"]
 
@@ -438,6 +439,6 @@ def test_a_tpu_pod_is_checked_against_its_own_vllm_release(
         """)
         run = render(tmp_path, monkeypatch, {"m.yaml": text})
         assert run.exit_code == 0, run.stderr
-        assert run.warnings == ([
+        assert run.warnings == [unsized()] + ([
             "specs/m.yaml:10:12: warning[check] spec.server.args[0]: --cohere-format is not a "
             "flag of vllm 0.21.0 (hint: see vllm's own flag list)"] if warned else [])

@@ -24,7 +24,7 @@ CASES = [
           accelerator: {type: nvidia-l4}
         """),
         ["specs/m.yaml:7:13: error[check] spec.model.source: engine triton cannot load hf:// "
-         "sources (hint: use one of: gs://, oci://)"],
+         "sources (hint: use one of: gs://, oci://, pvc://)"],
         id="triton-from-hugging-face"),
     pytest.param(
         model("""
@@ -141,7 +141,7 @@ CASES = [
         """),
         ["specs/m.yaml:6:19: error[check] spec.model.source: 'gs://A' is not a model source "
          "(hint: one of: hf://ORG/NAME[@REVISION], gs://BUCKET[/PATH], "
-         "oci://REGISTRY/IMAGE:TAG)"],
+         "oci://REGISTRY/IMAGE:TAG, pvc://CLAIM[/PATH])"],
         id="malformed-bucket"),
 ]
 

@@ -196,3 +196,23 @@ def test_diff_keeps_the_placement_each_side_had(repo: Path) -> None:
     lost = _diff("--base", "HEAD")
     assert lost.exit_code == 0, lost.output
     assert "**RISK**: model `llm/a-first` in `dev` moves from root" in lost.output
+
+
+def test_a_new_runtime_adapter_changes_only_its_config_map(repo: Path) -> None:
+    lora = A.replace("model: {source: hf://org/a}", "model:\n    source: hf://org/a\n"
+                     "    adapters: [{name: x, source: hf://org/x, loading: dynamic}]")
+    _write(repo, {"llm/a.yaml": lora})
+    _git(repo, "commit", "-q", "-am", "dynamic adapter")
+    second = "loading: dynamic}, {name: y, source: hf://org/y, loading: dynamic}]"
+    _write(repo, {"llm/a.yaml": lora.replace("loading: dynamic}]", second)})
+    result = _diff("--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    changed = {c["path"]: c for items in report["environments"].values() for c in items}
+    # the pods are not restarted: only the syncer's list changes
+    assert sorted(changed) == ["dev/llm/a/configmap-lora-adapters.yaml",
+                               "prod/llm/a/configmap-lora-adapters.yaml"]
+    fields = changed["prod/llm/a/configmap-lora-adapters.yaml"]["fields"]
+    assert fields == [{"field": "adapters loaded at run time (the LoRA syncer applies them; "
+                                "no pod restarts)", "old": ["x"], "new": ["x", "y"]}]
+    assert report["risks"] == []

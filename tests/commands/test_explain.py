@@ -92,7 +92,7 @@ def test_environment_overrides_follow_the_map() -> None:
     (["spec.accelerator.sharng"],
      "schemas/modeldeployment.schema.json: error[explain] spec.accelerator.sharng: "
      "ModelDeployment spec.accelerator has no field 'sharng' (fields: type, count, topology, "
-     "sharing) (hint: did you mean 'sharing'?)"),
+     "sharing, parallelism, driverVersion) (hint: did you mean 'sharing'?)"),
     (["spec.model.source.x"],
      "schemas/modeldeployment.schema.json: error[explain] spec.model.source.x: "
      "ModelDeployment spec.model.source is a string: it has no field 'x'"),

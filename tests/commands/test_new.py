@@ -23,11 +23,15 @@ metadata:
 spec:
   model:
     source: hf://Qwen/Qwen3-8B
-    parameters: 8B  # enables the accelerator memory-fit check
+    parameters: 8B  # the memory-fit check, and the download disk's size
+    # servedName: my-model          # the name clients ask for; default: the model id
+    # cache: {size: 200Gi}          # the download disk; default: sized from parameters
     # tokenSecret: hf-token         # a Secret with a Hugging Face token, for gated models
     # maxModelLength: 8192          # context length; default: the model's own
   server:
     engine: vllm
+    # volumes:                      # extra files: configMap, secret, PVC or emptyDir
+    #   - {name: chat-template, mountPath: /templates, configMap: {name: my-chat-template}}
   accelerator:
     type: nvidia-l4
     count: 2
@@ -67,6 +71,23 @@ def test_writes_a_minimal_valid_spec(repo: Path) -> None:
     assert check.exit_code == 0 and "error" not in check.stderr, check.stderr
 
 
+def test_the_hinted_fields_are_valid_when_uncommented(repo: Path) -> None:
+    """The served name, cache size and extra volume the draft shows as comments render."""
+    result = _new("qwen3-8b", "--engine", "vllm", "--model", "hf://Qwen/Qwen3-8B",
+                  "--accelerator", "nvidia-l4:2", "--parameters", "8B", "--namespace", "llm")
+    assert result.exit_code == 0, result.output
+    path = repo / "specs/llm/qwen3-8b.yaml"
+    hinted = ("# servedName:", "# cache:", "# volumes:", "#   - {name: chat-template")
+    lines = [line.replace("# ", "", 1) if line.lstrip().startswith(hinted) else line
+             for line in path.read_text(encoding="utf-8").splitlines(keepends=True)]
+    path.write_text("".join(lines), encoding="utf-8")
+    check = CliRunner().invoke(main, ["render", "--specs", "specs", "--out", "rendered"])
+    assert check.exit_code == 0 and "error" not in check.stderr, check.stderr
+    deployment = (repo / "rendered/dev/llm/qwen3-8b/deployment.yaml").read_text()
+    assert "--served-model-name=my-model" in deployment and "sizeLimit: 200Gi" in deployment
+    assert "name: my-chat-template" in deployment
+
+
 def test_tpu_topology_and_default_namespace(repo: Path) -> None:
     result = _new("gemma", "--engine", "jetstream", "--model", "hf://google/gemma-7b",
                   "--accelerator", "tpu-v6e:2x4")
@@ -98,7 +119,7 @@ def test_refuses_to_overwrite(repo: Path) -> None:
         id="memory-fit"),
     pytest.param(
         ["m", "--engine", "vlm", "--model", "hf://org/m", "--accelerator", "nvidia-l4"],
-        ["specs/inference/m.yaml:14:13: error[schema] spec.server.engine: 'vlm' is not one of: "
+        ["specs/inference/m.yaml:16:13: error[schema] spec.server.engine: 'vlm' is not one of: "
          "vllm, tgi, triton, jetstream, jetstream-maxtext, sglang, tei, custom (hint: did you "
          "mean 'vllm'?)",
          "infergen: specs/inference/m.yaml not written"],

@@ -13,7 +13,7 @@ import yaml
 
 from generator import catalog
 from generator.plan import file_cache
-from tests.errorcases import MODEL, render
+from tests.errorcases import MODEL, render, unsized
 
 GCS_MODEL = MODEL.replace("hf://org/m", "gs://acme-models/llama")
 
@@ -100,9 +100,10 @@ def test_a_model_of_unknown_size_keeps_an_unbounded_cache_with_a_warning(
     assert options == ["file-cache:max-size-mb:-1"] and cache == {} and request is None
 
 
-def test_a_hugging_face_model_gets_no_cache_and_no_warning(
+def test_a_hugging_face_model_gets_no_file_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = render(tmp_path, monkeypatch, {"m.yaml": MODEL})
-    assert run.exit_code == 0 and run.warnings == [], run.stderr
+    # only the download disk's warning (checks.storage.cache_choice), none of the file cache
+    assert run.exit_code == 0 and run.warnings == [unsized()], run.stderr
     volumes = _pod(tmp_path)["spec"]["volumes"]
     assert not any(v["name"] == "gke-gcsfuse-cache" for v in volumes)

@@ -157,8 +157,10 @@ MODEL_CASES = [
         _model("hf://org/m", "huggingface.co/org/m"),
         ["specs/m.yaml:7:13: error[schema] spec.model.source: 'huggingface.co/org/m' is not "
          "valid: Where the weights come from: hf://ORG/NAME[@REVISION] (Hugging Face), "
-         "gs://BUCKET/PATH (Cloud Storage, mounted with GCS FUSE) or oci://IMAGE (weights baked "
-         "into an image)."],
+         "gs://BUCKET/PATH (Cloud Storage, mounted with GCS FUSE), oci://IMAGE (weights baked "
+         "into an image) or pvc://CLAIM/PATH (weights already on a PersistentVolumeClaim of the "
+         "model's namespace, mounted read-only: Filestore, or a ReadOnlyMany Hyperdisk ML "
+         "volume)."],
         id="bad-source-uri"),
     # --- bounds
     pytest.param(
