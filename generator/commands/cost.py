@@ -43,8 +43,13 @@ def report(platform: Platform, lines: list[Priced], prices: Prices) -> dict[str,
             "namespaces": {ns: _totals(standing(group), hours)
                            for ns, group in sorted(namespaces.items())},
             "notes": whole.notes}
-    return {"label": label(prices, platform.discount), "source": prices.source,
-            "date": prices.date, "currency": prices.currency, "environments": environments}
+    used = prices.sources_of(line.demand.machine for line in lines
+                             if line.hourly_min is not None and line.demand.machine)
+    return {"label": label(prices, platform.discount, lines),
+            "sources": [{"url": s.url, "commit": s.commit, "date": s.date, "read": s.read}
+                        for s in used],
+            "date": min(s.date for s in used), "currency": prices.currency,
+            "environments": environments}
 
 
 def as_json(data: dict[str, Any]) -> str:
