@@ -6,18 +6,19 @@ read) from fetched copies of two public, machine-readable price lists.
    type and region it gives the hourly on-demand price (`hour`) and the Spot price
    (`hour_spot`), each for the whole VM: its vCPUs, memory, GPUs and bundled Local SSD
    together. It has no TPU rows, and its N1 rows price the VM without the GPUs attached.
-2. `skypilot`: skypilot-org/skypilot-catalog's `catalogs/v8/gcp/vms.csv` (Apache-2.0), also
-   built from the Cloud Billing Catalog API; the file carries no date, so the day it was
-   read is recorded (`read: true`). It prices hosts and accelerators in separate rows
+2. `skypilot`: skypilot-org/skypilot-catalog's `catalogs/v8/gcp/vms.csv` (Apache-2.0), made
+   by SkyPilot's fetch_gcp.py from Google's APIs (Cloud Billing SKUs for the prices); the
+   file carries no date, so the day it was read is recorded (`read: true`). It prices hosts and accelerators in separate rows
    (`Price`, `SpotPrice`, per zone). Two kinds of row are taken from it:
    - Cloud TPU slices (`tpu-v5litepod-4`, ...): the slice a TPU machine type is, whole;
    - GPUs attached to an N1 VM (T4), per GPU, added to cyclenerd's N1 VM price.
    Its rates for GPUs built into A3/A4 machines are not used: where both lists price such
    a machine they disagree (a3-highgpu-8g in us-central1: 9.46 host + 33.61 for 8 H100s in
-   skypilot, 88.49 for the VM in cyclenerd), and its H200 and B200 rows differ twofold
-   between regions, with Spot above on-demand in some.
-A region is kept only when every zone row agrees and 0 < Spot < on-demand (skypilot marks
-prices it lacks with 700.0 or 0.0, which this drops).
+   skypilot, 88.49 for the VM in cyclenerd); its rates for 8 H200s are 36.60 or 74.49 an
+   hour by region, with Spot above on-demand in 4 of 9 regions; its a4-highgpu-8g (B200)
+   host rows are 0.0; it has no A4X rows.
+A region is kept only when every zone row agrees and 0 < Spot < on-demand: skypilot's rows
+hold 700.0 (tpu-v6e in us-central2) or 0.0 (a4-highgpu-8g) where no list price stands.
 
 Google's own Billing Catalog API needs a key and is not reachable from CI, so these pinned
 copies are what infergen reads. Only the machine types accelerators.yaml names are kept;

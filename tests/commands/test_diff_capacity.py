@@ -225,17 +225,34 @@ def test_an_unpriced_accelerator_is_watched_by_its_count(repo: Path) -> None:
         "cyclenerd's price list" in markdown
 
 
+TPU = """\
+apiVersion: infergen.dev/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: tpu
+  namespace: llm
+spec:
+  model: {source: hf://org/tpu, parameters: 8B}
+  accelerator: {type: tpu-v6e, topology: 2x4}
+  scaling: {minReplicas: 1, maxReplicas: 3}
+  deployTo: [prod]
+"""
+
+
 def test_a_t4_and_a_tpu_are_priced_from_the_second_source(repo: Path) -> None:
-    """T4s (an N1 VM plus its GPU) and TPU slices come from skypilot-catalog: the label
-    names both sources, each with its date."""
+    """T4s (an N1 VM plus its GPU) and TPU slices (per chip-hour) come from
+    skypilot-catalog: the label names both sources, each with its date."""
     t4 = L4.replace("nvidia-l4", "nvidia-tesla-t4")
     write(repo, {"llm/chat.yaml": t4.replace("maxReplicas: 4", "maxReplicas: 6")})
     git(repo, "commit", "-qam", "t4")
-    write(repo, {"llm/chat.yaml": t4})
+    write(repo, {"llm/chat.yaml": t4, "llm/tpu.yaml": TPU})
     prod = json.loads(CliRunner().invoke(main, ["diff", "--format", "json"]).stdout)[
         "capacity"]["prod"]
     assert prod["complete"] is True
-    assert prod["hourly"]["max"]["change"] == pytest.approx(-2 * both("n1-standard-4"),
+    # 2x4 v6e: one 8-chip host (ct6e-standard-8t) per replica and cluster
+    v6e = both("ct6e-standard-8t")
+    assert prod["hourly"]["min"]["change"] == pytest.approx(v6e, abs=0.01)
+    assert prod["hourly"]["max"]["change"] == pytest.approx(3 * v6e - 2 * both("n1-standard-4"),
                                                            abs=0.01)
     sky, cyc = PRICES.sources["skypilot"], PRICES.sources["cyclenerd"]
     assert f"list prices of {cyc.date} and read {sky.date}" in prod["label"]
