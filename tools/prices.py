@@ -9,7 +9,8 @@ read) from fetched copies of two public, machine-readable price lists.
 2. `skypilot`: skypilot-org/skypilot-catalog's `catalogs/v8/gcp/vms.csv` (Apache-2.0), made
    by SkyPilot's fetch_gcp.py from Google's APIs (Cloud Billing SKUs for the prices); the
    file carries no date, so the day it was read is recorded (`read: true`). It prices
-   hosts and accelerators in separate rows (`Price`, `SpotPrice`, per zone). Two kinds of row are taken from it:
+   hosts and accelerators in separate rows (`Price`, `SpotPrice`, per zone). Two kinds of
+   row are taken from it:
    - Cloud TPU slices (`tpu-v5litepod-4`, ...): the slice a TPU machine type is, whole;
    - GPUs attached to an N1 VM (T4), per GPU, added to cyclenerd's N1 VM price.
    Its rates for GPUs built into A3/A4 machines are not used: where both lists price such
