@@ -16,6 +16,7 @@ from generator.commands.pricing import (
     by_environment,
     label,
     money,
+    sources_used,
     standing,
 )
 from generator.plan.records import Platform
@@ -43,8 +44,7 @@ def report(platform: Platform, lines: list[Priced], prices: Prices) -> dict[str,
             "namespaces": {ns: _totals(standing(group), hours)
                            for ns, group in sorted(namespaces.items())},
             "notes": whole.notes}
-    used = prices.sources_of(line.demand.machine for line in lines
-                             if line.hourly_min is not None and line.demand.machine)
+    used = sources_used(prices, lines)
     return {"label": label(prices, platform.discount, lines),
             "sources": [{"url": s.url, "commit": s.commit, "date": s.date, "read": s.read}
                         for s in used],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.catalog import Catalog
-from generator.catalog.prices import Prices
+from generator.catalog.prices import Prices, Source
 from generator.plan.capacity import Demand, demand_of, region_of
 from generator.plan.records import Plan, Platform
 from generator.plan.resolve import plans_for, platform_from
@@ -182,12 +182,17 @@ def money(value: float, signed: bool = False) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
+def sources_used(prices: Prices, lines: Sequence[Priced]) -> list[Source]:
+    """The price lists the priced lines' rates come from (the main one when none is)."""
+    return prices.sources_of(line.demand.machine for line in lines
+                             if line.hourly_min is not None and line.demand.machine)
+
+
 def label(prices: Prices, discount: float, lines: Sequence[Priced] = ()) -> str:
     """What every figure is: a list-price estimate, and the source and date of the list
     prices the priced lines use (each pinned to a commit)."""
     off = f", less pricing.discount {discount:.0%}" if discount else ""
-    used = prices.sources_of(line.demand.machine for line in lines
-                             if line.hourly_min is not None and line.demand.machine)
+    used = sources_used(prices, lines)
     if len(used) == 1:
         dates, source = used[0].dated, f"source: {used[0].url}"
     else:
