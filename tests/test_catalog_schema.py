@@ -57,7 +57,8 @@ def test_each_catalog_file_matches_the_schema(name: str) -> None:
     ("accelerators", lambda d: d["gpus"]["nvidia-l4"].update(memoryGb=24)),
     ("prices", lambda d: d["machines"]["g2-standard-4"]["us-central1"].update(onDemnd=1.0)),
     ("prices", lambda d: d["machines"]["g2-standard-4"]["us-central1"].pop("spot")),
-    ("prices", lambda d: d.pop("date")),
+    ("prices", lambda d: d["sources"]["cyclenerd"].pop("date")),
+    ("prices", lambda d: d["machineSources"].update({"n1-standard-4": []})),
 ])
 def test_a_misspelt_or_missing_fact_is_refused(name: str, damage: Any) -> None:
     data = _data(name)

@@ -4,11 +4,15 @@ one, the extraction tool keeps what it should, and pricing a demand prices what 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator import catalog
 from generator.catalog import prices as price_data
@@ -20,17 +24,19 @@ from tools import prices as tool
 CATALOG = catalog.load()
 PRICES = price_data.load()
 
-# Accelerators the pinned source has no list price for, and why. Each is an expected
-# failure (strict: pricing one makes its test pass, and then it must leave this list); a
-# new accelerator without a price fails outright.
+# Accelerators no pinned source has a list price for, and why. Each is an expected failure
+# (strict: pricing one makes its test pass, and then it must leave this list); a new
+# accelerator without a price fails outright. Checked for them: Cyclenerd's pricing.yml (no
+# a3-ultragpu-8g, a4-highgpu-8g or a4x-highgpu-4g row) and skypilot-catalog's GCP vms.csv
+# (see tools/prices.py for why its A3 Ultra and A4 rows are not used).
 GAPS = {
-    "nvidia-tesla-t4": "Cyclenerd's N1 rows price the VM without the T4s attached to it",
-    "nvidia-h200-141gb": "no a3-ultragpu-8g row in the source",
-    "nvidia-b200": "no a4-highgpu-8g row in the source",
-    "nvidia-gb200": "no a4x-highgpu-4g row in the source",
-    "tpu-v4": "the source has no TPU rows", "tpu-v5e": "the source has no TPU rows",
-    "tpu-v5p": "the source has no TPU rows", "tpu-v6e": "the source has no TPU rows",
-    "tpu7x": "the source has no TPU rows (and accelerators.yaml no tpu7x machine shapes)",
+    "nvidia-h200-141gb": "no A3 Ultra VM price: skypilot's H200 rows are not list prices "
+                         "(8 GPUs $36.60 or $74.49 an hour by region; Spot above on-demand "
+                         "in 4 of 9 regions)",
+    "nvidia-b200": "no A4 VM price: skypilot prices the a4-highgpu-8g host at 0.0",
+    "nvidia-gb200": "no a4x-highgpu-4g row in either source",
+    "tpu7x": "no tpu7x rows in either source (and accelerators.yaml has no tpu7x machine "
+             "shapes)",
 }
 ACCELERATORS = sorted([*CATALOG.gpus, *CATALOG.tpus])
 
@@ -60,11 +66,30 @@ def test_the_price_file_covers_exactly_the_catalog_machines() -> None:
             assert 0 < rate.spot < rate.on_demand
 
 
-def test_the_price_file_names_its_source_and_date() -> None:
-    assert PRICES.source.startswith("https://github.com/Cyclenerd/")
-    assert PRICES.commit in PRICES.source
-    datetime.date.fromisoformat(PRICES.date)
+def test_the_price_file_names_its_sources_and_dates() -> None:
+    assert list(PRICES.sources) == ["cyclenerd", "skypilot"]
+    for source in PRICES.sources.values():
+        assert source.url.startswith("https://github.com/") and source.commit in source.url
+        datetime.date.fromisoformat(source.date)
+    assert PRICES.sources["skypilot"].read and not PRICES.sources["cyclenerd"].read
+    assert PRICES.date == PRICES.sources["cyclenerd"].date  # the older one
     assert PRICES.currency == "USD" and PRICES.hours_per_month == 730
+    for machine, names in PRICES.machine_sources.items():
+        assert machine in PRICES.machines and set(names) <= set(PRICES.sources)
+
+
+def test_tpu_and_t4_rates_come_from_the_second_source() -> None:
+    for tpu in ("tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e"):
+        for machine in _machines(tpu):
+            assert PRICES.machine_sources[machine] == ("skypilot",)
+    for machine in _machines("nvidia-tesla-t4"):
+        assert PRICES.machine_sources[machine] == ("cyclenerd", "skypilot")
+    # Cloud TPU v6e and v5e list at $2.70 and $1.20 a chip-hour in us-central1
+    assert PRICES.rate("ct6e-standard-4t", "us-central1") == price_data.Rate(10.8, 2.17683)
+    assert PRICES.rate("ct5lp-hightpu-8t", "us-central1") == price_data.Rate(9.6, 1.95941)
+    assert PRICES.sources_of(["g2-standard-4"]) == [PRICES.sources["cyclenerd"]]
+    assert PRICES.sources_of(["g2-standard-4", "ct6e-standard-4t"]) == list(
+        PRICES.sources.values())
 
 
 def test_staleness_after_six_months() -> None:
@@ -82,31 +107,93 @@ SOURCE: dict[str, Any] = {
         "g2-standard-4": {"l4": 1, "cpu": 4, "ram": 16, "cost": {
             "us-central1": {"hour": 0.7068322, "hour_spot": 0.397336, "month": 516}}},
         "n1-standard-4": {"cpu": 4, "ram": 15, "cost": {
-            "us-central1": {"hour": 0.19, "hour_spot": 0.067}}},
+            "us-central1": {"hour": 0.19, "hour_spot": 0.067},
+            "europe-west4": {"hour": 0.21, "hour_spot": 0.07}}},
     }},
 }
+SKY_CSV = """\
+InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,GpuInfo,Region,AvailabilityZone,Price,SpotPrice
+n1-standard-4,4.0,15.0,,,,us-central1,us-central1-a,0.19,0.04
+,,,T4,1,{},us-central1,us-central1-a,0.35,0.175
+,,,T4,1,{},us-central1,us-central1-b,0.35,0.175
+,,,T4,2,{},us-central1,us-central1-a,0.7,0.35
+,,,T4,1,{},asia-east1,asia-east1-a,0.35,0.1383
+,,,tpu-v6e-4,1,tpu-v6e-4,us-central1,us-central1-a,10.8,2.17683
+,,,tpu-v6e-4,1,tpu-v6e-4,us-east1,us-east1-d,700.0,700.0
+,,,tpu-v6e-4,1,tpu-v6e-4,us-west1,us-west1-c,10.8,700.0
+,,,tpu-v6e-4,1,tpu-v6e-4,us-east4,us-east4-a,10.8,
+,,,tpu-v6e-4,1,tpu-v6e-4,us-east5,us-east5-a,10.8,4.86
+,,,tpu-v6e-4,1,tpu-v6e-4,us-east5,us-east5-b,10.8,4.8
+,,,H200,8,{},us-central1,us-central1-b,74.49392,37.2472
+"""
 ACCELERATORS_DATA = {
     "gpus": {"nvidia-l4": {"machines": [{"type": "g2-standard-4", "gpus": 1},
                                         {"type": "g2-standard-8", "gpus": 1}]},
-             "nvidia-tesla-t4": {"machines": [{"type": "n1-standard-4", "gpus": 1}]}},
-    "tpus": {"tpu7x": {"machines": {}}},
+             "nvidia-tesla-t4": {"machines": [{"type": "n1-standard-4", "gpus": 1}]},
+             "nvidia-h200-141gb": {"machines": [{"type": "a3-ultragpu-8g", "gpus": 8}]}},
+    "tpus": {"tpu7x": {"machines": {}},
+             "tpu-v6e": {"machines": {4: {"type": "ct6e-standard-4t"},
+                                      8: {"type": "ct6e-standard-8t"}}}},
 }
 
 
+def test_skypilot_rows_keep_agreeing_list_prices_only() -> None:
+    rates = tool.skypilot_rates(csv.DictReader(io.StringIO(SKY_CSV)))
+    assert rates == {
+        "T4": {"asia-east1": (0.35, 0.1383), "us-central1": (0.35, 0.175)},
+        # us-east1 and us-west1: 700.0, skypilot's mark for a price it lacks; us-east4: no
+        # Spot price; us-east5: two zones that disagree
+        "tpu-v6e-4": {"us-central1": (10.8, 2.17683)},
+    }  # the count-2 T4, the 8-GPU H200 and the host row are not single accelerators
+
+
 def test_the_tool_keeps_catalog_machines_and_names_what_it_cannot_price() -> None:
-    out = tool.extract(SOURCE, ACCELERATORS_DATA, "abc123")
-    assert out["date"] == "2026-07-30" and out["commit"] == "abc123"
-    assert out["machines"] == {"g2-standard-4": {"us-central1": {"onDemand": 0.706832,
-                                                                 "spot": 0.397336}}}
+    sky = tool.skypilot_rates(csv.DictReader(io.StringIO(SKY_CSV)))
+    out = tool.extract(SOURCE, sky, ACCELERATORS_DATA,
+                       {"cyclenerd": "a" * 40, "skypilot": "b" * 40}, "2026-12-05")
+    assert out["sources"]["cyclenerd"]["date"] == "2026-07-30"
+    assert out["sources"]["cyclenerd"]["url"].endswith(f"/blob/{'a' * 40}/pricing.yml")
+    assert out["sources"]["skypilot"] == {
+        "url": f"https://github.com/skypilot-org/skypilot-catalog/blob/{'b' * 40}/catalogs/v8/"
+               "gcp/vms.csv", "commit": "b" * 40, "date": "2026-12-05", "read": True,
+        "covers": "TPU slices and T4 GPUs"}
+    assert out["machines"] == {
+        "g2-standard-4": {"us-central1": {"onDemand": 0.706832, "spot": 0.397336}},
+        # the N1 VM plus one T4, where both sources price it
+        "n1-standard-4": {"us-central1": {"onDemand": 0.54, "spot": 0.242}},
+        "ct6e-standard-4t": {"us-central1": {"onDemand": 10.8, "spot": 2.17683}}}
+    assert out["machineSources"] == {"n1-standard-4": ["cyclenerd", "skypilot"],
+                                     "ct6e-standard-4t": ["skypilot"]}
     assert out["unpriced"] == {
-        "g2-standard-8": "nvidia-l4: not in the source price list",
-        "n1-standard-4": "nvidia-tesla-t4: the source prices the VM without its 1 GPU(s)",
+        "a3-ultragpu-8g": "nvidia-h200-141gb: not in cyclenerd's price list (skypilot's host "
+                          "+ GPU rates for machines with built-in GPUs are not used: see "
+                          "tools/prices.py)",
+        "ct6e-standard-8t": "tpu-v6e: no tpu-v6e-8 slice in either source",
+        "g2-standard-8": "nvidia-l4: not in cyclenerd's price list (skypilot's host + GPU "
+                         "rates for machines with built-in GPUs are not used: see "
+                         "tools/prices.py)",
         "tpu7x": "no machine types in accelerators.yaml to price"}
+
+
+def test_the_tool_writes_a_file_the_loader_reads(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pricing.yml").write_text(yaml.safe_dump(SOURCE), encoding="utf-8")
+    (tmp_path / "vms.csv").write_text(SKY_CSV, encoding="utf-8")
+    out = tmp_path / "prices.yaml"
+    assert tool.main(["--source", str(tmp_path / "pricing.yml"), "--commit", "a" * 40,
+                      "--skypilot", str(tmp_path / "vms.csv"), "--skypilot-commit", "b" * 40,
+                      "--skypilot-read", "2026-12-05", "--out", str(out)]) == 0
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert list(data) == ["sources", "currency", "hoursPerMonth", "machines",
+                          "machineSources", "unpriced"]
+    assert data["machines"]["n1-standard-4"]["us-central1"] == {"onDemand": 0.54,
+                                                                "spot": 0.242}
 
 
 # ------------------------------------------------------------------ pricing a demand
 
-RATES = price_data.Prices("src", "c", "2026-07-30", "USD", 730, {
+RATES = price_data.Prices({"src": price_data.Source("https://src", "c", "2026-07-30")}, "USD",
+                          730, {
     "g2-standard-4": {"us-central1": price_data.Rate(1.0, 0.4)},
     "g2-standard-24": {"us-central1": price_data.Rate(4.0, 1.6, flex_start=2.0)},
     "ct6e-standard-4t": {"us-central1": price_data.Rate(10.8, 2.6)},

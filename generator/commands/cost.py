@@ -16,6 +16,7 @@ from generator.commands.pricing import (
     by_environment,
     label,
     money,
+    sources_used,
     standing,
 )
 from generator.plan.records import Platform
@@ -43,8 +44,12 @@ def report(platform: Platform, lines: list[Priced], prices: Prices) -> dict[str,
             "namespaces": {ns: _totals(standing(group), hours)
                            for ns, group in sorted(namespaces.items())},
             "notes": whole.notes}
-    return {"label": label(prices, platform.discount), "source": prices.source,
-            "date": prices.date, "currency": prices.currency, "environments": environments}
+    used = sources_used(prices, lines)
+    return {"label": label(prices, platform.discount, lines),
+            "sources": [{"url": s.url, "commit": s.commit, "date": s.date, "read": s.read}
+                        for s in used],
+            "date": min(s.date for s in used), "currency": prices.currency,
+            "environments": environments}
 
 
 def as_json(data: dict[str, Any]) -> str:

@@ -90,7 +90,7 @@ def compare(before: list[Priced], after: list[Priced], platform: Platform,
         was, now = standing(old.get(env, [])), standing(new.get(env, []))
         hours = prices.hours_per_month
         sections[env] = {
-            "label": label(prices, platform.discount),
+            "label": label(prices, platform.discount, old.get(env, []) + new.get(env, [])),
             "accelerators": {
                 "min": {"before": was.accelerators_min, "after": now.accelerators_min},
                 "max": {"before": was.accelerators_max, "after": now.accelerators_max}},

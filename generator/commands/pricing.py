@@ -11,11 +11,12 @@ premiums and committed-use discounts are not (only `pricing.discount`, as one fa
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.catalog import Catalog
-from generator.catalog.prices import Prices
+from generator.catalog.prices import Prices, Source
 from generator.plan.capacity import Demand, demand_of, region_of
 from generator.plan.records import Plan, Platform
 from generator.plan.resolve import plans_for, platform_from
@@ -181,9 +182,22 @@ def money(value: float, signed: bool = False) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
-def label(prices: Prices, discount: float) -> str:
-    """What every figure is: a list-price estimate, its source and date."""
+def sources_used(prices: Prices, lines: Sequence[Priced]) -> list[Source]:
+    """The price lists the priced lines' rates come from (the main one when none is)."""
+    return prices.sources_of(line.demand.machine for line in lines
+                             if line.hourly_min is not None and line.demand.machine)
+
+
+def label(prices: Prices, discount: float, lines: Sequence[Priced] = ()) -> str:
+    """What every figure is: a list-price estimate, and the source and date of the list
+    prices the priced lines use (each pinned to a commit)."""
     off = f", less pricing.discount {discount:.0%}" if discount else ""
-    return (f"List-price estimate ({prices.currency}, list prices of {prices.date}{off}; "
-            f"{prices.hours_per_month} h/month; source: {prices.source}). Included: "
+    used = sources_used(prices, lines)
+    if len(used) == 1:
+        dates, source = used[0].dated, f"source: {used[0].url}"
+    else:
+        dates = " and ".join(s.dated for s in used)
+        source = "sources: " + "; ".join(f"{s.url} ({s.covers}, {s.dated})" for s in used)
+    return (f"List-price estimate ({prices.currency}, list prices of {dates}{off}; "
+            f"{prices.hours_per_month} h/month; {source}). Included: "
             f"{INCLUDED}. Not included: {EXCLUDED}.")

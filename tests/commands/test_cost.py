@@ -38,7 +38,8 @@ def _cost(specs: Path, *args: str) -> str:
 
 
 def test_json_per_environment_and_namespace(specs: Path) -> None:
-    prod = json.loads(_cost(specs, "--format", "json"))["environments"]["prod"]
+    data = json.loads(_cost(specs, "--format", "json"))
+    prod = data["environments"]["prod"]
     assert prod["accelerators"] == {"min": {"nvidia-h100-80gb": 4, "nvidia-l4": 2.5},
                                     "max": {"nvidia-h100-80gb": 16, "nvidia-l4": 10}}
     l4, h100 = both("g2-standard-4"), both("a3-highgpu-1g")
@@ -48,6 +49,10 @@ def test_json_per_environment_and_namespace(specs: Path) -> None:
     assert prod["hourly"]["min"] == pytest.approx(l4 * 1.25 + 2 * h100, abs=0.01)
     assert prod["monthly"]["min"] == pytest.approx(prod["hourly"]["min"] * 730, abs=2)
     assert prod["complete"] is True
+    main_source = price_data.load().sources["cyclenerd"]  # L4 and H100: whole-VM prices
+    assert data["sources"] == [{"url": main_source.url, "commit": main_source.commit,
+                                "date": main_source.date, "read": False}]
+    assert data["date"] == main_source.date
 
 
 def test_markdown_is_labelled_and_golden(specs: Path) -> None:

@@ -5,6 +5,7 @@ review), and the counts and prices are checked against the price list by hand.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -197,7 +198,9 @@ def test_old_prices_warn_but_change_nothing_else(repo: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     write(repo, {"llm/chat.yaml": L4.replace("maxReplicas: 4", "maxReplicas: 6")})
     fresh = CliRunner().invoke(main, ["diff"])
-    stale = price_data.Prices(**{**PRICES.__dict__, "date": "2020-01-01"})
+    stale = dataclasses.replace(PRICES, sources={
+        name: dataclasses.replace(source, date="2020-01-01")
+        for name, source in PRICES.sources.items()})
     monkeypatch.setattr(price_data, "load", lambda: stale)
     old = CliRunner().invoke(main, ["diff"])
     assert "infergen: warning: the list prices are" in old.stderr
@@ -206,20 +209,54 @@ def test_old_prices_warn_but_change_nothing_else(repo: Path,
 
 
 def test_an_unpriced_accelerator_is_watched_by_its_count(repo: Path) -> None:
-    t4 = L4.replace("nvidia-l4", "nvidia-tesla-t4")  # the price list has no T4 GPUs
-    write(repo, {"llm/chat.yaml": t4})
-    git(repo, "commit", "-qam", "t4")
-    write(repo, {"llm/chat.yaml": t4.replace("maxReplicas: 4", "maxReplicas: 8")})
+    h200 = L4.replace("{type: nvidia-l4}", "{type: nvidia-h200-141gb, count: 8}")
+    write(repo, {"llm/chat.yaml": h200})  # neither price list has an A3 Ultra VM price
+    git(repo, "commit", "-qam", "h200")
+    write(repo, {"llm/chat.yaml": h200.replace("maxReplicas: 4", "maxReplicas: 8")})
     result = CliRunner().invoke(main, ["diff", "--format", "json"])
     prod = json.loads(result.stdout)["capacity"]["prod"]
     assert prod["complete"] is False and prod["hourly"]["max"]["change"] == 0
     assert prod["risks"] == [
-        "`prod`'s nvidia-tesla-t4 at maxReplicas rises 100% (8 → 16), more than "
+        "`prod`'s nvidia-h200-141gb at maxReplicas rises 100% (64 → 128), more than "
         "diff.costRiskPercent (25%); it has no list price, so the price above leaves it out"]
     markdown = CliRunner().invoke(main, ["diff"]).stdout
     assert "| per hour (priced models only) |" in markdown
-    assert "not priced (left out of the totals): `llm/chat`: nvidia-tesla-t4: the source " \
-        "prices the VM without its 1 GPU(s)" in markdown
+    assert "not priced (left out of the totals): `llm/chat`: nvidia-h200-141gb: not in " \
+        "cyclenerd's price list" in markdown
+
+
+TPU = """\
+apiVersion: infergen.dev/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: tpu
+  namespace: llm
+spec:
+  model: {source: hf://org/tpu, parameters: 8B}
+  accelerator: {type: tpu-v6e, topology: 2x4}
+  scaling: {minReplicas: 1, maxReplicas: 3}
+  deployTo: [prod]
+"""
+
+
+def test_a_t4_and_a_tpu_are_priced_from_the_second_source(repo: Path) -> None:
+    """T4s (an N1 VM plus its GPU) and TPU slices (per chip-hour) come from
+    skypilot-catalog: the label names both sources, each with its date."""
+    t4 = L4.replace("nvidia-l4", "nvidia-tesla-t4")
+    write(repo, {"llm/chat.yaml": t4.replace("maxReplicas: 4", "maxReplicas: 6")})
+    git(repo, "commit", "-qam", "t4")
+    write(repo, {"llm/chat.yaml": t4, "llm/tpu.yaml": TPU})
+    prod = json.loads(CliRunner().invoke(main, ["diff", "--format", "json"]).stdout)[
+        "capacity"]["prod"]
+    assert prod["complete"] is True
+    # 2x4 v6e: one 8-chip host (ct6e-standard-8t) per replica and cluster
+    v6e = both("ct6e-standard-8t")
+    assert prod["hourly"]["min"]["change"] == pytest.approx(v6e, abs=0.01)
+    assert prod["hourly"]["max"]["change"] == pytest.approx(3 * v6e - 2 * both("n1-standard-4"),
+                                                           abs=0.01)
+    sky, cyc = PRICES.sources["skypilot"], PRICES.sources["cyclenerd"]
+    assert f"list prices of {cyc.date} and read {sky.date}" in prod["label"]
+    assert cyc.url in prod["label"] and sky.url in prod["label"]
 
 
 def test_the_readme_shows_this_comment() -> None:
