@@ -7,7 +7,6 @@ module adds what every engine shares (image, ports, probes, token, cache, resour
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -237,15 +236,11 @@ def _token_env(spec: dict[str, Any], engine: Engine) -> list[dict[str, Any]]:
 
 def _multi_host(command: list[str], args: list[str], ctx: Context,
                 role: str) -> dict[str, list[str]]:
-    """In a multi-host group the leader first forms a Ray cluster of the group's pods,
-    then starts the server; each worker joins the cluster and waits."""
-    script = (ctx.engine.multi_host_script or {})[ctx.shape.kind]
-    if role == "worker":
-        line = f"bash {script} worker --ray_address=$(LWS_LEADER_ADDRESS)"
-    else:
-        serve = shlex.join([*command, *args])
-        line = f"bash {script} leader --ray_cluster_size=$(LWS_GROUP_SIZE) && exec {serve}"
-    return {"command": ["sh", "-c", line]}
+    """In a multi-host group every pod runs the same server, and the engine's own flags
+    join them: the leader serves, each worker lends its accelerators to the leader's group
+    (catalog multiHostArgs; the kubelet expands the LeaderWorkerSet's $(LWS_*) env)."""
+    joins = (ctx.engine.multi_host_args or {})[ctx.shape.kind]
+    return {"command": command, "args": [*args, *getattr(joins, role)]}
 
 
 def _ports(engine: Engine) -> list[dict[str, Any]]:
@@ -334,6 +329,8 @@ def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str,
     """The flags and env (by name) infergen renders into the engine container, without the
     user's own server.args and server.env: what checks.contracts guards."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
-    main = container({**plan.spec, "server": server}, plan.facts, catalog)
+    shape, joins = plan.facts.checked_shape, plan.facts.checked_engine.multi_host_args or {}
+    role = "leader" if shape.multi_host and shape.kind in joins else None
+    main = container({**plan.spec, "server": server}, plan.facts, catalog, role)
     flags = [flag for _, flag, _ in split_args(main.get("args", []))]
     return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}

@@ -5,7 +5,6 @@ failure is a bug in infergen, reported as one (exit 3)."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,16 +25,8 @@ def pod_specs(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def served_args(container: dict[str, Any]) -> list[str]:
-    """The engine's own arguments: `args`, or in a multi-host group what `sh -c` execs."""
-    command = container.get("command", [])
-    if command[:2] == ["sh", "-c"] and container.get("args") is None:
-        line = command[2] if len(command) > 2 else ""
-        if "&& exec " not in line:
-            return []  # a worker only joins the group's Ray cluster
-        words = shlex.split(line.split("&& exec ", 1)[1])
-        while words and not words[0].startswith("-"):  # the engine's command
-            words.pop(0)
-        return words
+    """The engine's own arguments (a multi-host group's pods too: its join flags are
+    arguments, catalog multiHostArgs)."""
     return list(container.get("args", []))
 
 

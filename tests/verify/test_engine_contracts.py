@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.catalog import load
-from generator.catalog.engine_contracts import contract, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, split_args
 from generator.cli import main
 from generator.objects import engines
 from generator.verify.engine_contract import pod_specs, problems, served_args
@@ -116,12 +116,22 @@ def test_contract_problems(engine: str, obj: dict[str, Any], expected: list[str]
     assert problems(engine, obj) == expected
 
 
-def test_multi_host_leader_args_are_read_from_its_shell_line() -> None:
-    container = {"command": ["sh", "-c", "bash s.sh leader --ray_cluster_size=$(N) && exec "
-                             "vllm serve --model=m --port=8000"]}
-    assert served_args(container) == ["--model=m", "--port=8000"]
-    worker = {"command": ["sh", "-c", "bash s.sh worker --ray_address=$(A)"]}
-    assert served_args(worker) == []
+def test_every_pod_of_a_multi_host_group_is_checked_with_its_join_flags() -> None:
+    """A LeaderWorkerSet's leader and workers each run `vllm serve` with the group's join
+    flags (no Ray script): both are read, and a worker's flags are vLLM's own."""
+    def pod(args: list[str]) -> dict[str, Any]:
+        return {"enableServiceLinks": False, "containers": [{
+            "name": ENGINE_CONTAINER, "command": ["vllm", "serve"], "args": args,
+            "volumeMounts": [{"mountPath": "/tmp"}]}]}
+    group = {"kind": "LeaderWorkerSet", "spec": {"leaderWorkerTemplate": {
+        "leaderTemplate": {"spec": pod(["--model=m", "--nnodes=$(LWS_GROUP_SIZE)",
+                                        "--node-rank=0", "--master-addr=$(LWS_LEADER_ADDRESS)"])},
+        "workerTemplate": {"spec": pod(["--model=m", "--node-rank=$(LWS_WORKER_INDEX)",
+                                        "--headless", "--ray-address=a"])}}}}
+    assert served_args(group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+                       ["containers"][0])[1] == "--nnodes=$(LWS_GROUP_SIZE)"
+    version = contract("vllm").version  # type: ignore[union-attr]
+    assert problems("vllm", group) == [f"passes --ray-address, which vllm {version} does not define"]
 
 
 def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
