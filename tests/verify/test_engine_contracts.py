@@ -131,7 +131,8 @@ def test_every_pod_of_a_multi_host_group_is_checked_with_its_join_flags() -> Non
     assert served_args(group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
                        ["containers"][0])[1] == "--nnodes=$(LWS_GROUP_SIZE)"
     version = contract("vllm").version  # type: ignore[union-attr]
-    assert problems("vllm", group) == [f"passes --ray-address, which vllm {version} does not define"]
+    assert problems("vllm", group) == [
+        f"passes --ray-address, which vllm {version} does not define"]
 
 
 def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
