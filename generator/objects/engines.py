@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER
 from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
@@ -331,9 +331,9 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
 
 
 def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
-    """The flags and env (by name) infergen renders into the engine container, without the
-    user's own server.args and server.env: what checks.contracts guards."""
+    """The arguments and env (by name) infergen renders into the engine container, without
+    the user's own server.args and server.env: what checks.contracts guards."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
     main = container({**plan.spec, "server": server}, plan.facts, catalog)
-    flags = [flag for _, flag, _ in split_args(main.get("args", []))]
-    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
+    return list(main.get("args", [])), {e["name"]: str(e.get("value", ""))
+                                        for e in main.get("env", [])}
