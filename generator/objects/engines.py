@@ -326,17 +326,18 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
 
 
 def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
-    """The flags and env (by name) infergen renders into the engine container, without the
-    user's own server.args and server.env: what checks.contracts guards. In a multi-host
-    group the user's args reach every pod, so the leader's and the workers' join flags
-    both count."""
+    """The arguments and env (by name) infergen renders into the engine container, without
+    the user's own server.args and server.env: what checks.contracts guards. In a
+    multi-host group the user's args reach every pod, so the workers' own join flags
+    (--headless) count too."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
     shape, joins = plan.facts.checked_shape, plan.facts.checked_engine.multi_host_args or {}
     group = shape.multi_host and shape.kind in joins
     main = container({**plan.spec, "server": server}, plan.facts, catalog,
                      "leader" if group else None)
-    flags = [flag for _, flag, _ in split_args(main.get("args", []))]
+    args = list(main.get("args", []))
     if group:
-        flags += [flag for _, flag, _ in split_args(list(joins[shape.kind].worker))
-                  if flag not in flags]
-    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
+        leader = {flag for _, flag, _ in split_args(args)}
+        worker = list(joins[shape.kind].worker)
+        args += [worker[i] for i, flag, _ in split_args(worker) if flag not in leader]
+    return args, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}

@@ -56,8 +56,10 @@ def _container(terms: Contract | None, container: dict[str, Any],
     args = served_args(container)
     names = [*env, *(flag for _, flag, _ in split_args(args))]
     keys = [key(n) for n in names]
+    # a user's own repeat (server.args) was judged by the check step, against the parser
     found += [f"sets {name} twice (or under two names)"
-              for name, k in zip(names, keys, strict=True) if keys.count(k) > 1]
+              for name, k in zip(names, keys, strict=True)
+              if keys.count(k) > 1 and not any(key(f) == k for f in user_flags)]
     if terms is None:
         return sorted(set(found))
     found += [f"passes {flag}, which {terms.engine} {terms.version} does not define"
