@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, same_value, split_args
 from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
@@ -286,6 +286,19 @@ def _env_var(name: str, value: str | dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}}}
 
 
+def _user_env(spec: dict[str, Any], engine: Engine,
+              rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """server.env, after what infergen renders. A variable that only repeats a rendered
+    setting (under its own name or an alias, with the same value: the check step warns that
+    it is redundant) is left out, so the pod carries one name per setting."""
+    terms = contract(engine.contract or spec["server"]["engine"])
+    key = terms.key if terms is not None else (lambda name: name)
+    mine = {key(e["name"]): e["value"] for e in rendered if "value" in e}
+    return [_env_var(name, value) for name, value in sorted(spec["server"].get("env", {}).items())
+            if not (isinstance(value, str) and key(name) in mine
+                    and same_value(value, mine[key(name)]))]
+
+
 def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
@@ -298,7 +311,7 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted((engine.env or {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
-    env += [_env_var(k, v) for k, v in sorted(spec["server"].get("env", {}).items())]
+    env += _user_env(spec, engine, env)
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
                                                     dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
