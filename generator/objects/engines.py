@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, same_value, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, same_value
 from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
@@ -340,17 +340,12 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
 
 def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
     """The arguments and env (by name) infergen renders into the engine container, without
-    the user's own server.args and server.env: what checks.contracts guards. In a
-    multi-host group the user's args reach every pod, so the workers' own join flags
-    (--headless) count too."""
+    the user's own server.args and server.env: what checks.contracts guards. A multi-host
+    group's are its leader's; the workers' --headless is left out, so a user's --headless
+    (which would stop the leader serving too) is refused as owned, never merely redundant."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
     shape, joins = plan.facts.checked_shape, plan.facts.checked_engine.multi_host_args or {}
-    group = shape.multi_host and shape.kind in joins
-    main = container({**plan.spec, "server": server}, plan.facts, catalog,
-                     "leader" if group else None)
-    args = list(main.get("args", []))
-    if group:
-        leader = {flag for _, flag, _ in split_args(args)}
-        worker = list(joins[shape.kind].worker)
-        args += [worker[i] for i, flag, _ in split_args(worker) if flag not in leader]
-    return args, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
+    role = "leader" if shape.multi_host and shape.kind in joins else None
+    main = container({**plan.spec, "server": server}, plan.facts, catalog, role)
+    return list(main.get("args", [])), {e["name"]: str(e.get("value", ""))
+                                        for e in main.get("env", [])}
