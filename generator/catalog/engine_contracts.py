@@ -221,7 +221,7 @@ def read_args(terms: Contract, args: list[str]) -> list[Given]:
         option, ambiguous = terms.resolve(text)
         if option is None:
             if text.lstrip("-") in undefok:  # absl: --undefok=NAME lets it pass
-                found.append(Given(index, text, None, inline))
+                found.append(Given(index, text, None, inline if sep else None))
             else:
                 found.append(Given(index, text, None, None, _unknown(terms, text, ambiguous),
                                    unknown=ambiguous is None))

@@ -216,17 +216,17 @@ def _env_read(where: Any, terms: Contract, name: str) -> Iterator[Diagnostic]:
 def _conflicts(plan: Plan, terms: Contract, args: list[str]) -> Iterator[Diagnostic]:
     """clap conflicts_with: two settings the engine refuses together (TEI --default-prompt
     and --default-prompt-name), from server.args or server.env."""
-    given: dict[str, tuple[str, Any]] = {}
+    given: dict[str, tuple[str, Any, str]] = {}
     for name in plan.spec["server"].get("env", {}):
-        given.setdefault(terms.key(name), ("env", name))
+        given.setdefault(terms.key(name), ("env", name, name))
     for one in read_args(terms, args):
         if one.option is not None:
-            given[terms.key(one.text)] = ("args", one.index)
+            given[terms.key(one.text)] = ("args", one.index, one.text)
     for first, second in ((terms.key(a), terms.key(b)) for a, b in terms.conflicts):
         if first != second and first in given and second in given:
-            kind, at = given[second]
+            (kind, at, name), other = given[second], given[first][2]
             yield plan.locate("server", kind, at).diagnostic(
-                STEP, f"{second} and {first} cannot be given together: {terms.label} exits "
+                STEP, f"{name} and {other} cannot be given together: {terms.label} exits "
                 "(clap conflicts_with)", "give one of them")
 
 
