@@ -161,6 +161,13 @@ def server_overrides(plan: Plan, catalog: Catalog,
                 "in server.env")
         if terms is not None:
             yield from _env_read(where, terms, env_name)
+            option = terms.env_setting(env_name)
+            if (option is not None and option.choices and isinstance(value, str)
+                    and canonical not in derived and canonical not in owned
+                    and value not in option.choices):
+                yield where.diagnostic(  # clap checks an env value as it checks a flag's
+                    STEP, f"{env_name}={value} is not a choice of {terms.label} (it exits)",
+                    "one of: " + ", ".join(option.choices))
     if terms is not None:
         yield from _exclusive(plan, terms, derived_args, env, args, set(owned) | set(derived))
         yield from _conflicts(plan, terms, args)

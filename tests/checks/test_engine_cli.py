@@ -451,6 +451,19 @@ def test_a_contradicting_value_names_the_owning_field(
         "spec.model.dtype; change that field instead)"])
 
 
+def test_a_clap_env_value_is_checked_as_its_flag_would_be(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = model("""
+      server:
+        engine: tei
+        env: {POOLING: average}
+      accelerator: {type: nvidia-l4}
+    """)
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), [
+        "specs/m.yaml:10:20: error[check] spec.server.env.POOLING: POOLING=average is not a "
+        "choice of tei 1.9.3 (it exits) (hint: one of: cls, last-token, mean, splade)"])
+
+
 @pytest.mark.parametrize(("engine", "args", "read"), [
     # argparse allow_abbrev: a unique prefix is the option, -O3 and -O 3 the optimization level
     ("vllm", ["--max-num-batched=8", "-O", "3", "-O2"],
