@@ -364,6 +364,40 @@ CASES = [
             'redundant, remove it)',
         ],
         id="MEMSAME"),
+    # TEI (clap) exits on a repeated option: a redundant one is warned and rendered once
+    pytest.param(
+        model("""
+        server:
+          engine: tei
+          args: [--port, "8000", --json-output]
+        accelerator: {type: nvidia-l4}
+        """),
+        [],
+        [
+            'specs/m.yaml:10:12: warning[check] spec.server.args[0]: --port in server.args '
+            "repeats what infergen renders: --port is set by the engine's port in the catalog "
+            '(probes, Service and Gateway use it) (hint: redundant, remove it)',
+        ],
+        id="TEIPORT"),
+    # the same value as infergen's in server.env is only redundant, and rendered once
+    pytest.param(
+        model("""
+        model: {source: hf://google/gemma-2b-it}
+        server:
+          engine: tgi
+          env: {NUM_SHARD: "1", DTYPE: bfloat16}
+        accelerator: {type: nvidia-l4}
+        """),
+        [],
+        [
+            'specs/m.yaml:9:22: warning[check] spec.server.env.NUM_SHARD: NUM_SHARD in server.env'
+            ' repeats what infergen renders: NUM_SHARD is set from spec.accelerator.count (hint: '
+            'redundant, remove it)',
+            'specs/m.yaml:9:34: warning[check] spec.server.env.DTYPE: DTYPE in server.env repeats'
+            ' what infergen renders: DTYPE is set from spec.model.dtype (hint: redundant, remove '
+            'it)',
+        ],
+        id="TGISHARD"),
     # the user's memory fraction feeds the memory-fit check
     pytest.param(
         model("""
