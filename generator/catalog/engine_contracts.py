@@ -317,6 +317,10 @@ def _unknown(terms: Contract, text: str, ambiguous: str | None) -> tuple[str, st
             return (f"{text}: --{bare[3:]} is not a boolean option of {terms.label}, so it has "
                     "no --no- form (the engine exits)",
                     f"remove it, or give --{bare[3:]}=VALUE")
+    if text.startswith("--disable-") and f"--no-enable-{text[10:]}" in terms.options:
+        return (f"{text} is not an option of {terms.label}, which pairs --enable-{text[10:]} "
+                f"with --no-enable-{text[10:]} only (the engine exits on it)",
+                f"use --no-enable-{text[10:]}")
     guess = terms.suggestion(text)
     return (f"{text} is not an option of {terms.label} (the engine exits on it)",
             f"did you mean {guess}?" if guess else f"see {terms.engine}'s own option list")
