@@ -10,7 +10,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # keyed on the pinned version: a clone builds its own, a version bump rebuilds it
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: render check test lint typecheck docs bench clean engine-facts
+.PHONY: render check test lint typecheck docs bench clean engine-facts engine-cli-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,3 +69,9 @@ engine-facts: $(STAMP)
 	$(BIN)/python -m tools.engine_flags --engine tei --git-dir $(MIRRORS)/huggingface+text-embeddings-inference/repo
 	$(BIN)/python -m tools.engine_flags --engine triton --git-dir $(MIRRORS)/triton-inference-server+server/repo
 	$(BIN)/python -m tools.engine_flags --engine jetstream --git-dir $(MIRRORS)/AI-Hypercomputer+jetstream-pytorch/repo --absl-python $(ENGINES)/absl-py/bin/python
+
+# infergen's reading of server.args against the real vLLM and SGLang parsers (the venvs above):
+# every option alone, with a value and with `=1`, plus tricky lists; prints the agreement.
+engine-cli-check: $(STAMP)
+	$(BIN)/python -m tools.engine_cli_check --engine vllm --python $(ENGINES)/vllm-0.34.0/bin/python
+	$(BIN)/python -m tools.engine_cli_check --engine sglang --python $(ENGINES)/sglang-0.5.23/bin/python

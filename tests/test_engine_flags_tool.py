@@ -61,6 +61,9 @@ def test_triton_option_table() -> None:
           {OPTION_HELP, "help", Option::ArgNone, "Print usage"});
       model_repo_options_.push_back(
           {OPTION_MODEL_REPOSITORY, "model-store", Option::ArgStr, "Equivalent."});
+      rate_limiter_options_.push_back(
+          // FIXME: a comment before the option
+          {OPTION_RATE_LIMIT, "rate-limit", Option::ArgStr, "The mode."});
       metric_options_.push_back(
           {OPTION_METRICS_CONFIG, "metrics-config", "<string>=<string>",
            "Specify a metrics-specific configuration setting."});
@@ -69,6 +72,7 @@ def test_triton_option_table() -> None:
         "--help": {"dest": "OPTION_HELP", "takes": "flag", "type": "ArgNone", "exits": True},
         "--model-store": {"dest": "OPTION_MODEL_REPOSITORY", "takes": "value",
                           "type": "ArgStr"},
+        "--rate-limit": {"dest": "OPTION_RATE_LIMIT", "takes": "value", "type": "ArgStr"},
         "--metrics-config": {"dest": "OPTION_METRICS_CONFIG", "takes": "value",
                              "format": "<string>=<string>"}}
 

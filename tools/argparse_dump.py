@@ -9,13 +9,14 @@ The parser is built the way the engine's own entry point builds it:
 - sglang: `python3 -m sglang.launch_server` = prepare_server_args: argparse.ArgumentParser
   + ServerArgs.add_cli_args (sglang/srt/server_args.py).
 
-Usage: python argparse_dump.py vllm|vllm-api-server|sglang
+Usage: python argparse_dump.py vllm|vllm-api-server|sglang [--parse]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
@@ -108,5 +109,44 @@ def dump(parser: argparse.ArgumentParser) -> dict[str, object]:
             "positionals": positionals, "options": options}
 
 
+# What the entry point puts before the user's arguments: vllm serve's model positional,
+# SGLang's required --model-path.
+HEAD = {"vllm": ["serve", "org/m"], "sglang": ["--model-path", "org/m"]}
+
+
+def parse_each(engine: str, lists: list[list[str]]) -> list[tuple[bool, str]]:
+    """Parse each argument list with the real parser: (accepted, the parser's last words)."""
+    parser = BUILD[engine]()
+    head = HEAD.get(engine, [])
+    if engine == "vllm":  # `vllm serve` preprocesses on the top-level parser
+        parser = _vllm_top()
+    found: list[tuple[bool, str]] = []
+    for args in lists:
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                parser.parse_args([*head, *args])
+            found.append((True, ""))
+        except SystemExit:
+            lines = err.getvalue().strip().splitlines()
+            found.append((False, lines[-1] if lines else "exit"))
+        except Exception as error:  # noqa: BLE001 (a parser's own type check raising)
+            found.append((False, repr(error)[:200]))
+    return found
+
+
+def _vllm_top() -> argparse.ArgumentParser:
+    from vllm.entrypoints.cli.serve import ServeSubcommand
+    from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+    top = FlexibleArgumentParser(description="vLLM CLI")
+    sub = top.add_subparsers(required=False, dest="subparser")
+    ServeSubcommand().subparser_init(sub)
+    return top
+
+
 if __name__ == "__main__":
-    print(json.dumps(dump(BUILD[sys.argv[1]]()), sort_keys=True))
+    if sys.argv[2:3] == ["--parse"]:  # JSON argument lists on stdin (tools/engine_cli_check.py)
+        print(json.dumps(parse_each(sys.argv[1], json.load(sys.stdin))))
+    else:
+        print(json.dumps(dump(BUILD[sys.argv[1]]()), sort_keys=True))

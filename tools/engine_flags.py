@@ -197,8 +197,8 @@ def clap_table(text: str, enum_texts: list[str]) -> tuple[dict[str, Any], list[l
 
 # --- getopt_long (Triton) --------------------------------------------------------------------
 
-TRITON_OPTION = re.compile(r'_options_\.push_back\(\s*\{\s*(OPTION_\w+),\s*"([\w-]+)",\s*'
-                           r'(Option::(\w+)|"([^"]*)")', re.S)
+TRITON_OPTION = re.compile(r'_options_\.push_back\(\s*(?://[^\n]*\n\s*)*\{\s*(OPTION_\w+),\s*'
+                           r'"([\w-]+)",\s*(Option::(\w+)|"([^"]*)")', re.S)
 
 
 def getopt_table(text: str) -> dict[str, Any]:

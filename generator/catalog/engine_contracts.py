@@ -221,7 +221,7 @@ def read_args(terms: Contract, args: list[str]) -> list[Given]:
         option, ambiguous = terms.resolve(text)
         if option is None:
             if text.lstrip("-") in undefok:  # absl: --undefok=NAME lets it pass
-                found.append(Given(index, text, None, inline))
+                found.append(Given(index, text, None, inline if sep else None))
             else:
                 found.append(Given(index, text, None, None, _unknown(terms, text, ambiguous),
                                    unknown=ambiguous is None))
@@ -317,6 +317,10 @@ def _unknown(terms: Contract, text: str, ambiguous: str | None) -> tuple[str, st
             return (f"{text}: --{bare[3:]} is not a boolean option of {terms.label}, so it has "
                     "no --no- form (the engine exits)",
                     f"remove it, or give --{bare[3:]}=VALUE")
+    if text.startswith("--disable-") and f"--no-enable-{text[10:]}" in terms.options:
+        return (f"{text} is not an option of {terms.label}, which pairs --enable-{text[10:]} "
+                f"with --no-enable-{text[10:]} only (the engine exits on it)",
+                f"use --no-enable-{text[10:]}")
     guess = terms.suggestion(text)
     return (f"{text} is not an option of {terms.label} (the engine exits on it)",
             f"did you mean {guess}?" if guess else f"see {terms.engine}'s own option list")

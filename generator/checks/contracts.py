@@ -161,6 +161,13 @@ def server_overrides(plan: Plan, catalog: Catalog,
                 "in server.env")
         if terms is not None:
             yield from _env_read(where, terms, env_name)
+            option = terms.env_setting(env_name)
+            if (option is not None and option.choices and isinstance(value, str)
+                    and canonical not in derived and canonical not in owned
+                    and value not in option.choices):
+                yield where.diagnostic(  # clap checks an env value as it checks a flag's
+                    STEP, f"{env_name}={value} is not a choice of {terms.label} (it exits)",
+                    "one of: " + ", ".join(option.choices))
     if terms is not None:
         yield from _exclusive(plan, terms, derived_args, env, args, set(owned) | set(derived))
         yield from _conflicts(plan, terms, args)
@@ -216,17 +223,17 @@ def _env_read(where: Any, terms: Contract, name: str) -> Iterator[Diagnostic]:
 def _conflicts(plan: Plan, terms: Contract, args: list[str]) -> Iterator[Diagnostic]:
     """clap conflicts_with: two settings the engine refuses together (TEI --default-prompt
     and --default-prompt-name), from server.args or server.env."""
-    given: dict[str, tuple[str, Any]] = {}
+    given: dict[str, tuple[str, Any, str]] = {}
     for name in plan.spec["server"].get("env", {}):
-        given.setdefault(terms.key(name), ("env", name))
+        given.setdefault(terms.key(name), ("env", name, name))
     for one in read_args(terms, args):
         if one.option is not None:
-            given[terms.key(one.text)] = ("args", one.index)
+            given[terms.key(one.text)] = ("args", one.index, one.text)
     for first, second in ((terms.key(a), terms.key(b)) for a, b in terms.conflicts):
         if first != second and first in given and second in given:
-            kind, at = given[second]
+            (kind, at, name), other = given[second], given[first][2]
             yield plan.locate("server", kind, at).diagnostic(
-                STEP, f"{second} and {first} cannot be given together: {terms.label} exits "
+                STEP, f"{name} and {other} cannot be given together: {terms.label} exits "
                 "(clap conflicts_with)", "give one of them")
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, same_value
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, read_args, same_value
 from generator.catalog.engine_entry import Engine
 from generator.objects import security, storage
 from generator.objects.probes import probes, startup_seconds
@@ -299,6 +299,24 @@ def _user_env(spec: dict[str, Any], engine: Engine,
                     and same_value(value, mine[key(name)]))]
 
 
+def _not_repeated(derived: list[str], given: list[str], engine: str) -> list[str]:
+    """The user's arguments without those that repeat a derived setting with the same value
+    (a clap engine exits on a repeat; checks.contracts warned "redundant, remove it")."""
+    terms = contract(engine)
+    if terms is None:
+        return given
+    mine = {terms.key(g.text): g.value for g in read_args(terms, derived) if g.option}
+    read = read_args(terms, given)
+    dropped: set[int] = set()
+    for position, one in enumerate(read):
+        key = terms.key(one.text)
+        if one.option is not None and one.problem is None and key in mine \
+                and same_value(one.value, mine[key]):
+            end = read[position + 1].index if position + 1 < len(read) else len(given)
+            dropped.update(range(one.index, end))
+    return [arg for index, arg in enumerate(given) if index not in dropped]
+
+
 def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
@@ -311,12 +329,15 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted((engine.env or {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
+    # a user's variable equal to a derived one (under any of its names) is rendered once
+    # (checks.contracts warned "redundant, remove it")
     env += _user_env(spec, engine, env)
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
                                                     dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
         resources[catalog.gke.resources[shape.kind]] = shape.devices
-    args = launch.args + list(spec["server"].get("args", []))
+    args = launch.args + _not_repeated(launch.args, list(spec["server"].get("args", [])),
+                                       engine.contract or name)
     command = list(engine.command or [])
     if role is not None:
         launch_fields = _multi_host(command, args, ctx, role)

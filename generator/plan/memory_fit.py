@@ -105,8 +105,11 @@ def problem(spec: dict[str, Any], catalog: Catalog) -> tuple[str, str] | None:
                f"about {needed:.0f} GB of accelerator memory; {choice} has "
                f"{shape.memory_gb:.0f} GB")
     if given is not None:
-        message += f", of which {given[0]}={given[1]:g} in server lets the engine use " \
+        field = "server.args" if given[0].startswith("-") else "server.env"
+        message += f", of which {given[0]}={given[1]:g} in {field} lets the engine use " \
                    f"{usable:.0f} GB"
+        if needed <= shape.memory_gb:
+            return message, f"raise {given[0]}, or remove it"
     tries = alternatives(shape, needed, catalog)
     dtype = smaller_dtype(spec, shape, catalog)
     if dtype:

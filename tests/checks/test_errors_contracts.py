@@ -452,7 +452,8 @@ def test_a_tpu_pod_is_checked_against_its_own_vllm_release(
         if refused:
             assert_fails(run, [
                 "specs/m.yaml:10:12: error[check] spec.server.args[0]: --disable-chunked-prefill "
-                "is not an option of vllm-tpu 0.32.0 (the engine exits on it) (hint: did you "
-                "mean --enable-chunked-prefill?)"])
+                "is not an option of vllm-tpu 0.32.0, which pairs --enable-chunked-prefill with "
+                "--no-enable-chunked-prefill only (the engine exits on it) (hint: use "
+                "--no-enable-chunked-prefill)"])
         else:
             assert run.exit_code == 0, run.stderr
