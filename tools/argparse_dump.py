@@ -5,11 +5,10 @@ project's own: it imports the engine. Standalone on purpose (stdlib only).
 The parser is built the way the engine's own entry point builds it:
 - vllm: `vllm serve` = FlexibleArgumentParser + ServeSubcommand().subparser_init
   (vllm/entrypoints/cli/main.py); the CPU platform is forced, as the machine has no GPU.
-- vllm-api-server: `python3 -m vllm.entrypoints.openai.api_server` (its __main__).
 - sglang: `python3 -m sglang.launch_server` = prepare_server_args: argparse.ArgumentParser
   + ServerArgs.add_cli_args (sglang/srt/server_args.py).
 
-Usage: python argparse_dump.py vllm|vllm-api-server|sglang [--parse]
+Usage: python argparse_dump.py vllm|sglang [--parse]
 """
 
 from __future__ import annotations
@@ -42,17 +41,6 @@ def vllm_serve() -> argparse.ArgumentParser:
     return ServeSubcommand().subparser_init(sub)
 
 
-def vllm_api_server() -> argparse.ArgumentParser:
-    _force_cpu()
-    from vllm.entrypoints.openai.cli_args import make_arg_parser
-    try:
-        from vllm.utils.argparse_utils import FlexibleArgumentParser
-    except ImportError:
-        from vllm.utils import FlexibleArgumentParser  # type: ignore[no-redef]
-    return make_arg_parser(FlexibleArgumentParser(
-        description="vLLM OpenAI-Compatible RESTful API server."))
-
-
 def sglang() -> argparse.ArgumentParser:
     from sglang.srt.server_args import ServerArgs
 
@@ -61,7 +49,7 @@ def sglang() -> argparse.ArgumentParser:
     return parser
 
 
-BUILD = {"vllm": vllm_serve, "vllm-api-server": vllm_api_server, "sglang": sglang}
+BUILD = {"vllm": vllm_serve, "sglang": sglang}
 
 
 def _plain(value: object) -> object:

@@ -1,6 +1,6 @@
 """Rules from the engine contracts (catalog/engine_contracts.py): what a user adds in server.args
-and server.env must not fight what infergen derives, and the engine's image must run on
-the accelerator's nodes."""
+and server.env is what the pinned engine's own parser accepts, and never fights what infergen
+derives for this spec; the engine's image must run on the accelerator's nodes."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ def _covered(path: str, mounts: list[str]) -> bool:
 
 def problems(engine: str, obj: dict[str, Any], user_args: tuple[str, ...] = ()) -> list[str]:
     """What breaks `engine`'s contract in a rendered workload object. Flags from the spec's
-    own server.args may be unknown: the check step warned about them, the user decides."""
+    own server.args were judged by the check step (an unknown one renders only with the
+    user's own server.image, as a warning)."""
     terms = contract(engine)
     found: list[str] = []
     for pod in pod_specs(obj):
