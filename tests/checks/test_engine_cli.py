@@ -523,3 +523,13 @@ def test_read_args_follows_the_engines_parser(engine: str, args: list[str],
     found = read_args(terms, args)
     assert [(g.option.dest if g.option else None, g.value) for g in found] == read
     assert all(g.problem is None for g in found), found
+
+
+def test_the_tpu_backend_reads_vllm_env_vars_of_its_own() -> None:
+    """tpu-inference (in the vllm-tpu image) reads VLLM_TPU_BUCKET_PADDING_GAP, which vLLM's
+    own envs.py dropped in 0.26: no "ignored" warning on TPU, one on GPU."""
+    tpu, gpu = contract("vllm-tpu"), contract("vllm")
+    assert tpu is not None and gpu is not None
+    assert "VLLM_TPU_BUCKET_PADDING_GAP" in tpu.env_reads
+    assert "VLLM_TPU_BUCKET_PADDING_GAP" not in gpu.env_reads
+    assert gpu.removed_env["VLLM_TPU_BUCKET_PADDING_GAP"]["lastIn"] == "0.25.1"
