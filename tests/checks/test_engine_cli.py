@@ -485,6 +485,20 @@ def test_a_contradicting_value_names_the_owning_field(
         "spec.model.dtype; change that field instead)"])
 
 
+@pytest.mark.parametrize(("engine", "args", "problem"), [
+    ("vllm", ["--max-num-seqs=abc"], "--max-num-seqs=abc is not an int (vllm 0.34.0: invalid "
+     "int value)"),
+    ("sglang", ["--mem-fraction-static", "most"], "--mem-fraction-static=most is not a float "
+     "(sglang 0.5.23: invalid float value)"),
+])
+def test_a_plain_number_is_read_as_the_parser_reads_it(engine: str, args: list[str],
+                                                       problem: str) -> None:
+    terms = contract(engine)
+    assert terms is not None
+    [given] = read_args(terms, args)
+    assert given.problem is not None and given.problem[0] == problem
+
+
 def test_a_clap_env_value_is_checked_as_its_flag_would_be(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = model("""
