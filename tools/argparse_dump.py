@@ -79,6 +79,8 @@ def dump(parser: argparse.ArgumentParser) -> dict[str, object]:
                                     "action": type(action).__name__}
         if action.nargs not in (None, 0, "?"):
             entry["nargs"] = action.nargs
+        if action.type in (int, float):  # plain numbers: their spelling is checked too
+            entry["type"] = action.type.__name__
         if action.choices is not None:
             entry["choices"] = sorted({str(_plain(c)) for c in action.choices})
         if isinstance(action, argparse._AppendAction | argparse._ExtendAction):  # noqa: SLF001

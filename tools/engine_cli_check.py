@@ -19,7 +19,8 @@ from generator.catalog.engine_contracts import contract, read_args
 DUMP = Path(__file__).resolve().parent / "argparse_dump.py"
 TRICKY = [["--tp=2"], ["--no-seed"], ["--swap-space=4"], ["--max", "1"], ["-O3"], ["-O", "3"],
           ["--max_num_seqs=4"], ["--gpu-memory-util=0.8"], ["stray"], ["--nonexistent-flag"],
-          ["--context_length=4096"], ["--enable-chunked-prefill=false"], ["--seed", "-1"]]
+          ["--context_length=4096"], ["--enable-chunked-prefill=false"], ["--seed", "-1"],
+          ["--max-num-seqs=abc"], ["--seed", "1.5"], ["--tp-size=two"], ["--mem-fraction-static=x"]]
 
 
 def cases(engine: str) -> list[list[str]]:

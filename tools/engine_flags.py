@@ -48,7 +48,10 @@ PYTHON_SOURCES: dict[str, dict[str, str]] = {
     # vLLM's TPU image (engines.yaml vllm variants.tpu) is PyPI vllm-tpu, its own release line
     "vllm-tpu": {"package": "vllm-tpu", "version": "0.32.0", "repo": "vllm-project/vllm",
                  "build": "vllm", "entry": "vllm serve (vllm/entrypoints/cli/serve.py)",
-                 "envs": "vllm/envs.py"},
+                 "envs": "vllm/envs.py",
+                 # the image's TPU backend (PyPI tpu-inference==0.32.0, installed beside it)
+                 # reads VLLM_* names of its own
+                 "pluginEnv": "tpu_inference"},
     "sglang": {"package": "sglang", "version": "0.5.23", "repo": "sgl-project/sglang",
                "build": "sglang",
                "entry": "python3 -m sglang.launch_server (sglang/srt/server_args.py "
@@ -103,9 +106,16 @@ def argparse_table(engine: str, python: Path) -> dict[str, Any]:
         text = (Path(site).parent / source["envs"]).read_text(encoding="utf-8")
         facts["envReads"] = env_reads(text)
         facts["source"]["envs"] = source["envs"]
+        if "pluginEnv" in source:
+            plugin = Path(site).parent / source["pluginEnv"]
+            facts["envReads"] = sorted(set(facts["envReads"]) | {
+                name for path in sorted(plugin.rglob("*.py"))
+                for name in PLUGIN_ENV.findall(path.read_text(encoding="utf-8"))})
+            facts["source"]["envs"] += f" and every \"VLLM_*\" literal of {source['pluginEnv']}/"
     return facts
 
 
+PLUGIN_ENV = re.compile(r'"(VLLM_[A-Z0-9_]+)"')
 ENV_KEY = re.compile(r'^\s+"(VLLM_[A-Z0-9_]+)"\s*:', re.M)
 
 

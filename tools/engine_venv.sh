@@ -4,7 +4,8 @@
 # left out, and this machine's CPU build of torch, enough to import the engine's argument
 # parser. Usage: tools/engine_venv.sh NAME VERSION DIR_WITH_THE_WHEEL  (e.g. vllm 0.34.0 dl/)
 # vllm-tpu publishes a cp312 wheel only: its venv is a Python 3.11 venv with the wheel's
-# files unzipped into site-packages and a .pth to vllm-<gpu version>'s site-packages.
+# files unzipped into site-packages and a .pth to vllm-<gpu version>'s site-packages, plus
+# PyPI tpu-inference (the same version, --no-deps) for the VLLM_* names it reads.
 set -e
 name=$1; ver=$2; dir=$3
 venv=${ENGINES:-/tmp/engines}/$name-$ver

@@ -43,6 +43,7 @@ class Option:
     deprecated: bool = False
     default: Any = None
     env: str | None = None         # clap: the env name of the same setting
+    type: str | None = None        # argparse's int or float: the value must read as one
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def _option(name: str, row: dict[str, Any]) -> Option:
                   choices=tuple(row.get("choices") or ()),
                   repeat=row.get("repeat", "last"), negative=bool(row.get("negative")),
                   exits=bool(row.get("exits")), deprecated=bool(row.get("deprecated")),
-                  default=row.get("default"), env=row.get("env"))
+                  default=row.get("default"), env=row.get("env"),
+                  type=row.get("type") if row.get("type") in ("int", "float") else None)
 
 
 @cache
@@ -257,6 +259,13 @@ def read_args(terms: Contract, args: list[str]) -> list[Given]:
                            f"give it as {option.name}=VALUE")
             value = " ".join(values) if values else None
             index += len(values)
+        if problem is None and option.type is not None and value is not None:
+            bad_number = next((v for v in (value.split(" ") if option.nargs else [value])
+                               if not _reads_as(option.type, v)), None)
+            if bad_number is not None:
+                problem = (f"{text}={bad_number} is not {'an' if option.type == 'int' else 'a'} "
+                           f"{option.type} ({terms.label}: invalid {option.type} value)",
+                           f"give {option.name} a number")
         if problem is None and option.choices and value is not None:
             bad = [v for v in value.split(" ") if v not in option.choices]
             if bad and (terms.parser != CLAP or bad[0].lower() not in option.choices):
@@ -265,6 +274,15 @@ def read_args(terms: Contract, args: list[str]) -> list[Given]:
         found.append(Given(start, text, option, value, problem))
         index += 1
     return found
+
+
+def _reads_as(kind: str, value: str) -> bool:
+    """Python's int() or float() reads the value (argparse's type=int, type=float)."""
+    try:
+        (int if kind == "int" else float)(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _undefok(args: list[str]) -> set[str]:

@@ -485,6 +485,20 @@ def test_a_contradicting_value_names_the_owning_field(
         "spec.model.dtype; change that field instead)"])
 
 
+@pytest.mark.parametrize(("engine", "args", "problem"), [
+    ("vllm", ["--max-num-seqs=abc"], "--max-num-seqs=abc is not an int (vllm 0.34.0: invalid "
+     "int value)"),
+    ("sglang", ["--mem-fraction-static", "most"], "--mem-fraction-static=most is not a float "
+     "(sglang 0.5.23: invalid float value)"),
+])
+def test_a_plain_number_is_read_as_the_parser_reads_it(engine: str, args: list[str],
+                                                       problem: str) -> None:
+    terms = contract(engine)
+    assert terms is not None
+    [given] = read_args(terms, args)
+    assert given.problem is not None and given.problem[0] == problem
+
+
 def test_a_clap_env_value_is_checked_as_its_flag_would_be(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = model("""
@@ -523,3 +537,13 @@ def test_read_args_follows_the_engines_parser(engine: str, args: list[str],
     found = read_args(terms, args)
     assert [(g.option.dest if g.option else None, g.value) for g in found] == read
     assert all(g.problem is None for g in found), found
+
+
+def test_the_tpu_backend_reads_vllm_env_vars_of_its_own() -> None:
+    """tpu-inference (in the vllm-tpu image) reads VLLM_TPU_BUCKET_PADDING_GAP, which vLLM's
+    own envs.py dropped in 0.26: no "ignored" warning on TPU, one on GPU."""
+    tpu, gpu = contract("vllm-tpu"), contract("vllm")
+    assert tpu is not None and gpu is not None
+    assert "VLLM_TPU_BUCKET_PADDING_GAP" in tpu.env_reads
+    assert "VLLM_TPU_BUCKET_PADDING_GAP" not in gpu.env_reads
+    assert gpu.removed_env["VLLM_TPU_BUCKET_PADDING_GAP"]["lastIn"] == "0.25.1"
