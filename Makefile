@@ -10,7 +10,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # keyed on the pinned version: a clone builds its own, a version bump rebuilds it
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: render check test lint typecheck docs bench clean engine-facts engine-facts-maxtext
+.PHONY: render check test lint typecheck docs bench clean engine-facts engine-cli-check engine-facts-maxtext
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,11 +54,27 @@ typecheck: $(TEST_STAMP)
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) bench/results.json build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
-# Regenerate the Python engines' flag lists (generator/catalog/contracts/*-flags.yaml) from
-# their pinned releases on PyPI. Needs the network; its output is committed and CI never
-# runs it. TGI, TEI and JetStream: `python -m tools.engine_flags --engine tgi --git-dir CLONE`.
+# Regenerate the engines' option tables (generator/catalog/contracts/*-flags.yaml and
+# vllm-removed.yaml) from their own parsers. Needs what CI has not: throwaway venvs with the
+# pinned releases (ENGINES/<name>-<version>, see tools/engine_flags.py and the README), git
+# mirrors of the pinned tags (MIRRORS/<owner>+<name>/repo) and older vLLM releases' sources
+# (ENGINES/vllm-history). Its output is committed; CI never runs it.
+ENGINES ?= /tmp/engines
+MIRRORS ?= /work/.mirror
 engine-facts: $(STAMP)
-	$(BIN)/python -m tools.engine_flags --engine vllm --engine vllm-tpu --engine sglang
+	$(BIN)/python -m tools.engine_flags --engine vllm --python $(ENGINES)/vllm-0.34.0/bin/python --history $(ENGINES)/vllm-history
+	$(BIN)/python -m tools.engine_flags --engine vllm-tpu --python $(ENGINES)/vllm-tpu-0.32.0/bin/python
+	$(BIN)/python -m tools.engine_flags --engine sglang --python $(ENGINES)/sglang-0.5.23/bin/python
+	$(BIN)/python -m tools.engine_flags --engine tgi --git-dir $(MIRRORS)/huggingface+text-generation-inference/repo
+	$(BIN)/python -m tools.engine_flags --engine tei --git-dir $(MIRRORS)/huggingface+text-embeddings-inference/repo
+	$(BIN)/python -m tools.engine_flags --engine triton --git-dir $(MIRRORS)/triton-inference-server+server/repo
+	$(BIN)/python -m tools.engine_flags --engine jetstream --git-dir $(MIRRORS)/AI-Hypercomputer+jetstream-pytorch/repo --absl-python $(ENGINES)/absl-py/bin/python
+
+# infergen's reading of server.args against the real vLLM and SGLang parsers (the venvs above):
+# every option alone, with a value and with `=1`, plus tricky lists; prints the agreement.
+engine-cli-check: $(STAMP)
+	$(BIN)/python -m tools.engine_cli_check --engine vllm --python $(ENGINES)/vllm-0.34.0/bin/python
+	$(BIN)/python -m tools.engine_cli_check --engine sglang --python $(ENGINES)/sglang-0.5.23/bin/python
 
 # MaxText's keys for jetstream-maxtext, from a clone of AI-Hypercomputer/maxtext holding the
 # pinned tag (tools/maxtext_config.py SOURCE): make engine-facts-maxtext MAXTEXT_GIT=path/.git

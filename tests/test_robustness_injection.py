@@ -78,7 +78,7 @@ _DEFAULTS = {"source": "hf://org/m", "adapter": "gs://acme-models/adapters/sql",
 # must take any payload, else the diagnostic path where a payload its schema or checks
 # forbid is refused)
 FIELDS: dict[str, tuple[str, str, str, str | None]] = {
-    "server.args": (VLLM, "arg", f"--x={MARK}", None),
+    "server.args": (VLLM, "arg", f"--chat-template={MARK}", None),
     "server.env": (VLLM, "env", MARK, None),
     "server.security.reason": (VLLM, "reason", f"needs root {MARK}", None),
     "server.command": (CUSTOM, "command", MARK, None),

@@ -1,233 +1,299 @@
-"""Generate the flag lists of the Python engines (vLLM, SGLang) from their pinned releases.
+"""Generate each engine's option table (generator/catalog/contracts/<engine>-flags.yaml) from
+the pinned release's own parser. `make engine-facts` runs it; its output is committed and CI
+never runs it (it needs the engines' releases and sources, not the network at test time).
 
-`make engine-facts` runs this; its output, generator/catalog/contracts/<engine>-flags.yaml,
-is committed and CI never runs it (it needs PyPI). The engine is never imported: its
-argument parser is read statically with `ast`, so no torch or CUDA is needed.
+Where each table comes from:
+- vLLM, vLLM TPU, SGLang: the real argparse parser, built the way the engine's entry point
+  builds it, dumped by tools/argparse_dump.py inside a throwaway venv that has the pinned
+  release installed (`--python VENV/bin/python`). Every option string the parser accepts
+  (EnableDisableAction's --enable-X/--disable-X pairs and BooleanOptionalAction's --no-X
+  included), whether it takes a value, nargs, choices, append, its default.
+- vLLM's env: the VLLM_* names vllm/envs.py reads (its `environment_variables` table).
+- TGI, TEI: the clap attributes of the launcher's/router's `struct Args` at the pinned tag:
+  a `bool` field is a flag (ArgAction::SetTrue), `Vec<_>` appends, anything else takes one
+  value and may be given once (ArgAction::Set); `env`, `short`, `conflicts_with`,
+  `value_enum` choices, `default_value`.
+- Triton: the option table of src/command_line_parser.cc (an option takes a value when its
+  argument description is not Option::ArgNone); getopt_long takes unique prefixes.
+- JetStream: the absl DEFINE_* calls of jetstream_pt, plus absl's own flags read from the
+  installed absl-py (`--absl-python`), plus --flagfile and --undefok.
+- Removed vLLM flags (vllm-removed.yaml): the option strings of every minor release's wheel,
+  read statically (`--history DIR`, see history()), diffed against the pinned table.
 
-Why the wheel and not the sdist: `pip download --no-binary :all:` has to build an sdist's
-metadata, which for vLLM means installing torch and CUDA build requirements, and SGLang
-publishes no sdist after 0.5.10. A release wheel carries the same Python sources.
-
-How each engine registers its flags (read at the pinned version, see the files named in
-SOURCES):
-- vLLM: literal `add_argument("--flag", ...)` calls in EngineArgs.add_cli_args and
-  make_arg_parser, plus one `--<field-name>` per field of the frontend argument classes
-  (BaseFrontendArgs.add_cli_args builds them from the dataclass fields).
-- SGLang: one `--<field-name>` (or `cli_name`, plus `aliases`) per `A[T, ...]` field of the
-  argument dataclasses under sglang/srt/arg_groups/fields/ (add_cli_args_from_dataclass;
-  fields with `Arg(no_cli=True)` are skipped), plus literal `add_argument` calls in
-  ServerArgs.add_cli_args.
-
-Usage: python -m tools.engine_flags [--engine vllm|sglang] [--out DIR]
+Usage: python -m tools.engine_flags --engine vllm --python /tmp/engines/vllm-0.34.0/bin/python
+       python -m tools.engine_flags --engine tgi --git-dir MIRROR
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "generator" / "catalog" / "contracts"
+DUMP = Path(__file__).resolve().parent / "argparse_dump.py"
 
-# engine -> (PyPI name, version, repository, files whose parsers we read)
-SOURCES: dict[str, dict[str, object]] = {
-    "vllm": {
-        "package": "vllm", "version": "0.33.0", "repo": "vllm-project/vllm",
-        "literal": ["vllm/engine/arg_utils.py", "vllm/entrypoints/common/cli_args.py"],
-        "frontendClasses": {"vllm/entrypoints/common/cli_args.py":
-                            ["BaseFrontendArgs", "FrontendArgs"]},
-    },
-    # vLLM's TPU image (engines.yaml vllm variants.tpu) pins an older release, built as its
-    # own PyPI package; its frontend arguments are still in entrypoints/openai/
-    "vllm-tpu": {
-        "package": "vllm-tpu", "version": "0.21.0", "repo": "vllm-project/vllm",
-        "literal": ["vllm/engine/arg_utils.py", "vllm/entrypoints/openai/cli_args.py"],
-        "frontendClasses": {"vllm/entrypoints/openai/cli_args.py":
-                            ["BaseFrontendArgs", "FrontendArgs"]},
-    },
-    "sglang": {
-        "package": "sglang", "version": "0.5.23", "repo": "sgl-project/sglang",
-        "literal": ["sglang/srt/server_args.py"],
-        "fieldDirs": ["sglang/srt/arg_groups/fields/"],
-    },
+# engine -> the pinned release, and how its entry point builds the parser (argparse_dump.py)
+PYTHON_SOURCES: dict[str, dict[str, str]] = {
+    "vllm": {"package": "vllm", "version": "0.34.0", "repo": "vllm-project/vllm",
+             "build": "vllm", "entry": "vllm serve (vllm/entrypoints/cli/serve.py)",
+             "envs": "vllm/envs.py"},
+    # vLLM's TPU image (engines.yaml vllm variants.tpu) is PyPI vllm-tpu, its own release line
+    "vllm-tpu": {"package": "vllm-tpu", "version": "0.32.0", "repo": "vllm-project/vllm",
+                 "build": "vllm", "entry": "vllm serve (vllm/entrypoints/cli/serve.py)",
+                 "envs": "vllm/envs.py",
+                 # the image's TPU backend (PyPI tpu-inference==0.32.0, installed beside it)
+                 # reads VLLM_* names of its own
+                 "pluginEnv": "tpu_inference"},
+    "sglang": {"package": "sglang", "version": "0.5.23", "repo": "sgl-project/sglang",
+               "build": "sglang",
+               "entry": "python3 -m sglang.launch_server (sglang/srt/server_args.py "
+                        "prepare_server_args)"},
 }
 
-# Engines not on PyPI: read from a git checkout of the pinned tag (`--git-dir`, e.g. a clone
-# of the repository). clap: every `#[clap(long, env)]` field of the launcher's Args struct
-# is a `--kebab-case` flag and an UPPER_SNAKE env name; absl: every flags.DEFINE_* name.
-GIT_SOURCES: dict[str, dict[str, object]] = {
+# Engines read from a git mirror of the pinned tag (`--git-dir`).
+GIT_SOURCES: dict[str, dict[str, Any]] = {
     "tgi": {"repo": "huggingface/text-generation-inference", "tag": "v2.4.0",
-            "clap": ["launcher/src/main.rs"]},
+            "clap": "launcher/src/main.rs", "enums": ["launcher/src/main.rs"]},
     "tei": {"repo": "huggingface/text-embeddings-inference", "tag": "v1.9.3",
-            "clap": ["router/src/main.rs"]},
+            "clap": "router/src/main.rs",
+            "enums": ["router/src/main.rs", "backends/src/dtype.rs", "backends/core/src/lib.rs"]},
+    "triton": {"repo": "triton-inference-server/server", "tag": "v2.71.0",
+               "getopt": "src/command_line_parser.cc"},
     "jetstream": {"repo": "AI-Hypercomputer/jetstream-pytorch", "tag": "jetstream-v0.2.4",
                   "absl": ["jetstream_pt/cli.py", "jetstream_pt/config.py",
                            "jetstream_pt/fetch_models.py"]},
 }
 
-
-def _download(package: str, version: str, into: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", f"{package}=={version}",
-                    "--no-deps", "--only-binary", ":all:", "-d", str(into), "-q"], check=True)
-    wheels = sorted(into.glob("*.whl"))
-    if not wheels:
-        raise SystemExit(f"no wheel of {package}=={version} downloaded")
-    return wheels[0]
+HEADER = ("# GENERATED by `make engine-facts` (tools/engine_flags.py) from the pinned release's\n"
+          "# own parser. Do not edit; re-run after a version bump.\n")
 
 
-def literal_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
-    """Option strings given literally to any `*.add_argument(...)` call; the names of one
-    call (`--quantization`, `-q`) are one setting and go to `groups`."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "add_argument"):
-            names = [arg.value for arg in node.args
-                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                     and arg.value.startswith("-")]
-            found.update(names)
-            if len(names) > 1:
-                groups.append(sorted(names))
-    return found
+# --- argparse engines (vLLM, SGLang): the real parser ----------------------------------------
 
-
-def _dash(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _class_fields(tree: ast.AST, classes: list[str]) -> set[str]:
-    """`--<field>` for each annotated field of the named classes (vLLM frontend args)."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name in classes:
-            for item in node.body:
-                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                        and not item.target.id.startswith("_")):
-                    found.add(_dash(item.target.id))
-    return found
-
-
-def _annotated_meta(annotation: ast.expr) -> ast.expr | None:
-    """The metadata of `A[T, meta]` / `Annotated[T, meta]`, else None."""
-    if not isinstance(annotation, ast.Subscript):
-        return None
-    head = annotation.value
-    name = head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")
-    if name not in ("A", "Annotated") or not isinstance(annotation.slice, ast.Tuple):
-        return None
-    for meta in annotation.slice.elts[1:]:
-        if isinstance(meta, ast.Constant) and isinstance(meta.value, str):
-            return meta
-        if isinstance(meta, ast.Call) and getattr(meta.func, "id", "") == "Arg":
-            return meta
-    return None
-
-
-def dataclass_flags(tree: ast.AST, groups: list[list[str]]) -> set[str]:
-    """SGLang's add_cli_args_from_dataclass, read statically."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for item in node.body:
-            if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
-                continue
-            meta = _annotated_meta(item.annotation)
-            if meta is None:
-                continue
-            keywords = {k.arg: k.value for k in meta.keywords} if isinstance(meta, ast.Call) else {}
-            no_cli = keywords.get("no_cli")
-            if isinstance(no_cli, ast.Constant) and no_cli.value is True:
-                continue
-            cli_name = keywords.get("cli_name")
-            names = [cli_name.value if isinstance(cli_name, ast.Constant)
-                     else _dash(item.target.id)]
-            aliases = keywords.get("aliases")
-            if isinstance(aliases, ast.List):
-                names += [e.value for e in aliases.elts
-                          if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-            found.update(names)
-            if len(names) > 1:
-                groups.append(sorted(names))
-    return found
-
-
-def extract(engine: str, wheel: Path) -> dict[str, object]:
-    source = SOURCES[engine]
-    flags: set[str] = set()
-    groups: list[list[str]] = []
-    read: list[str] = []
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-
-        def parse(path: str) -> ast.AST:
-            read.append(path)
-            return ast.parse(archive.read(path).decode("utf-8"), filename=path)
-
-        for path in source.get("literal", []):  # type: ignore[union-attr]
-            flags |= literal_flags(parse(path), groups)
-        for path, classes in dict(source.get("frontendClasses", {})).items():  # type: ignore[call-overload]
-            flags |= _class_fields(parse(path), classes)
-        for folder in source.get("fieldDirs", []):  # type: ignore[union-attr]
-            for path in sorted(n for n in names if n.startswith(folder) and n.endswith(".py")):
-                flags |= dataclass_flags(parse(path), groups)
-    return {
-        "engine": engine,
-        "version": source["version"],
+def argparse_table(engine: str, python: Path) -> dict[str, Any]:
+    source = PYTHON_SOURCES[engine]
+    out = subprocess.run([str(python), str(DUMP), source["build"]], check=True,
+                         capture_output=True, text=True).stdout
+    dumped = json.loads(out.strip().splitlines()[-1])
+    version = subprocess.run([str(python), "-c", "import importlib.metadata as m; "
+                              f"print(m.version({source['package']!r}))"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    if version != source["version"]:
+        raise SystemExit(f"{engine}: {python} has {source['package']} {version}, "
+                         f"not the pinned {source['version']}")
+    facts: dict[str, Any] = {
+        "engine": engine, "version": source["version"], "parser": "argparse",
         "source": {"repo": source["repo"], "tag": f"v{source['version']}",
-                   "package": f"{source['package']}=={source['version']} (PyPI wheel)",
-                   "paths": sorted(set(read))},
-        "flags": sorted(flags),
-        # names of one setting (argparse stores them in one dest)
-        "aliases": sorted({tuple(g): g for g in groups}.values()),
+                   "package": f"{source['package']}=={source['version']} (PyPI)",
+                   "method": f"the real parser of `{source['entry']}`, "
+                             "dumped by tools/argparse_dump.py"},
+        "allowAbbrev": dumped["allowAbbrev"],
+        "positionals": dumped["positionals"],
+        "options": dumped["options"],
     }
+    if "envs" in source:
+        site = subprocess.run([str(python), "-c", "import importlib.util as u; "
+                               "print(u.find_spec('vllm').submodule_search_locations[0])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        text = (Path(site).parent / source["envs"]).read_text(encoding="utf-8")
+        facts["envReads"] = env_reads(text)
+        facts["source"]["envs"] = source["envs"]
+        if "pluginEnv" in source:
+            plugin = Path(site).parent / source["pluginEnv"]
+            facts["envReads"] = sorted(set(facts["envReads"]) | {
+                name for path in sorted(plugin.rglob("*.py"))
+                for name in PLUGIN_ENV.findall(path.read_text(encoding="utf-8"))})
+            facts["source"]["envs"] += f" and every \"VLLM_*\" literal of {source['pluginEnv']}/"
+    return facts
 
 
-CLAP_FIELD = re.compile(r"#\[clap\(([^\]]*)\)\]\s*(?:#\[[^\]]*\]\s*)*(\w+):")
+PLUGIN_ENV = re.compile(r'"(VLLM_[A-Z0-9_]+)"')
+ENV_KEY = re.compile(r'^\s+"(VLLM_[A-Z0-9_]+)"\s*:', re.M)
 
 
-def clap_facts(text: str) -> tuple[set[str], set[str], list[list[str]]]:
-    """Flags, env names and `conflicts_with` pairs of the `struct Args` of a clap launcher."""
+def env_reads(text: str) -> list[str]:
+    """The VLLM_* names of vllm/envs.py's `environment_variables` table (each a lambda)."""
+    start = text.index("environment_variables")
+    return sorted(set(ENV_KEY.findall(text[start:])))
+
+
+# --- clap (TGI, TEI) -------------------------------------------------------------------------
+
+FIELD = re.compile(r"((?:#\[[^\]]*\]\s*)+)(?:pub\s+)?(\w+):\s*([^,\n]+),")
+CLAP_ATTR = re.compile(r"#\[(?:clap|arg)\((.*?)\)\]", re.S)
+
+
+def _kebab(name: str) -> str:
+    """clap ValueEnum's default name of a variant (heck's kebab-case)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+
+
+def enum_choices(text: str, name: str) -> list[str] | None:
+    match = re.search(r"enum\s+" + re.escape(name) + r"\s*\{(.*?)\n\}", text, re.S)
+    if match is None:
+        return None
+    body = re.sub(r"///[^\n]*|//[^\n]*", "", match[1])
+    choices = []
+    for attrs, variant in re.findall(r"((?:#\[[^\]]*\]\s*)*)([A-Z]\w*)\s*(?:[,({=]|$)", body):
+        named = re.search(r'(?:clap|value)\(\s*name\s*=\s*"([^"]+)"', attrs)
+        if "skip" in attrs:
+            continue
+        choices.append(named[1] if named else _kebab(variant))
+    return sorted(set(choices))
+
+
+def _split_attrs(attrs: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    for part in re.split(r",(?![^()]*\))", attrs):
+        key, _, value = part.strip().partition("=")
+        if key.strip():
+            parts[key.strip()] = value.strip().strip('"')
+    return parts
+
+
+def clap_table(text: str, enum_texts: list[str]) -> tuple[dict[str, Any], list[list[str]]]:
+    """The options of a clap `struct Args` and its conflicts_with pairs (by env name)."""
     start = text.index("struct Args {")
     body = text[start:text.index("\n}\n", start)]
-    flags: set[str] = set()
-    env: set[str] = set()
+    options: dict[str, Any] = {}
     conflicts: list[list[str]] = []
-    for attrs, name in CLAP_FIELD.findall(body):
-        parts = [a.strip() for a in attrs.split(",")]
-        if "long" in parts:
-            flags.add(_dash(name))
-        if "short" in parts:
-            flags.add("-" + name[0])
-        if "env" in parts:
-            env.add(name.upper())
-        for part in parts:
-            if part.startswith("conflicts_with"):
-                other = part.split("=", 1)[1].strip().strip('"')
-                conflicts.append(sorted([name.upper(), other.upper()]))
-    return flags, env, conflicts
+    for attrs_text, name, rust_type in FIELD.findall(body):
+        attrs: dict[str, str] = {}
+        for one in CLAP_ATTR.findall(attrs_text):
+            attrs.update(_split_attrs(one))
+        if "long" not in attrs:
+            continue
+        rust_type = rust_type.strip()
+        entry: dict[str, Any] = {"dest": name.upper()}
+        if rust_type == "bool" and "num_args" not in attrs:
+            entry["takes"] = "flag"
+        elif attrs.get("num_args", "").startswith("0.."):
+            entry["takes"] = "optional"
+        else:
+            entry["takes"] = "value"
+        entry["repeat"] = "append" if "Vec<" in rust_type else "error"
+        if "env" in attrs:
+            entry["env"] = name.upper()
+        if "default_value" in attrs:
+            entry["default"] = attrs["default_value"]
+        if "value_enum" in attrs:
+            enum = re.sub(r"^Option<|>$", "", rust_type).split("::")[-1]
+            for enum_text in enum_texts:
+                choices = enum_choices(enum_text, enum)
+                if choices:
+                    entry["choices"] = choices
+                    break
+        if "conflicts_with" in attrs:
+            conflicts.append(sorted([name.upper(), attrs["conflicts_with"].upper()]))
+        options[f"--{name.replace('_', '-')}"] = entry
+        if "short" in attrs:
+            options[f"-{attrs['short'].strip(chr(39)) or name[0]}"] = dict(entry)
+    # clap's own: help and version print and exit
+    options["--help"] = {"dest": "HELP", "takes": "flag", "exits": True}
+    options["-h"] = {"dest": "HELP", "takes": "flag", "exits": True}
+    if re.search(r"#\[clap\([^)]*\bversion\b", text):
+        options["--version"] = {"dest": "VERSION", "takes": "flag", "exits": True}
+        options["-V"] = {"dest": "VERSION", "takes": "flag", "exits": True}
+    return options, sorted(map(list, {tuple(c) for c in conflicts}))
 
 
-def absl_flags(tree: ast.AST) -> set[str]:
-    """`--name` of every `flags.DEFINE_*("name", ...)`."""
-    found: set[str] = set()
+# --- getopt_long (Triton) --------------------------------------------------------------------
+
+TRITON_OPTION = re.compile(r'_options_\.push_back\(\s*(?://[^\n]*\n\s*)*\{\s*(OPTION_\w+),\s*'
+                           r'"([\w-]+)",\s*(Option::(\w+)|"([^"]*)")', re.S)
+
+
+def getopt_table(text: str) -> dict[str, Any]:
+    """Triton's options: `{OPTION_ID, "name", Option::ArgX | "<desc>", "help"}`; a non-empty
+    argument description is getopt's required_argument (Option::GetLongOption)."""
+    options: dict[str, Any] = {}
+    for option_id, name, _, constant, desc in TRITON_OPTION.findall(text):
+        takes = "flag" if constant == "ArgNone" else "value"
+        entry: dict[str, Any] = {"dest": option_id, "takes": takes}
+        if constant:
+            entry["type"] = constant
+        elif desc:
+            entry["format"] = desc
+        if name == "help":
+            entry["exits"] = True
+        options[f"--{name}"] = entry
+    return options
+
+
+# --- absl (JetStream) ------------------------------------------------------------------------
+
+ABSL_TYPES = {"DEFINE_bool": "bool", "DEFINE_boolean": "bool", "DEFINE_string": "string",
+              "DEFINE_integer": "integer", "DEFINE_float": "float", "DEFINE_enum": "enum",
+              "DEFINE_list": "list", "DEFINE_multi_string": "multi", "DEFINE_multi_integer":
+              "multi", "DEFINE_multi_enum": "multi"}
+
+
+def absl_table(tree: ast.AST) -> dict[str, Any]:
+    options: dict[str, Any] = {}
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr.startswith("DEFINE") and node.args
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ABSL_TYPES and node.args
                 and isinstance(node.args[0], ast.Constant)):
-            found.add(f"--{node.args[0].value}")
-    return found
+            continue
+        kind = ABSL_TYPES[node.func.attr]
+        name = str(node.args[0].value)
+        entry: dict[str, Any] = {"dest": name, "takes": "flag" if kind == "bool" else "value",
+                                 "type": kind}
+        if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            default = node.args[1].value
+            entry["default"] = bool(default) if kind == "bool" and default is not None \
+                else default
+        if kind == "enum" and len(node.args) > 2 and isinstance(node.args[2], ast.List):
+            entry["choices"] = [e.value for e in node.args[2].elts if isinstance(e, ast.Constant)]
+        if kind == "multi":
+            entry["repeat"] = "append"
+        options[f"--{name}"] = entry
+    return options
 
 
-def extract_git(engine: str, git_dir: Path) -> dict[str, object]:
+ABSL_BUILTINS = """
+import json
+from absl import app, flags, logging  # noqa: F401 (logging defines its flags)
+app.define_help_flags()
+out = {}
+for name, flag in flags.FLAGS._flags().items():
+    entry = {"dest": flag.name, "takes": "flag" if flag.boolean else "value", "builtin": True}
+    if flag.boolean:
+        entry["type"] = "bool"
+    if type(flag).__name__.startswith("Help") or flag.name == "only_check_args":
+        entry["exits"] = True
+    if flag.default is None or isinstance(flag.default, (bool, int, float, str)):
+        entry["default"] = flag.default
+    out[name] = entry
+import importlib.metadata as m
+print(json.dumps({"version": m.version("absl-py"), "flags": out}))
+"""
+
+
+def absl_builtins(python: Path) -> tuple[str, dict[str, Any]]:
+    dumped = json.loads(subprocess.run([str(python), "-c", ABSL_BUILTINS], check=True,
+                                       capture_output=True, text=True).stdout)
+    options = {f"-{n}" if len(n) == 1 and n != "v" else f"--{n}": e
+               for n, e in dumped["flags"].items()}
+    options.pop("--v", None)
+    options["--v"] = dumped["flags"]["v"]
+    # FlagValues handles these two itself (absl/flags/_flagvalues.py: --undefok in
+    # _parse_args, --flagfile in read_flags_from_files)
+    options["--flagfile"] = {"dest": "flagfile", "takes": "value", "builtin": True,
+                             "repeat": "append"}
+    options["--undefok"] = {"dest": "undefok", "takes": "value", "builtin": True}
+    return dumped["version"], options
+
+
+def git_table(engine: str, git_dir: Path, absl_python: Path | None) -> dict[str, Any]:
     source = GIT_SOURCES[engine]
     tag = str(source["tag"])
 
@@ -235,57 +301,149 @@ def extract_git(engine: str, git_dir: Path) -> dict[str, object]:
         return subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{tag}:{path}"],
                               check=True, capture_output=True, text=True).stdout
 
-    flags: set[str] = set()
-    env: set[str] = set()
-    conflicts: list[list[str]] = []
-    paths = [*source.get("clap", []), *source.get("absl", [])]  # type: ignore[misc]
-    for path in source.get("clap", []):  # type: ignore[union-attr]
-        more_flags, more_env, more_conflicts = clap_facts(show(path))
-        flags |= more_flags
-        env |= more_env
-        conflicts += more_conflicts
-    for path in source.get("absl", []):  # type: ignore[union-attr]
-        flags |= absl_flags(ast.parse(show(path)))
-    facts: dict[str, object] = {
-        "engine": engine, "version": tag,
-        "source": {"repo": source["repo"], "tag": tag, "paths": sorted(paths)},
-        "flags": sorted(flags),
+    commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", f"{tag}^{{commit}}"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    facts: dict[str, Any] = {"engine": engine, "version": tag}
+    src: dict[str, Any] = {"repo": source["repo"], "tag": tag, "commit": commit}
+    if "clap" in source:
+        options, conflicts = clap_table(show(source["clap"]), [show(p) for p in source["enums"]])
+        facts.update(parser="clap", allowAbbrev=False, options=options)
+        if conflicts:
+            facts["conflicts"] = conflicts
+        src.update(paths=sorted({source["clap"], *source["enums"]}),
+                   method="clap derive attributes of `struct Args`")
+    elif "getopt" in source:
+        facts.update(parser="getopt", allowAbbrev=True,
+                     options=getopt_table(show(source["getopt"])))
+        src.update(paths=[source["getopt"]],
+                   method="the option table of TritonParser::SetupOptions; getopt_long "
+                          "takes a unique prefix of a long option")
+    else:
+        options = {}
+        for path in source["absl"]:
+            options.update(absl_table(ast.parse(show(path))))
+        if absl_python is None:
+            raise SystemExit("jetstream: pass --absl-python, a python with absl-py installed")
+        absl_version, builtins = absl_builtins(absl_python)
+        facts.update(parser="absl", allowAbbrev=False, options={**builtins, **options})
+        src.update(paths=list(source["absl"]),
+                   method=f"flags.DEFINE_* calls, plus absl-py {absl_version}'s own flags "
+                          "(app.define_help_flags, absl.logging, --flagfile, --undefok)")
+    facts["source"] = src
+    return {k: facts[k] for k in ("engine", "version", "parser", "source", "allowAbbrev",
+                                  "options", "conflicts") if k in facts}
+
+
+# --- removed vLLM flags ----------------------------------------------------------------------
+
+def _static_flags(files: list[Path]) -> set[str]:
+    """Option strings of one vLLM release, read statically: literal add_argument strings and
+    `--<field>` of the frontend argument dataclasses (vLLM builds those from the fields)."""
+    found: set[str] = set()
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "add_argument"):
+                found.update(a.value for a in node.args if isinstance(a, ast.Constant)
+                             and isinstance(a.value, str) and a.value.startswith("--"))
+            if isinstance(node, ast.ClassDef) and node.name.endswith("FrontendArgs"):
+                found.update("--" + i.target.id.replace("_", "-") for i in node.body
+                             if isinstance(i, ast.AnnAssign) and isinstance(i.target, ast.Name)
+                             and not i.target.id.startswith("_"))
+    return found
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version.split("post")[0]))
+
+
+def history(folder: Path, pinned: dict[str, Any]) -> dict[str, Any]:
+    """Flags and VLLM_* env names an older release had and the pinned one lacks: for each,
+    the last release that had it and the first that did not. `folder` holds one directory
+    per release (named by version) with the files below, unzipped from its PyPI wheel."""
+    releases = sorted((d for d in folder.iterdir() if d.is_dir() and d.name[0].isdigit()),
+                      key=lambda d: _version_key(d.name))
+    flags = {d.name: _static_flags(sorted(d.glob("vllm/engine/arg_utils.py"))
+                                   + sorted(d.glob("vllm/entrypoints/**/cli_args.py")))
+             for d in releases}
+    envs = {d.name: set(env_reads((d / "vllm/envs.py").read_text(encoding="utf-8")))
+            for d in releases if (d / "vllm/envs.py").exists()}
+    known = set(pinned["options"])
+    known_env = set(pinned.get("envReads", []))
+
+    def gone(per_release: dict[str, set[str]], keep: set[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        names = list(per_release)  # oldest first
+        for index, version in enumerate(names):
+            later = names[index + 1] if index + 1 < len(names) else None
+            for name in sorted(per_release[version]):
+                if name in keep or later is None or name in per_release[later]:
+                    continue
+                found[name] = {"lastIn": version, "removedIn": later}
+        return found
+
+    successors = yaml.safe_load((OUT / "vllm-successors.yaml").read_text(encoding="utf-8"))
+
+    def merged(found: dict[str, Any], kind: str) -> dict[str, Any]:
+        """The removal rows, with the hand-written successor or note of each (and its source)."""
+        for name, row in successors.get(kind, {}).items():
+            if name in found:
+                found[name].update({k: v for k, v in row.items() if k != "source"})
+                found[name]["source"] = row["source"]
+        return dict(sorted(found.items()))
+
+    ordered = dict(sorted(flags.items(), key=lambda kv: _version_key(kv[0])))
+    ordered_env = dict(sorted(envs.items(), key=lambda kv: _version_key(kv[0])))
+    return {
+        "engine": "vllm", "version": pinned["version"],
+        "source": {"repo": "vllm-project/vllm", "releases": list(ordered),
+                   "method": "each release's wheel from PyPI, its option strings read "
+                             "statically (literal add_argument strings of "
+                             "vllm/engine/arg_utils.py and the frontend argument classes of "
+                             "vllm/entrypoints/**/cli_args.py) and its vllm/envs.py table, "
+                             "against the pinned release's real parser"},
+        "flags": merged(gone(ordered, known), "flags"),
+        "env": merged(gone(ordered_env, known_env), "env"),
     }
-    if env:
-        facts["env"] = sorted(env)
-    if conflicts:
-        facts["conflicts"] = sorted(map(list, {tuple(c) for c in conflicts}))
-    return facts
 
 
-HEADER = ("# GENERATED by `make engine-facts` (tools/engine_flags.py) from the pinned release's\n"
-          "# own argument parser, read statically. Do not edit; re-run after a version bump.\n")
+def write(target: Path, facts: dict[str, Any]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(facts, sort_keys=False, width=100, default_flow_style=None)
+    target.write_text(HEADER + text, encoding="utf-8")
+    try:
+        shown = target.resolve().relative_to(ROOT)
+    except ValueError:
+        shown = target
+    print(f"{shown}: {len(facts.get('options', facts.get('flags', {})))} options")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=sorted({*SOURCES, *GIT_SOURCES}), action="append")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--engine", choices=sorted({*PYTHON_SOURCES, *GIT_SOURCES}),
+                        action="append", required=True)
+    parser.add_argument("--python", type=Path,
+                        help="the python of a venv with the pinned release (vLLM, SGLang)")
     parser.add_argument("--git-dir", type=Path,
-                        help="a git repository holding the pinned tag (TGI, TEI, JetStream)")
+                        help="a git mirror holding the pinned tag (TGI, TEI, Triton, JetStream)")
+    parser.add_argument("--absl-python", type=Path, help="a python with absl-py (JetStream)")
+    parser.add_argument("--history", type=Path,
+                        help="vLLM: a folder of older releases' sources -> vllm-removed.yaml")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--wheel", type=Path, help="use this wheel instead of downloading")
     args = parser.parse_args(argv)
-    for engine in args.engine or sorted(SOURCES):
+    for engine in args.engine:
         if engine in GIT_SOURCES:
             if args.git_dir is None:
-                raise SystemExit(f"{engine}: pass --git-dir, a clone holding its pinned tag")
-            facts = extract_git(engine, args.git_dir)
+                raise SystemExit(f"{engine}: pass --git-dir, a mirror holding its pinned tag")
+            facts = git_table(engine, args.git_dir, args.absl_python)
         else:
-            with tempfile.TemporaryDirectory() as tmp:
-                source = SOURCES[engine]
-                wheel = args.wheel or _download(str(source["package"]), str(source["version"]),
-                                                Path(tmp))
-                facts = extract(engine, wheel)
-        args.out.mkdir(parents=True, exist_ok=True)
-        target = args.out / f"{engine}-flags.yaml"
-        target.write_text(HEADER + yaml.safe_dump(facts, sort_keys=False, width=100),
-                          encoding="utf-8")
-        print(f"{target.relative_to(ROOT)}: {len(facts['flags'])} flags")  # type: ignore[arg-type]
+            if args.python is None:
+                raise SystemExit(f"{engine}: pass --python, a venv's python with the release")
+            facts = argparse_table(engine, args.python)
+        write(args.out / f"{engine}-flags.yaml", facts)
+        if engine == "vllm" and args.history is not None:
+            write(args.out / "vllm-removed.yaml", history(args.history, facts))
     return 0
 
 

@@ -126,6 +126,15 @@ class DynamicAdapters:
 
 
 @dataclass(frozen=True)
+class MultiHostArgs:
+    """The engine's own flags that join the pods of a multi-host group (LeaderWorkerSet):
+    added after its other arguments, on the leader and on every worker."""
+
+    leader: tuple[str, ...]
+    worker: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Variant:
     """What differs on an accelerator kind (gpu, tpu, none) or on one accelerator."""
 
@@ -163,7 +172,7 @@ class Engine:
     no_metrics: str | None = None
     endpoint_picker_metrics: Strings | None = None
     contract: str | None = None  # catalog/contracts/<contract>.yaml when not the engine's own
-    multi_host_script: Strings | None = None  # accelerator kind -> the image's script
+    multi_host_args: Mapping[str, MultiHostArgs] | None = None  # accelerator kind -> flags
     multi_host_unsupported: Strings | None = None  # accelerator kind -> why not
     token_env: str | None = None
     token_file: str | None = None

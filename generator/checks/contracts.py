@@ -1,6 +1,6 @@
 """Rules from the engine contracts (catalog/engine_contracts.py): what a user adds in server.args
-and server.env must not fight what infergen derives, and the engine's image must run on
-the accelerator's nodes."""
+and server.env is what the pinned engine's own parser accepts, and never fights what infergen
+derives for this spec; the engine's image must run on the accelerator's nodes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import Contract, contract, split_args
+from generator.catalog.engine_contracts import (
+    CLAP,
+    Contract,
+    Given,
+    contract,
+    read_args,
+    same_value,
+    split_args,
+)
 from generator.catalog.engine_entry import Engine
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
 from generator.plan import model_source
 from generator.plan.engine import home_env
+from generator.plan.memory_fit import MEMORY_FRACTION_OWNER
 from generator.plan.records import Plan
 
 POD_USER = "infergen (the pod's user and home, gke.yaml podSecurity)"
@@ -66,66 +75,173 @@ def _contract_of(plan: Plan) -> Contract | None:
     return contract((plan.facts.engine and plan.facts.engine.contract) or name)
 
 
+# A setting infergen derives only under time-sharing or MPS (the memory fraction): on any
+# other GPU no field can express it, so it is the user's to tune, and the memory-fit check
+# reads it (memory_fit.user_fraction).
+ONLY_WHEN_DERIVED = MEMORY_FRACTION_OWNER
+
+
 def server_overrides(plan: Plan, catalog: Catalog,
                      derive: DerivedSettings) -> Iterator[Diagnostic]:
-    """server.args and server.env add to what infergen derives; they never set a derived
-    setting again, under its own name or an alias, and flags are the engine's own."""
+    """server.args and server.env add to what infergen derives. Each argument is read the way
+    the pinned engine's own parser reads it (engine_contracts.read_args): what the engine
+    refuses at start is refused here, at its line. A setting this spec's render derives is
+    never set again, under its own name or an alias; the same value is only redundant."""
     server = plan.spec["server"]
-    name = server["engine"]
     terms = _contract_of(plan)
     if not _buildable(plan, catalog):
         return  # other rules say why; the derived settings are unknown until then
     owners = _owners(plan.facts.checked_engine, catalog)
-    flags, env = derive(plan, catalog)
+    derived_args, env = derive(plan, catalog)
     key = terms.key if terms is not None else (lambda n: n)
-    owned: dict[str, str] = {}
-    for derived in [*flags, *env, *owners]:
-        owned.setdefault(key(derived), derived)
-    args = list(server.get("args", []))
-    seen: dict[str, int] = {}
-    for index, flag, _ in split_args(args):
-        where = plan.locate("server", "args", index)
-        yield from _one_setting(where, key(flag), flag, owned, owners, "server.args")
-        if terms is None or key(flag) in owned:
-            continue
-        if key(flag) in seen:
-            outcome = "exits" if terms.repeat_is_error else "silently keeps the last"
-            yield where.diagnostic(
-                STEP, f"{flag} is given twice in server.args: engine {name} {outcome}",
-                "give it once")
-        seen.setdefault(key(flag), index)
-        if not terms.known(flag):
-            guess = terms.suggestion(flag)
-            fatal = " (the engine exits on an unknown flag)" if terms.unknown_fatal else ""
-            yield where.diagnostic(
-                STEP, f"{flag} is not a flag of {name} {terms.version}{fatal}",
-                f"did you mean {guess}?" if guess else f"see {name}'s own flag list",
-                "error" if terms.unknown_fatal else "warning")
-    for env_name in sorted(server.get("env", {})):
-        where = plan.locate("server", "env", env_name)
-        yield from _one_setting(where, key(env_name), env_name, owned, owners, "server.env")
+    derived: dict[str, tuple[str, str | None]] = {}
     if terms is not None:
-        yield from _exclusive(plan, terms, flags, env, args, set(owned))
+        for given in read_args(terms, derived_args):
+            if given.option is not None:
+                derived.setdefault(key(given.text), (given.text, given.value))
+    else:
+        derived.update({key(f): (f, v) for _, f, v in split_args(derived_args)})
+    for name, value in env.items():
+        derived.setdefault(key(name), (name, value))
+    owned = {key(name): name for name, owner in owners.items() if owner != ONLY_WHEN_DERIVED}
+    own_image = plan.layer_of("server", "image") >= 0
+    args = list(server.get("args", []))
+    user_env = server.get("env", {})
+    seen: dict[str, Given] = {}
+    for given in read_args(terms, args) if terms is not None else _free_args(args):
+        where = plan.locate("server", "args", given.index)
+        if given.problem is not None:
+            message, hint = given.problem
+            guess = terms.suggestion(given.text) if terms is not None and given.unknown else None
+            if guess is not None and key(guess) in derived:
+                name = derived[key(guess)][0]
+                hint = (f"{guess} would set {name}, which infergen derives: "
+                        f"{_owner_text(name, owners.get(name, 'infergen for this spec'))}")
+            unsure = given.unknown and own_image
+            yield where.diagnostic(
+                STEP, message + (" (server.image replaces the catalog's image, whose options "
+                                 "infergen cannot know)" if unsure else ""), hint,
+                "warning" if unsure else "error")
+            continue
+        if given.option is None:
+            continue
+        canonical = key(given.text)
+        yield from _one_setting(where, canonical, given.text, given.value, "server.args",
+                                derived, owned, owners, terms)
+        if canonical in derived or canonical in owned:
+            continue
+        if given.option.deprecated:
+            yield where.diagnostic(
+                STEP, f"{given.text} is deprecated in {terms.label if terms else ''}",
+                "see the engine's release notes for its successor", "warning")
+        earlier = seen.get(canonical)
+        if earlier is not None and given.option.repeat != "append":
+            if given.option.repeat == "error" or (terms is not None and terms.parser == CLAP):
+                yield where.diagnostic(
+                    STEP, f"{given.text} is given twice in server.args: "
+                    f"{terms.label if terms else 'the engine'} exits (the option may be "
+                    "given once)", "give it once")
+            else:
+                yield where.diagnostic(
+                    STEP, f"{given.text} is given twice in server.args: "
+                    f"{terms.label if terms else 'the engine'} keeps the last",
+                    "give it once", "warning")
+        seen.setdefault(canonical, given)
+    for env_name in sorted(user_env):
+        where = plan.locate("server", "env", env_name)
+        value = user_env[env_name]
+        canonical = key(env_name)
+        yield from _one_setting(where, canonical, env_name,
+                                value if isinstance(value, str) else None, "server.env",
+                                derived, owned, owners, terms)
+        if canonical in seen and canonical not in derived and canonical not in owned:
+            yield where.diagnostic(
+                STEP, f"{env_name} in server.env and {seen[canonical].text} in server.args "
+                "are one setting: the flag silently wins", "give it once, in server.args or "
+                "in server.env")
+        if terms is not None:
+            yield from _env_read(where, terms, env_name)
+            option = terms.env_setting(env_name)
+            if (option is not None and option.choices and isinstance(value, str)
+                    and canonical not in derived and canonical not in owned
+                    and value not in option.choices):
+                yield where.diagnostic(  # clap checks an env value as it checks a flag's
+                    STEP, f"{env_name}={value} is not a choice of {terms.label} (it exits)",
+                    "one of: " + ", ".join(option.choices))
+    if terms is not None:
+        yield from _exclusive(plan, terms, derived_args, env, args, set(owned) | set(derived))
+        yield from _conflicts(plan, terms, args)
 
 
-def _one_setting(where: Any, canonical: str, given: str, owned: dict[str, str],
-                 owners: dict[str, str], field: str) -> Iterator[Diagnostic]:
-    if canonical not in owned:
+def _free_args(args: list[str]) -> list[Given]:
+    """A custom engine's args: options by name, nothing refused."""
+    return [Given(i, f, None, v) for i, f, v in split_args(args)]
+
+
+def _one_setting(where: Any, canonical: str, given: str, value: str | None, field: str,
+                 derived: dict[str, tuple[str, str | None]], owned: dict[str, str],
+                 owners: dict[str, str], terms: Contract | None) -> Iterator[Diagnostic]:
+    """A user setting that infergen derives for this spec: the same value is redundant (a
+    warning), another value is an error naming the field that sets it."""
+    if canonical in derived:
+        name, mine = derived[canonical]
+    elif canonical in owned:
+        # the field is at the engine's default, so infergen renders nothing for it
+        name, mine = owned[canonical], None
+    else:
         return
-    derived = owned[canonical]
-    owner = owners.get(derived, "infergen for this spec")
-    same = "" if derived == given else f" ({given} is another name for {derived})"
+    owner = owners.get(name) or next((o for n, o in owners.items()
+                                      if terms is not None and terms.key(n) == canonical),
+                                     "infergen for this spec")
+    same = "" if name == given else f" ({given} is another name for {name})"
+    expected = mine if canonical in derived else (
+        terms.default_of(canonical) if terms is not None else None)
+    if value is not None and expected is not None and same_value(value, expected):
+        yield where.diagnostic(
+            STEP, f"{given} in {field} repeats what infergen renders{same}: "
+            f"{_owner_text(name, owner)}", "redundant, remove it", "warning")
+        return
     yield where.diagnostic(
         STEP, f"{given} in {field} sets what infergen derives{same}",
-        _owner_text(derived, owner) + ("; change that field instead"
-                                       if owner.startswith("spec.") else "; remove it"))
+        _owner_text(name, owner) + ("; change that field instead"
+                                    if owner.startswith("spec.") else "; remove it"))
 
 
-def _exclusive(plan: Plan, terms: Contract, flags: list[str], env: dict[str, str],
+def _env_read(where: Any, terms: Contract, name: str) -> Iterator[Diagnostic]:
+    """An engine env var (VLLM_*) the pinned release never reads."""
+    if terms.env_prefix is None or not name.startswith(terms.env_prefix) \
+            or name in terms.env_reads:
+        return
+    gone = terms.removed_env.get(name)
+    hint = (f"removed in vLLM {'.'.join(gone['removedIn'].split('.')[:2])} (last read by "
+            f"{gone['lastIn']})"
+            + (f"; use {gone['successor']}" if gone.get("successor") else "")
+            if gone else f"{terms.engine} {terms.version}'s vllm/envs.py has no such variable")
+    yield where.diagnostic(STEP, f"{name} is ignored by {terms.label}", hint, "warning")
+
+
+def _conflicts(plan: Plan, terms: Contract, args: list[str]) -> Iterator[Diagnostic]:
+    """clap conflicts_with: two settings the engine refuses together (TEI --default-prompt
+    and --default-prompt-name), from server.args or server.env."""
+    given: dict[str, tuple[str, Any, str]] = {}
+    for name in plan.spec["server"].get("env", {}):
+        given.setdefault(terms.key(name), ("env", name, name))
+    for one in read_args(terms, args):
+        if one.option is not None:
+            given[terms.key(one.text)] = ("args", one.index, one.text)
+    for first, second in ((terms.key(a), terms.key(b)) for a, b in terms.conflicts):
+        if first != second and first in given and second in given:
+            (kind, at, name), other = given[second], given[first][2]
+            yield plan.locate("server", kind, at).diagnostic(
+                STEP, f"{name} and {other} cannot be given together: {terms.label} exits "
+                "(clap conflicts_with)", "give one of them")
+
+
+def _exclusive(plan: Plan, terms: Contract, derived_args: list[str], env: dict[str, str],
                args: list[str], owned: set[str]) -> Iterator[Diagnostic]:
     """A user setting that the engine refuses next to a derived one (TGI: SHARDED next to
     NUM_SHARD, DTYPE next to QUANTIZE, ...)."""
-    derived = {terms.key(n) for n in [*flags, *env]}
+    derived = {terms.key(f) for _, f, _ in split_args(derived_args)} | {terms.key(n) for n in env}
     user_env = plan.spec["server"].get("env", {})
     given = {terms.key(n): ("env", n) for n in user_env}
     given.update({terms.key(f): ("args", i) for i, f, _ in split_args(args)})
@@ -137,17 +253,20 @@ def _exclusive(plan: Plan, terms: Contract, flags: list[str], env: dict[str, str
                 where = plan.locate("server", kind, at)
                 yield where.diagnostic(
                     STEP, f"{rule['names'][0]} and {rule['names'][1]} cannot be set together "
-                    f"on {terms.engine} {terms.version}: {rule['reason']}",
+                    f"on {terms.label}: {rule['reason']}",
                     f"remove it: infergen sets {theirs}")
     for rule in terms.raw.get("atLeast", []):
         value = user_env.get(rule["name"])
         floor = env.get(rule["than"])
         if value is None or floor is None or not str(value).isdigit() or not floor.isdigit():
             continue
+        unless = rule.get("unless")
+        if unless is not None and str(user_env.get(unless["name"], "")) in unless["values"]:
+            continue  # e.g. TGI chunks the prefill: the floor does not apply
         if int(value) < int(floor):
             yield plan.locate("server", "env", rule["name"]).diagnostic(
                 STEP, f"{rule['name']}={value} is below {rule['than']}={floor}, which infergen "
-                f"derives from spec.model.maxModelLength: {terms.engine} {terms.version} exits",
+                f"derives from spec.model.maxModelLength: {terms.label} exits",
                 f"set it to at least {floor}, or remove it")
 
 

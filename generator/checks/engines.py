@@ -70,7 +70,7 @@ def engine_accelerator(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     shape = valid_shape(plan, catalog)
     if shape is None:
         return
-    if shape.multi_host and kind not in (catalog.engines[name].multi_host_script or {}) \
+    if shape.multi_host and kind not in (catalog.engines[name].multi_host_args or {}) \
             and catalog.engines[name].pathways is None:  # Pathways spans the slice itself
         why = (catalog.engines[name].multi_host_unsupported or {}).get(kind)
         yield plan.locate("accelerator").diagnostic(

@@ -7,13 +7,12 @@ module adds what every engine shares (image, ports, probes, token, cache, resour
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.catalog import Catalog
-from generator.catalog.engine_contracts import ENGINE_CONTAINER, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, read_args, same_value
 from generator.catalog.engine_entry import Engine
 from generator.objects import extra_volumes, security, storage
 from generator.objects.probes import probes, startup_seconds
@@ -268,15 +267,11 @@ def _token_env(spec: dict[str, Any], engine: Engine) -> list[dict[str, Any]]:
 
 def _multi_host(command: list[str], args: list[str], ctx: Context,
                 role: str) -> dict[str, list[str]]:
-    """In a multi-host group the leader first forms a Ray cluster of the group's pods,
-    then starts the server; each worker joins the cluster and waits."""
-    script = (ctx.engine.multi_host_script or {})[ctx.shape.kind]
-    if role == "worker":
-        line = f"bash {script} worker --ray_address=$(LWS_LEADER_ADDRESS)"
-    else:
-        serve = shlex.join([*command, *args])
-        line = f"bash {script} leader --ray_cluster_size=$(LWS_GROUP_SIZE) && exec {serve}"
-    return {"command": ["sh", "-c", line]}
+    """In a multi-host group every pod runs the same server, and the engine's own flags
+    join them: the leader serves, each worker lends its accelerators to the leader's group
+    (catalog multiHostArgs; the kubelet expands the LeaderWorkerSet's $(LWS_*) env)."""
+    joins = (ctx.engine.multi_host_args or {})[ctx.shape.kind]
+    return {"command": command, "args": [*args, *getattr(joins, role)]}
 
 
 def _ports(engine: Engine) -> list[dict[str, Any]]:
@@ -322,6 +317,37 @@ def _env_var(name: str, value: str | dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}}}
 
 
+def _user_env(spec: dict[str, Any], engine: Engine,
+              rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """server.env, after what infergen renders. A variable that only repeats a rendered
+    setting (under its own name or an alias, with the same value: the check step warns that
+    it is redundant) is left out, so the pod carries one name per setting."""
+    terms = contract(engine.contract or spec["server"]["engine"])
+    key = terms.key if terms is not None else (lambda name: name)
+    mine = {key(e["name"]): e["value"] for e in rendered if "value" in e}
+    return [_env_var(name, value) for name, value in sorted(spec["server"].get("env", {}).items())
+            if not (isinstance(value, str) and key(name) in mine
+                    and same_value(value, mine[key(name)]))]
+
+
+def _not_repeated(derived: list[str], given: list[str], engine: str) -> list[str]:
+    """The user's arguments without those that repeat a derived setting with the same value
+    (a clap engine exits on a repeat; checks.contracts warned "redundant, remove it")."""
+    terms = contract(engine)
+    if terms is None:
+        return given
+    mine = {terms.key(g.text): g.value for g in read_args(terms, derived) if g.option}
+    read = read_args(terms, given)
+    dropped: set[int] = set()
+    for position, one in enumerate(read):
+        key = terms.key(one.text)
+        if one.option is not None and one.problem is None and key in mine \
+                and same_value(one.value, mine[key]):
+            end = read[position + 1].index if position + 1 < len(read) else len(given)
+            dropped.update(range(one.index, end))
+    return [arg for index, arg in enumerate(given) if index not in dropped]
+
+
 def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
               role: str | None = None) -> dict[str, Any]:
     """The engine container; `role` is leader or worker in a multi-host group."""
@@ -334,7 +360,9 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted((engine.env or {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
-    env += [_env_var(k, v) for k, v in sorted(spec["server"].get("env", {}).items())]
+    # a user's variable equal to a derived one (under any of its names) is rendered once
+    # (checks.contracts warned "redundant, remove it")
+    env += _user_env(spec, engine, env)
     resources: dict[str, str | int] = dict(requests(spec, shape, catalog,
                                                     dict(engine.cpu_resources or {})))
     if shape.kind in ("gpu", "tpu"):
@@ -342,7 +370,8 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     disk = model_cache.ephemeral_storage(spec, facts.source, catalog)
     if disk is not None:  # the scheduler picks a node with the disk for the download
         resources["ephemeral-storage"] = disk
-    args = launch.args + list(spec["server"].get("args", []))
+    args = launch.args + _not_repeated(launch.args, list(spec["server"].get("args", [])),
+                                       engine.contract or name)
     command = list(engine.command or [])
     if role is not None:
         launch_fields = _multi_host(command, args, ctx, role)
@@ -365,9 +394,13 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
 
 
 def derived_settings(plan: Plan, catalog: Catalog) -> tuple[list[str], dict[str, str]]:
-    """The flags and env (by name) infergen renders into the engine container, without the
-    user's own server.args and server.env: what checks.contracts guards."""
+    """The arguments and env (by name) infergen renders into the engine container, without
+    the user's own server.args and server.env: what checks.contracts guards. A multi-host
+    group's are its leader's; the workers' --headless is left out, so a user's --headless
+    (which would stop the leader serving too) is refused as owned, never merely redundant."""
     server = {k: v for k, v in plan.spec["server"].items() if k not in ("args", "env")}
-    main = container({**plan.spec, "server": server}, plan.facts, catalog)
-    flags = [flag for _, flag, _ in split_args(main.get("args", []))]
-    return flags, {e["name"]: str(e.get("value", "")) for e in main.get("env", [])}
+    shape, joins = plan.facts.checked_shape, plan.facts.checked_engine.multi_host_args or {}
+    role = "leader" if shape.multi_host and shape.kind in joins else None
+    main = container({**plan.spec, "server": server}, plan.facts, catalog, role)
+    return list(main.get("args", [])), {e["name"]: str(e.get("value", ""))
+                                        for e in main.get("env", [])}

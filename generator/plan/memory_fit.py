@@ -65,6 +65,32 @@ def smaller_dtype(spec: dict[str, Any], shape: Shape, catalog: Catalog,
     return None
 
 
+MEMORY_FRACTION_OWNER = "spec.accelerator.sharing"
+
+
+def user_fraction(spec: dict[str, Any], catalog: Catalog) -> tuple[str, float] | None:
+    """The engine's memory fraction the user sets in server.args or server.env on a GPU of
+    its own (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TGI
+    CUDA_MEMORY_FRACTION: the setting the catalog gives to spec.accelerator.sharing)."""
+    server = spec.get("server", {})
+    engine = catalog.engines.get(server.get("engine", ""))
+    if engine is None or spec["accelerator"].get("sharing"):
+        return None
+    names = [n for n, owner in (engine.owns or {}).items() if owner == MEMORY_FRACTION_OWNER]
+    args = [str(a) for a in server.get("args", [])]
+    for name in names:
+        text = server.get("env", {}).get(name) if not name.startswith("-") else next(
+            (a.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+             for i, a in enumerate(args) if a.partition("=")[0] == name), None)
+        try:
+            fraction = float(text) if isinstance(text, str) else None
+        except ValueError:
+            fraction = None
+        if fraction is not None and 0 < fraction <= 1:
+            return name, fraction
+    return None
+
+
 def problem(spec: dict[str, Any], catalog: Catalog) -> tuple[str, str] | None:
     """(message, hint) when the model does not fit, else None."""
     needed = needed_gb(spec, catalog)
@@ -75,7 +101,9 @@ def problem(spec: dict[str, Any], catalog: Catalog) -> tuple[str, str] | None:
     # a data-parallel rank holds a whole copy on its share of the replica's accelerators
     data = layout(spec, shape).data
     memory = shape.memory_gb / data
-    if needed is None or shape.kind == "none" or needed <= memory:
+    given = user_fraction(spec, catalog) if shape.kind == "gpu" else None
+    usable = memory * (given[1] if given else 1)
+    if needed is None or shape.kind == "none" or needed <= usable:
         return None
     choice = (f"{shape.devices * shape.hosts}x {shape.name}" if shape.share == 1
               else f"a shared {shape.name}")
@@ -84,6 +112,12 @@ def problem(spec: dict[str, Any], catalog: Catalog) -> tuple[str, str] | None:
     message = (f"{spec['model']['parameters']} parameters in {spec['model']['dtype']} need "
                f"about {needed:.0f} GB of accelerator memory; {choice} has "
                f"{memory:.0f} GB")
+    if given is not None:
+        field = "server.args" if given[0].startswith("-") else "server.env"
+        message += f", of which {given[0]}={given[1]:g} in {field} lets the engine use " \
+                   f"{usable:.0f} GB"
+        if needed <= memory:
+            return message, f"raise {given[0]}, or remove it"
     tries = alternatives(shape, needed, catalog)
     dtype = smaller_dtype(spec, shape, catalog, memory)
     if dtype:

@@ -5,7 +5,6 @@ failure is a bug in infergen, reported as one (exit 3)."""
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,16 +25,8 @@ def pod_specs(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def served_args(container: dict[str, Any]) -> list[str]:
-    """The engine's own arguments: `args`, or in a multi-host group what `sh -c` execs."""
-    command = container.get("command", [])
-    if command[:2] == ["sh", "-c"] and container.get("args") is None:
-        line = command[2] if len(command) > 2 else ""
-        if "&& exec " not in line:
-            return []  # a worker only joins the group's Ray cluster
-        words = shlex.split(line.split("&& exec ", 1)[1])
-        while words and not words[0].startswith("-"):  # the engine's command
-            words.pop(0)
-        return words
+    """The engine's own arguments (a multi-host group's pods too: its join flags are
+    arguments, catalog multiHostArgs)."""
     return list(container.get("args", []))
 
 
@@ -45,7 +36,8 @@ def _covered(path: str, mounts: list[str]) -> bool:
 
 def problems(engine: str, obj: dict[str, Any], user_args: tuple[str, ...] = ()) -> list[str]:
     """What breaks `engine`'s contract in a rendered workload object. Flags from the spec's
-    own server.args may be unknown: the check step warned about them, the user decides."""
+    own server.args were judged by the check step (an unknown one renders only with the
+    user's own server.image, as a warning)."""
     terms = contract(engine)
     found: list[str] = []
     for pod in pod_specs(obj):
@@ -65,8 +57,10 @@ def _container(terms: Contract | None, container: dict[str, Any],
     args = served_args(container)
     names = [*env, *(flag for _, flag, _ in split_args(args))]
     keys = [key(n) for n in names]
+    # a user's own repeat (server.args) was judged by the check step, against the parser
     found += [f"sets {name} twice (or under two names)"
-              for name, k in zip(names, keys, strict=True) if keys.count(k) > 1]
+              for name, k in zip(names, keys, strict=True)
+              if keys.count(k) > 1 and not any(key(f) == k for f in user_flags)]
     if terms is None:
         return sorted(set(found))
     found += [f"passes {flag}, which {terms.engine} {terms.version} does not define"

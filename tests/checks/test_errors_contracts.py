@@ -1,7 +1,9 @@
 """Engine contracts: a setting infergen derives, given again in server.args or server.env
-(under its own name or an alias), is one error at that spec line naming the owning field;
-an unknown flag is a warning with the engine's nearest real flag; images that cannot run on
-the accelerator's nodes are refused."""
+(under its own name or an alias), is one error at that spec line naming the owning field (the
+same value only a warning); what the engine's own parser refuses (an unknown, removed or
+ambiguous option, a value on a flag, a missing value, a bad choice) is an error at its line,
+a warning only when server.image replaces the catalog's image; images that cannot run on the
+accelerator's nodes are refused."""
 
 from __future__ import annotations
 
@@ -116,7 +118,7 @@ CASES = [
          "(hint: --port is set by the engine's port in the catalog (probes, Service and "
          "Gateway use it); remove it)",
          "specs/m.yaml:10:43: error[check] spec.server.args[3]: --pooling is given twice in "
-         "server.args: engine tei exits (hint: give it once)"],
+         "server.args: tei 1.9.3 exits (the option may be given once) (hint: give it once)"],
         id="tei-repeated-flags"),
     pytest.param(
         model("""
@@ -149,9 +151,9 @@ CASES = [
             args: [--prometheus_port=9090]
           accelerator: {type: tpu-v5e, topology: 2x4}
         """),
-        ["specs/m.yaml:10:12: error[check] spec.server.args[0]: --prometheus_port is not a flag "
-         "of jetstream jetstream-v0.2.4 (the engine exits on an unknown flag) (hint: see "
-         "jetstream's own flag list)"],
+        ["specs/m.yaml:10:12: error[check] spec.server.args[0]: --prometheus_port is not an "
+         "option of jetstream jetstream-v0.2.4 (the engine exits on it) (hint: see jetstream's "
+         "own option list)"],
         id="jetstream-unknown-flag-is-fatal"),
     pytest.param(
         model("""
@@ -249,12 +251,13 @@ CASES = [
         id="vllm-multi-host-tpu"),
     pytest.param(
         model("""
-          server: {engine: vllm}
+          model: {source: hf://google/gemma-2b-it}
+          server: {engine: tgi}
           accelerator: {type: nvidia-gb200, count: 4}
         """),
-        ["specs/m.yaml:9:23: error[check] spec.accelerator.type: nvidia-gb200 nodes are arm64, "
-         "and engine vllm's pinned image is built for amd64 only: the pod cannot pull it "
-         "(hint: choose an amd64 GPU, or give server.image an image of vllm built for arm64)"],
+        ["specs/m.yaml:8:23: error[check] spec.accelerator.type: nvidia-gb200 nodes are arm64, "
+         "and engine tgi's pinned image is built for amd64 only: the pod cannot pull it "
+         "(hint: choose an amd64 GPU, or give server.image an image of tgi built for arm64)"],
         id="x86-image-on-arm"),
 ]
 
@@ -265,25 +268,33 @@ def test_conflict_is_one_error_at_its_line(tmp_path: Path, monkeypatch: pytest.M
     assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), expected)
 
 
-def test_unknown_flag_warns_with_the_nearest_real_flag(
+def test_an_unknown_flag_is_an_error_and_only_a_warning_on_a_users_image(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = model("""
+    """vLLM exits 2 on an unknown option; with server.image the contract is unknown."""
+    args = "args: [--max-num-sequences=8, --enable-prefix-caching, --no-enable-prefix-caching]"
+    text = model(f"""
       server:
         engine: vllm
-        args: [--max-model-length=4096, --enable-prefix-caching, --no-enable-prefix-caching]
-      accelerator: {type: nvidia-l4}
+        {args}
+      accelerator: {{type: nvidia-l4}}
     """)
-    run = render(tmp_path, monkeypatch, {"m.yaml": text})
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), [
+        "specs/m.yaml:10:12: error[check] spec.server.args[0]: --max-num-sequences is not an "
+        "option of vllm 0.34.0 (the engine exits on it) (hint: did you mean --max-num-seqs?)"], [
+        "specs/m.yaml:10:60: warning[check] spec.server.args[2]: --no-enable-prefix-caching is "
+        "given twice in server.args: vllm 0.34.0 keeps the last (hint: give it once)"])
+    own = text.replace("engine: vllm", 'engine: vllm\n    image: "example.com/vllm:fork"')
+    run = render(tmp_path, monkeypatch, {"m.yaml": own})
     assert run.exit_code == 0, run.stderr
-    assert run.warnings == [
-        unsized(),
-        "specs/m.yaml:10:12: warning[check] spec.server.args[0]: --max-model-length is not a "
-        "flag of vllm 0.33.0 (hint: did you mean --max-model-len?)"]
+    assert run.warnings[0] == (
+        "specs/m.yaml:11:12: warning[check] spec.server.args[0]: --max-num-sequences is not an "
+        "option of vllm 0.34.0 (the engine exits on it) (server.image replaces the catalog's "
+        "image, whose options infergen cannot know) (hint: did you mean --max-num-seqs?)")
 
 
 def test_user_image_may_run_on_arm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = model("""
-      server: {engine: vllm, image: "example.com/vllm-arm64:v0.33.0"}
+      server: {engine: tgi, image: "example.com/tgi-arm64:2.4.0"}
       accelerator: {type: nvidia-gb200, count: 4}
     """)
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
@@ -428,17 +439,21 @@ def test_an_engine_without_metrics_is_neither_scraped_nor_alerted_on_up(
 
 def test_a_tpu_pod_is_checked_against_its_own_vllm_release(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # --cohere-format is a flag of vLLM 0.33.0 (the GPU image), not of vllm-tpu 0.21.0
-    for accelerator, warned in (("{type: nvidia-l4}", False),
-                                ("{type: tpu-v5e, count: 4, topology: 2x2}", True)):
+    # vLLM 0.34.0 (the GPU image) pairs --enable-X with --disable-X; vllm-tpu 0.32.0 does not
+    for accelerator, refused in (("{type: nvidia-l4}", False),
+                                 ("{type: tpu-v5e, count: 4, topology: 2x2}", True)):
         text = model(f"""
           server:
             engine: vllm
-            args: [--cohere-format]
+            args: [--disable-chunked-prefill]
           accelerator: {accelerator}
         """)
         run = render(tmp_path, monkeypatch, {"m.yaml": text})
-        assert run.exit_code == 0, run.stderr
-        assert run.warnings == [unsized()] + ([
-            "specs/m.yaml:10:12: warning[check] spec.server.args[0]: --cohere-format is not a "
-            "flag of vllm 0.21.0 (hint: see vllm's own flag list)"] if warned else [])
+        if refused:
+            assert_fails(run, [
+                "specs/m.yaml:10:12: error[check] spec.server.args[0]: --disable-chunked-prefill "
+                "is not an option of vllm-tpu 0.32.0, which pairs --enable-chunked-prefill with "
+                "--no-enable-chunked-prefill only (the engine exits on it) (hint: use "
+                "--no-enable-chunked-prefill)"])
+        else:
+            assert run.exit_code == 0, run.stderr

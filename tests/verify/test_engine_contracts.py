@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.catalog import load
-from generator.catalog.engine_contracts import contract, split_args
+from generator.catalog.engine_contracts import ENGINE_CONTAINER, contract, split_args
 from generator.cli import main
 from generator.objects import engines
 from generator.verify.engine_contract import pod_specs, problems, served_args
@@ -89,7 +89,7 @@ def _deployment(args: list[str], env: list[str], mounts: list[str],
 
 @pytest.mark.parametrize(("engine", "obj", "expected"), [
     ("vllm", _deployment(["--port=8000", "--prot=1"], ["HOME"], ["/tmp"]),
-     ["passes --prot, which vllm 0.33.0 does not define"]),
+     ["passes --prot, which vllm 0.34.0 does not define"]),
     ("vllm", _deployment(["--port=8000"], ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"], ["/tmp"]),
      ["sets HF_TOKEN twice (or under two names)",
       "sets HUGGING_FACE_HUB_TOKEN twice (or under two names)"]),
@@ -97,8 +97,7 @@ def _deployment(args: list[str], env: list[str], mounts: list[str],
      ["sets --tensor-parallel-size twice (or under two names)",
       "sets -tp twice (or under two names)"]),
     ("vllm", _deployment([], [], []),
-     ["writes /tmp at start (RPC sockets (VLLM_RPC_BASE_PATH), Ray's /tmp/ray) with no "
-      "volume there"]),
+     ["writes /tmp at start (RPC sockets (VLLM_RPC_BASE_PATH)) with no volume there"]),
     ("vllm", _deployment([], [], ["/tmp"], links=True),
      ["pod has Service env vars (enableServiceLinks is not false)"]),
     ("tgi", _deployment([], ["DTYPE", "QUANTIZE"], ["/tmp"]),
@@ -116,12 +115,23 @@ def test_contract_problems(engine: str, obj: dict[str, Any], expected: list[str]
     assert problems(engine, obj) == expected
 
 
-def test_multi_host_leader_args_are_read_from_its_shell_line() -> None:
-    container = {"command": ["sh", "-c", "bash s.sh leader --ray_cluster_size=$(N) && exec "
-                             "vllm serve --model=m --port=8000"]}
-    assert served_args(container) == ["--model=m", "--port=8000"]
-    worker = {"command": ["sh", "-c", "bash s.sh worker --ray_address=$(A)"]}
-    assert served_args(worker) == []
+def test_every_pod_of_a_multi_host_group_is_checked_with_its_join_flags() -> None:
+    """A LeaderWorkerSet's leader and workers each run `vllm serve` with the group's join
+    flags (no Ray script): both are read, and a worker's flags are vLLM's own."""
+    def pod(args: list[str]) -> dict[str, Any]:
+        return {"enableServiceLinks": False, "containers": [{
+            "name": ENGINE_CONTAINER, "command": ["vllm", "serve"], "args": args,
+            "volumeMounts": [{"mountPath": "/tmp"}]}]}
+    group = {"kind": "LeaderWorkerSet", "spec": {"leaderWorkerTemplate": {
+        "leaderTemplate": {"spec": pod(["--model=m", "--nnodes=$(LWS_GROUP_SIZE)",
+                                        "--node-rank=0", "--master-addr=$(LWS_LEADER_ADDRESS)"])},
+        "workerTemplate": {"spec": pod(["--model=m", "--node-rank=$(LWS_WORKER_INDEX)",
+                                        "--headless", "--ray-address=a"])}}}}
+    assert served_args(group["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+                       ["containers"][0])[1] == "--nnodes=$(LWS_GROUP_SIZE)"
+    version = contract("vllm").version  # type: ignore[union-attr]
+    assert problems("vllm", group) == [
+        f"passes --ray-address, which vllm {version} does not define"]
 
 
 def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
@@ -138,7 +148,7 @@ def test_a_container_breaking_its_contract_is_a_bug_and_nothing_is_written(
     result = CliRunner().invoke(main, ["render", "--specs", str(ROOT / "specs"),
                                        "--out", str(out)])
     assert result.exit_code == 3, result.output
-    assert "passes --max-model-length, which vllm 0.33.0 does not define" in result.output
+    assert "passes --max-model-length, which vllm 0.34.0 does not define" in result.output
     assert "this is a bug in infergen" in result.output
     assert not out.exists()
 
@@ -154,8 +164,11 @@ def test_every_contract_fact_names_its_source(engine: str) -> None:
     generated = ROOT / "generator" / "catalog" / "contracts" / f"{engine}-flags.yaml"
     if generated.exists():  # from the pinned release: make engine-facts
         data = yaml.safe_load(generated.read_text(encoding="utf-8"))
-        assert data["source"]["repo"] and data["source"]["tag"] and data["source"]["paths"]
-        assert str(data["version"]) == terms.version or data["version"].endswith(terms.version)
+        assert data["source"]["repo"] and data["source"]["tag"] and data["source"]["method"]
+        assert data["options"] and all("dest" in o and "takes" in o
+                                       for o in data["options"].values())
+        if engine != "triton":  # Triton's container release 26.07 is its tag v2.71.0
+            assert str(data["version"]).lstrip("v").endswith(terms.version.lstrip("v"))
 
 
 @pytest.mark.parametrize("engine", ["vllm", "sglang", "tei"])
@@ -170,7 +183,7 @@ def test_the_pinned_image_is_the_release_the_flags_came_from(engine: str) -> Non
 
 
 def test_a_variant_with_its_own_release_names_its_contract() -> None:
-    # vLLM's TPU image is vllm-tpu 0.21.0, not the GPU image's 0.33.0: its own flag list
+    # vLLM's TPU image is vllm-tpu 0.32.0, not the GPU image's 0.34.0: its own option table
     tpu = load().engines["vllm"].variants["tpu"]
     assert tpu.contract is not None and tpu.image is not None
     terms, gpu = contract(tpu.contract), contract("vllm")
