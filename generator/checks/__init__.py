@@ -50,7 +50,7 @@ from generator.checks.operations import (
     portable_target,
     replica_bounds,
 )
-from generator.checks.secrets import no_inline_secrets
+from generator.checks.secrets import no_inline_secrets, redact
 from generator.checks.storage import file_cache_bounded
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
@@ -73,6 +73,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
-    "model_environments", "model_labels", "no_inline_secrets", "platform_count", "server_overrides",
-    "unique_names",
+    "model_environments", "model_labels", "no_inline_secrets", "platform_count", "redact",
+    "server_overrides", "unique_names",
 ]
