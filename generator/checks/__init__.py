@@ -40,6 +40,7 @@ from generator.checks.inputs import (
     environment_names,
     model_environments,
     model_labels,
+    model_namespace,
     platform_count,
     unique_names,
 )
@@ -73,6 +74,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
-    "model_environments", "model_labels", "no_inline_secrets", "platform_count", "redact",
-    "server_overrides", "unique_names",
+    "model_environments", "model_labels", "model_namespace", "no_inline_secrets",
+    "platform_count", "redact", "server_overrides", "unique_names",
 ]

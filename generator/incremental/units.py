@@ -221,6 +221,7 @@ def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -
     source = unit.source
     found = list(checks.model_environments(source, platform))
     found += checks.model_labels(source, catalog)
+    found += checks.model_namespace(source)
     plans = [] if errors(found) else plans_for(source, platform, catalog)
     problems: list[Diagnostic] = []
     for plan in plans:
