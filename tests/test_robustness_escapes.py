@@ -81,3 +81,42 @@ def test_a_huge_file_is_refused_from_its_size_before_it_is_read(tmp_path: Path) 
     assert raw is None
     assert [p.message for p in problems] == [
         f"file is {2 * 1024 ** 3} bytes, larger than the {MAX_FILE_BYTES} allowed"]
+
+
+GATEWAY_MODEL = """\
+apiVersion: infergen.dev/v1alpha1
+kind: ModelDeployment
+metadata: {{name: {name}}}
+spec:
+  model: {{source: hf://org/m}}
+  accelerator: {{type: nvidia-l4}}
+  routing: {{inferenceGateway: {gateway}}}
+"""
+
+
+def _gateway(name: str, gateway: bool = True) -> str:
+    return GATEWAY_MODEL.format(name=name, gateway=str(gateway).lower())
+
+
+def test_a_model_named_like_another_models_endpoint_picker_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"a.yaml": _gateway("x"),
+                                         "b.yaml": _gateway("x-epp", False)})
+    assert run.exit_code == 1, run.stderr
+    assert run.errors == [
+        "specs/b.yaml:3:18: error[check] metadata.name: a model's name may not end in '-epp': "
+        "infergen names the endpoint picker of the model 'x' so (behind GKE Inference "
+        "Gateway) (hint: rename it, for example x-epp-model)"], run.stderr
+    assert run.out_after == run.out_before
+
+
+def test_a_name_too_long_for_its_endpoint_picker_is_refused_at_the_spec(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"a.yaml": _gateway("a" * 63)})
+    assert run.exit_code == 1, run.stderr
+    assert run.errors == [
+        "specs/a.yaml:3:18: error[check] metadata.name: name is 63 characters: behind GKE "
+        "Inference Gateway its endpoint picker's Service, aaaaaaaaaaaa...-epp, would be longer "
+        "than 63 (hint: use at most 59 characters)"], run.stderr
+    assert render(tmp_path, monkeypatch, {"a.yaml": _gateway("a" * 59)}).exit_code == 0
+    assert render(tmp_path, monkeypatch, {"a.yaml": _gateway("a" * 63, False)}).exit_code == 0

@@ -45,6 +45,7 @@ from generator.checks.inputs import (
     unique_names,
 )
 from generator.checks.operations import (
+    derived_names,
     gateway_reaches_pods,
     load_signals,
     monitoring_settings,
@@ -64,7 +65,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded,
+    file_cache_bounded, derived_names,
 )
 
 
