@@ -52,6 +52,7 @@ from generator.checks.operations import (
     portable_target,
     replica_bounds,
 )
+from generator.checks.safeguards import device_isolation_kept, network_opt_out_reason
 from generator.checks.secrets import no_inline_secrets, redact
 from generator.checks.storage import file_cache_bounded
 from generator.diagnostics import Diagnostic
@@ -65,7 +66,7 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     resources_fit, capacity_choices, tensor_parallel_power_of_two, replica_bounds,
     load_signals, monitoring_settings, image_pinned, gateway_reaches_pods,
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
-    file_cache_bounded, derived_names,
+    file_cache_bounded, derived_names, network_opt_out_reason, device_isolation_kept,
 )
 
 

@@ -100,7 +100,7 @@ def model_labels(source: Source, catalog: Catalog) -> Iterator[Diagnostic]:
                 "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
 
 
-def _reserved_namespace(namespace: str) -> str:
+def reserved_namespace(namespace: str) -> str:
     """Why `namespace` is not a model's to take ("" when it is)."""
     data = read_data("namespaces.yaml")
     if any(namespace == entry["name"] for entry in data["exact"]):
@@ -115,7 +115,7 @@ def model_namespace(source: Source) -> Iterator[Diagnostic]:
     """A model never goes into a system namespace (Kubernetes', GKE's, Config Sync's,
     Managed Prometheus'): infergen declares its namespace as its own."""
     namespace = source.document.data["metadata"].get("namespace")
-    why = _reserved_namespace(namespace) if isinstance(namespace, str) else ""
+    why = reserved_namespace(namespace) if isinstance(namespace, str) else ""
     if why:
         yield source.document.locate(("metadata", "namespace")).diagnostic(
             STEP, f"{why}: infergen would declare it as the model's own, and with tenancy: "
