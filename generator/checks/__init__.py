@@ -53,7 +53,7 @@ from generator.checks.operations import (
     replica_bounds,
 )
 from generator.checks.safeguards import device_isolation_kept, network_opt_out_reason
-from generator.checks.secrets import no_inline_secrets, redact
+from generator.checks.secrets import named_by_a_credential, no_inline_secrets, redact
 from generator.checks.storage import file_cache_bounded
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
@@ -76,6 +76,6 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
-    "model_environments", "model_labels", "model_namespace", "no_inline_secrets",
-    "platform_count", "redact", "server_overrides", "unique_names",
+    "model_environments", "model_labels", "model_namespace", "named_by_a_credential",
+    "no_inline_secrets", "platform_count", "redact", "server_overrides", "unique_names",
 ]

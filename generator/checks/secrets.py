@@ -229,7 +229,7 @@ def scan(data: Any) -> list[Finding]:
             found.setdefault((path, at_key), _shape_finding(path, at_key, rule, text))
     for path, text in _pairs(data):
         if (path, False) not in found and (path, True) not in found:
-            rule = credential(text, _server_field(path))
+            rule = credential(text)  # a vendor's name and its key: never the random token
             if rule is not None:
                 found[(path, False)] = _shape_finding(path, False, rule, text)
     for finding in (*_key_flags(data, strings, rules), *_key_env(data, strings, rules)):
@@ -295,6 +295,29 @@ def _redact(text: str, pieces: list[str]) -> str:
     return text
 
 
+def _path_problem(display: str, rel: str) -> Diagnostic | None:
+    rule = credential(rel)
+    if rule is None:
+        return None
+    return redact([Diagnostic(display, 0, 0, "", f"the file's path holds what looks like "
+                              f"{_article(rule.name)} {rule.name}", STEP,
+                              "rename the file, and revoke the credential")],
+                  [secret_in(rel) or rel])[0]
+
+
+RawFile = tuple[str, str, bytes | None, list[Diagnostic]]  # display, rel, bytes, problems
+
+
+def named_by_a_credential(file: RawFile) -> RawFile:
+    """A spec file whose path holds a credential, refused before it is parsed (a parse
+    error would show the path) with the path redacted; any other file as it is."""
+    display, rel, raw, problems = file
+    refused = _path_problem(display, rel)
+    if refused is None:
+        return file
+    return refused.file, redact([refused], [secret_in(rel) or rel])[0].file, None, [refused]
+
+
 def no_inline_secrets(source: Source) -> tuple[list[Diagnostic], list[str]]:
     """Secrets come by reference: no credential anywhere in a spec document (nor in its
     path), except a value waived, with a reason and its fingerprint, in
@@ -305,12 +328,10 @@ def no_inline_secrets(source: Source) -> tuple[list[Diagnostic], list[str]]:
     used: set[tuple[str, str]] = set()
     found: list[Diagnostic] = []
     flagged: list[str] = []
-    name = credential(source.rel)
-    if name is not None:
-        flagged.append(source.rel)
-        found.append(Diagnostic(source.display, 0, 0, "", f"the file's path holds what looks "
-                                f"like {_article(name.name)} {name.name}", STEP,
-                                "rename the file, and revoke the credential"))
+    refused = _path_problem(source.display, source.rel)
+    if refused is not None:
+        flagged.append(secret_in(source.rel) or source.rel)
+        found.append(refused)
     for finding in scan(doc.data):
         field = dotted(finding.path)
         print_ = fingerprint(finding.text)

@@ -456,3 +456,47 @@ def test_a_secret_reference_is_checked_by_the_schema(tmp_path: Path,
     assert run.exit_code == 1
     assert [line.split(": error")[0] for line in run.errors] == ["specs/m.yaml:12:36"]
     assert run.errors[0].endswith("secretKeyRef: missing required field 'key'")
+
+
+# what a spec holds that looks random, and the placeholders docs write for a key
+NEVER_FLAGGED = [
+    "XXXXXXXXXXXXXXXXXXXX", "<your-token>", "<YOUR_API_KEY>", "${OPENAI_API_KEY}",
+    "$(VLLM_API_KEY)", "changeme", "{{ .Values.token }}",
+    "AK" + "IAIOSFODNN7EXAMPLE",  # AWS's documented example key id
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY",  # and secret
+    "sk-" + "your-openai-key-here-xxxxxxxxxxxxxxxx",
+    "sha256:" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "us-docker.pkg.dev/p/r/vllm@sha256:"
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "3f9a0c7d1e2b8a4f6c5d9e0b7a1c3e5f2d4b6a8c",  # a commit id
+    "hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "projects/acme-prod/locations/us/keyRings/serving/cryptoKeys/weights",
+    "projects/acme-prod/locations/us/keyRings/serving/cryptoKeys/weights/cryptoKeyVersions/3",
+    "projects/acme-prod/secrets/hf-token/versions/latest",
+    "gs://acme-models/llama-3.1-8b/", "oci://us-docker.pkg.dev/acme/models/llama:v1",
+    "--max-model-len=8192", "--tokenizer=meta-llama/Llama-3.1-8B-Instruct",
+    "--kv-cache-dtype=fp8_e4m3", "--served-model-name=llama-3.1-8b-instruct",
+    "the vendor image writes /opt/app at start", "nvidia-h100-80gb", "inference",
+]
+
+
+@pytest.mark.parametrize("value", NEVER_FLAGGED)
+@pytest.mark.parametrize("where", ["env", "args", "reason", "label"])
+def test_placeholders_and_identifiers_are_never_flagged(value: str, where: str) -> None:
+    data = {"env": {"spec": {"server": {"env": {"MODEL_NOTE": value, "HF_TOKEN": value}}}},
+            "args": {"spec": {"server": {"args": [value], "command": [value]}}},
+            "reason": {"spec": {"server": {"security": {"reason": value}}}},
+            "label": {"metadata": {"labels": {"team": value}}}}[where]
+    if where == "env" and not value.startswith(("<", "$", "{", "X", "changeme")) \
+            and "EXAMPLE" not in value and "your" not in value:
+        del data["spec"]["server"]["env"]["HF_TOKEN"]  # a literal there is a key anyway
+    assert scan(data) == []
+
+
+@pytest.mark.parametrize(("name", "flagged"), [
+    ("WANDB_KEY", True), ("OPENAI_KEY", True), ("DB_PASS", True), ("MYSQL_PASSWD", True),
+    ("APIKEY", True), ("PASSWD", True), ("SSH_KEY_FILE", False), ("CACHE_KEY", False),
+    ("TOKENIZERS_PARALLELISM", False), ("VLLM_LOGGING_LEVEL", False)])
+def test_key_shaped_variable_names(name: str, flagged: bool) -> None:
+    assert bool(scan({"spec": {"server": {"env": {name: "s3cr3t-Value"}}}})) is flagged
