@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from generator.checks.credentials import width
+
 REPO = "https://github.com/gitleaks/gitleaks"
 ROOT = Path(__file__).resolve().parent.parent
 RULES_OUT = ROOT / "generator" / "catalog" / "credentials-gitleaks.yaml"
@@ -106,7 +108,7 @@ def rules(gitleaks: Path, commit: str) -> dict[str, Any]:
         if not rule.get("regex"):
             continue  # a rule on file paths only
         entry: dict[str, Any] = {"id": rule["id"], "pattern": python_regex(rule["regex"])}
-        re.compile(entry["pattern"])
+        entry["width"] = width(entry["pattern"])  # compiles it too: a bad pattern stops here
         if rule.get("keywords"):
             entry["keywords"] = sorted(set(k.lower() for k in rule["keywords"]))
         if rule.get("entropy"):

@@ -51,7 +51,7 @@ class Allow:
 class Rule:
     id: str
     name: str  # what the message calls it
-    pattern: re.Pattern[str]
+    source: str  # the regular expression, compiled when a keyword first wakes the rule
     keywords: tuple[str, ...]  # lower case; empty: always runs
     entropy: float
     group: int  # the secret group; 0: gitleaks' choice (the first group matched)
@@ -61,16 +61,19 @@ class Rule:
     width: int  # the shortest text it can match
     contextual: bool  # its match names the vendor: an identifier's shape is no excuse
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self.source)
+
 
 @dataclass(frozen=True)
 class Detector:
     rules: tuple[Rule, ...]
-    always: tuple[Rule, ...]  # rules without keywords
+    always: tuple[int, ...]  # rules without keywords (index)
     keyword: re.Pattern[str]  # every keyword, longest first
-    by_keyword: dict[str, tuple[Rule, ...]]  # a keyword found -> the rules it wakes
+    by_keyword: dict[str, tuple[int, ...]]  # a keyword found -> the rules it wakes (index)
     allow: tuple[Allow, ...]  # global: gitleaks' and infergen's placeholders
     identifiers: tuple[Allow, ...]  # digests, commit ids, UUIDs, resource names
-    order: dict[str, int]  # rule id -> its place (ours first)
     width: int  # the shortest text any rule can match
 
 
@@ -81,8 +84,15 @@ def _allow(entry: dict[str, Any]) -> Allow:
                  entry.get("condition") == "AND")
 
 
-def _width(pattern: re.Pattern[str]) -> int:
-    parsed = re._parser.parse(pattern.pattern, pattern.flags)  # type: ignore[attr-defined]
+@cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def width(source: str) -> int:
+    """The length of the shortest text `source` matches (tools/gitleaks_rules.py writes it
+    beside each of gitleaks' rules, so loading them parses none)."""
+    parsed = re._parser.parse(source)  # type: ignore[attr-defined]
     return int(parsed.getwidth()[0])
 
 
@@ -95,14 +105,13 @@ _SEMI_GENERIC = r"[\w.-]{0,50}?(?:"
 
 
 def _rule(entry: dict[str, Any], own: bool) -> Rule:
-    pattern = re.compile(entry["pattern"])
     return Rule(entry.get("id", entry.get("name", "")),
-                entry["name"] if own else _name(entry["id"]), pattern,
+                entry["name"] if own else _name(entry["id"]), entry["pattern"],
                 tuple(k.lower() for k in entry.get("keywords", ())),
                 float(entry.get("entropy", 0)), int(entry.get("secretGroup", 0)),
                 tuple(_allow(a) for a in entry.get("allowlists", ())),
                 entry.get("hint", SECRET_HINT), frozenset(entry.get("fields", ())),
-                _width(pattern), bool(entry.get("contextual")) or (
+                entry.get("width") or width(entry["pattern"]), bool(entry.get("contextual")) or (
                     not own and _SEMI_GENERIC in entry["pattern"]
                     and entry["id"] != "generic-api-key"))
 
@@ -119,7 +128,11 @@ def detector() -> Detector:
     rules = tuple(sorted(found, key=lambda rule: bool(rule.fields)))
     keywords = sorted({k for r in rules for k in r.keywords}, key=lambda k: (-len(k), k))
     # a keyword found also wakes the rules of every keyword inside it ("sk-ant" holds "sk-")
-    by_keyword = {k: tuple(r for r in rules if any(w in k for w in r.keywords))
+    rules_of: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for word in rule.keywords:
+            rules_of.setdefault(word, []).append(index)
+    by_keyword = {k: tuple(sorted({i for w in keywords if w in k for i in rules_of[w]}))
                   for k in keywords}
     placeholders, identifiers = ours["placeholders"], ours["identifiers"]
     allow = (_allow({"regexes": theirs["global"]["regexes"]}),
@@ -129,9 +142,9 @@ def detector() -> Detector:
              _allow({"stopwords": placeholders["words"]}))
     known = (_allow({"regexes": identifiers["secret"]}),
              _allow({"regexes": identifiers["line"], "regexTarget": "line"}))
-    return Detector(rules, tuple(r for r in rules if not r.keywords),
+    return Detector(rules, tuple(i for i, r in enumerate(rules) if not r.keywords),
                     re.compile("|".join(re.escape(k) for k in keywords)), by_keyword, allow,
-                    known, {r.id: i for i, r in enumerate(rules)}, min(r.width for r in rules))
+                    known, min(r.width for r in rules))
 
 
 def entropy(text: str) -> float:
@@ -163,14 +176,9 @@ def _found(rule: Rule, text: str, found: Detector) -> bool:
 
 def _candidates(text: str, found: Detector) -> list[Rule]:
     lowered = text.lower()
-    woken: dict[str, Rule] = {}
-    for hit in found.keyword.finditer(lowered):
-        for rule in found.by_keyword[hit.group()]:
-            woken.setdefault(rule.id, rule)
-    for rule in found.always:
-        woken.setdefault(rule.id, rule)
-    # in the catalogs' order: ours first
-    return sorted(woken.values(), key=lambda rule: found.order[rule.id])
+    woken = {i for hit in found.keyword.finditer(lowered) for i in found.by_keyword[hit.group()]}
+    woken.update(found.always)
+    return [found.rules[i] for i in sorted(woken)]  # in the catalogs' order: ours first
 
 
 @lru_cache(maxsize=1 << 16)

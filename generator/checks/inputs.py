@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
 
 from generator.catalog import Catalog, read_data
 from generator.checks.common import STEP
@@ -100,9 +102,14 @@ def model_labels(source: Source, catalog: Catalog) -> Iterator[Diagnostic]:
                 "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
 
 
+@cache
+def _namespaces() -> Any:
+    return read_data("namespaces.yaml")
+
+
 def reserved_namespace(namespace: str) -> str:
     """Why `namespace` is not a model's to take ("" when it is)."""
-    data = read_data("namespaces.yaml")
+    data = _namespaces()
     if any(namespace == entry["name"] for entry in data["exact"]):
         return f"namespace {namespace!r} belongs to the cluster"
     for entry in data["prefixes"]:

@@ -6,12 +6,20 @@ variable that overrides the device plugin's GPU isolation (catalog/safeguards.ya
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 from generator.catalog import Catalog, read_data
 from generator.checks.common import STEP
 from generator.checks.inputs import reserved_namespace
 from generator.diagnostics import Diagnostic
 from generator.plan.records import Plan
+
+
+@cache
+def _safeguards() -> Any:
+    return read_data("safeguards.yaml")
+
 
 _REASON = "networkPolicy: {reason: WHY} (at least 10 characters; it stays on the pods)"
 
@@ -21,7 +29,7 @@ def _network_opt_outs(plan: Plan) -> Iterator[tuple[tuple[str | int, ...], str]]
     policy = plan.spec["networkPolicy"]
     if not policy["enabled"]:
         yield ("networkPolicy", "enabled"), "the NetworkPolicy is switched off"
-    open_cidrs = read_data("safeguards.yaml")["network"]["openCidrs"]
+    open_cidrs = _safeguards()["network"]["openCidrs"]
     for index, source in enumerate(policy.get("allowFrom", [])):
         if source.get("cidr") in open_cidrs:
             yield (("networkPolicy", "allowFrom", index, "cidr"),
@@ -47,7 +55,7 @@ def device_isolation_kept(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     security = plan.spec["server"].get("security", {})
     if security.get("overrideDeviceIsolation") and security.get("reason"):
         return
-    names = {entry["name"] for entry in read_data("safeguards.yaml")["deviceIsolationEnv"]}
+    names = {entry["name"] for entry in _safeguards()["deviceIsolationEnv"]}
     for name in plan.spec["server"].get("env", {}):
         if name in names:
             yield plan.locate("server", "env", name).diagnostic(
