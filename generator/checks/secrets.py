@@ -1,15 +1,20 @@
 """Secrets only by reference: one scanner over every string of every spec document.
 
 Specs are committed to Git, so a credential written in one is refused wherever it is: a key
-or a value, in a ModelDeployment or the Platform. Three rules, first match wins, at most
-one problem per string:
+or a value (and a `KEY=value` pair, read as one), a waiver's entries, the spec's own path,
+in a ModelDeployment or the Platform. Three rules, first match wins, at most one problem
+per string:
 
 - a URL carrying credentials (`https://user:token@host`);
-- a known credential shape (catalog/credentials.yaml: vendor prefixes, PEM keys, JWTs...);
-- a key-shaped flag or environment variable (`--api-key=...`, `VLLM_API_KEY: ...`) given a
+- a known credential shape (checks/credentials.py: gitleaks' rules and the vendors' of
+  catalog/credentials.yaml; placeholders, digests and resource names are never one);
+- a key-shaped flag or environment variable (`--api-key=...`, `WANDB_KEY: ...`) given a
   literal value.
 
-The message never repeats the value: the diagnostic itself may land in a CI log.
+No message repeats what is flagged: redact() hides it in every diagnostic of the document
+(schema errors print values, field paths print keys), which may land in a CI log. A value
+is waived by its field and fingerprint (the SHA-256 the error prints), so another value
+pasted into a waived field is refused again.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ no message repeats one."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from generator.checks.secrets import scan
 from tests.conftest import ROOT
 from tests.errorcases import MODEL, render
 
-CORPUS = yaml.safe_load((ROOT / "tests" / "data" / "credentials" / "gitleaks-samples.yaml")
-                        .read_text(encoding="utf-8"))
+CORPUS = yaml.safe_load(gzip.decompress(
+    (ROOT / "tests" / "data" / "credentials" / "gitleaks-samples.yaml.gz").read_bytes()))
 TRUE = sorted({s for rule in CORPUS.values() for s in rule.get("tps", ())})
 
 # where a value can be written: a spec's data with `value` there
