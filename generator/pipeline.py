@@ -150,7 +150,8 @@ def read_files(paths: list[Path]) -> tuple[list[RawFile], list[Diagnostic]]:
     """The bytes of every spec file found (None when unreadable), and what finding them
     reported."""
     files, problems = discover(paths)
-    return [read_raw(file, root) for file, root in files], problems
+    return [checks.named_by_a_credential(read_raw(file, root)) for file, root in files], \
+        problems
 
 
 def _with_platform(found: list[Unit], fallback: Path | None) -> list[Unit]:

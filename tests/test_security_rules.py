@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from generator.checks.secrets import fingerprint
 from generator.spec.yamlio import load_plain
 from tests.checks.test_errors_accelerators import model
 from tests.errorcases import assert_fails, render, unsized
 
 TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+BASE64 = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ=="
+
+
+def waiver(field: str, value: str) -> str:
+    """How an error offers to waive the value it refuses: its field and fingerprint."""
+    return (f"; if it is no credential, waive it in metadata.secretExceptions: {{field: "
+            f"{field}, fingerprint: \"{fingerprint(value)}\", reason: WHY}}")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -22,16 +30,17 @@ TOKEN = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
         """),
         ["specs/m.yaml:9:28: error[check] spec.server.env.HF_TOKEN: this looks like a Hugging "
          "Face token; specs are committed to Git (hint: put it in a Secret and name it in "
-         "model.tokenSecret)"],
+         "model.tokenSecret" + waiver("spec.server.env.HF_TOKEN", TOKEN) + ")"],
         id="hugging-face-token-in-env"),
     pytest.param(
         model("""
           accelerator: {type: nvidia-l4}
           server: {args: ["--api-key=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ=="]}
         """),
-        ["specs/m.yaml:9:19: error[check] spec.server.args[0]: this looks like a random token; "
-         "specs are committed to Git (hint: put it in a Kubernetes Secret, and revoke it: it "
-         "may already be in Git history)"],
+        ["specs/m.yaml:9:19: error[check] spec.server.args[0]: this looks like a credential "
+         "(gitleaks rule generic-api-key); specs are committed to Git (hint: put it in a "
+         "Kubernetes Secret, and revoke it: it may already be in Git history"
+         + waiver("spec.server.args[0]", "--api-key=" + BASE64) + ")"],
         id="base64-in-args"),
     pytest.param(
         model("""

@@ -44,6 +44,7 @@ from generator.checks.inputs import (
     environment_names,
     model_environments,
     model_labels,
+    model_namespace,
     platform_count,
     unique_names,
 )
@@ -56,13 +57,15 @@ from generator.checks.maxtext import (
     pathways_slice,
 )
 from generator.checks.operations import (
+    derived_names,
     gateway_reaches_pods,
     load_signals,
     monitoring_settings,
     portable_target,
     replica_bounds,
 )
-from generator.checks.secrets import no_inline_secrets
+from generator.checks.safeguards import device_isolation_kept, network_opt_out_reason
+from generator.checks.secrets import named_by_a_credential, no_inline_secrets, redact
 from generator.checks.storage import cache_choice, file_cache_bounded
 from generator.checks.volumes import extra_volumes
 from generator.diagnostics import Diagnostic
@@ -78,8 +81,8 @@ PLAN_RULES: tuple[PlanRule, ...] = (
     image_architecture, quantized_checkpoint, gpu_sharing, model_id_served,
     file_cache_bounded, pathways_fields, pathways_slice, maxtext_settings, maxtext_args,
     pathways_replicas, pathways_identity, served_name_option, cache_choice, parallel_layout,
-    driver_version,
-    runtime_adapter_source,
+    driver_version, runtime_adapter_source, derived_names, network_opt_out_reason,
+    device_isolation_kept,
 )
 
 
@@ -89,7 +92,7 @@ def check_plan(plan: Plan, catalog: Catalog) -> list[Diagnostic]:
 
 __all__ = [
     "STEP", "PLAN_RULES", "check_plan", "config_sync_auth", "environment_names",
-    "model_environments", "model_labels", "no_inline_secrets", "platform_count", "server_overrides",
-    "extra_volumes",
+    "extra_volumes", "model_environments", "model_labels", "model_namespace",
+    "named_by_a_credential", "no_inline_secrets", "platform_count", "redact", "server_overrides",
     "unique_names",
 ]

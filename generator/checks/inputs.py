@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
 
-from generator.catalog import Catalog
+from generator.catalog import Catalog, read_data
 from generator.checks.common import STEP
 from generator.diagnostics import Diagnostic, Location, did_you_mean
 from generator.output.layout import RESERVED_FOLDERS
@@ -108,6 +110,34 @@ def model_labels(source: Source, catalog: Catalog) -> Iterator[Diagnostic]:
                 STEP, f"label {key!r} uses a reserved prefix",
                 "Config Sync rejects configsync.gke.io/ and configmanagement.gke.io/ labels; "
                 "infergen sets app.kubernetes.io/ and infergen.dev/ itself")
+
+
+@cache
+def _namespaces() -> Any:
+    return read_data("namespaces.yaml")
+
+
+def reserved_namespace(namespace: str) -> str:
+    """Why `namespace` is not a model's to take ("" when it is)."""
+    data = _namespaces()
+    if any(namespace == entry["name"] for entry in data["exact"]):
+        return f"namespace {namespace!r} belongs to the cluster"
+    for entry in data["prefixes"]:
+        if namespace.startswith(entry["prefix"]):
+            return f"namespace {namespace!r} is reserved ({entry['prefix']}*)"
+    return ""
+
+
+def model_namespace(source: Source) -> Iterator[Diagnostic]:
+    """A model never goes into a system namespace (Kubernetes', GKE's, Config Sync's,
+    Managed Prometheus'): infergen declares its namespace as its own."""
+    namespace = source.document.data["metadata"].get("namespace")
+    why = reserved_namespace(namespace) if isinstance(namespace, str) else ""
+    if why:
+        yield source.document.locate(("metadata", "namespace")).diagnostic(
+            STEP, f"{why}: infergen would declare it as the model's own, and with tenancy: "
+            "namespace give its reconciler write access to it", "choose a namespace of your "
+            "own, such as inference")
 
 
 # A model placed in an environment: (environment, namespace, name), the spec it comes

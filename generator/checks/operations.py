@@ -146,6 +146,29 @@ def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             "Platform's environment defaults for every model)", "warning")
 
 
+# a Service's name is a DNS-1123 label: at most 63 characters
+_LABEL_LENGTH = 63
+
+
+def derived_names(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """The names infergen derives from a model's (its endpoint picker's, <name>-epp) fit a
+    Service name and collide with no other model's: refused here, at the spec, never found
+    later in the generated files."""
+    suffix = catalog.gke.inference_gateway.endpoint_picker_suffix
+    where = plan.source.document.locate(("metadata", "name"))
+    if plan.name.endswith(suffix):
+        yield where.diagnostic(
+            STEP, f"a model's name may not end in {suffix!r}: infergen names the endpoint "
+            f"picker of the model {plan.name.removesuffix(suffix)!r} so (behind GKE "
+            "Inference Gateway)", f"rename it, for example {plan.name}-model")
+    longest = _LABEL_LENGTH - len(suffix)
+    if plan.spec["routing"]["inferenceGateway"] and len(plan.name) > longest:
+        yield where.diagnostic(
+            STEP, f"name is {len(plan.name)} characters: behind GKE Inference Gateway its "
+            f"endpoint picker's Service, {plan.name[:12]}...{suffix}, would be longer than "
+            f"{_LABEL_LENGTH}", f"use at most {longest} characters")
+
+
 # Contract fields that a later release implements. Until then a spec using them is refused,
 # never silently rendered without them.
 def portable_target(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

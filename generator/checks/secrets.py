@@ -1,27 +1,34 @@
 """Secrets only by reference: one scanner over every string of every spec document.
 
 Specs are committed to Git, so a credential written in one is refused wherever it is: a key
-or a value, in a ModelDeployment or the Platform. Three rules, first match wins, at most
-one problem per string:
+or a value (and a `KEY=value` pair, read as one), a waiver's entries, the spec's own path,
+in a ModelDeployment or the Platform. Three rules, first match wins, at most one problem
+per string:
 
 - a URL carrying credentials (`https://user:token@host`);
-- a known credential shape (catalog/credentials.yaml: vendor prefixes, PEM keys, JWTs...);
-- a key-shaped flag or environment variable (`--api-key=...`, `VLLM_API_KEY: ...`) given a
+- a known credential shape (checks/credentials.py: gitleaks' rules and the vendors' of
+  catalog/credentials.yaml; placeholders, digests and resource names are never one);
+- a key-shaped flag or environment variable (`--api-key=...`, `WANDB_KEY: ...`) given a
   literal value.
 
-The message never repeats the value: the diagnostic itself may land in a CI log.
+No message repeats what is flagged: redact() hides it in every diagnostic of the document
+(schema errors print values, field paths print keys), which may land in a CI log. A value
+is waived by its field and fingerprint (the SHA-256 the error prints), so another value
+pasted into a waived field is refused again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 from generator.catalog import read_data
 from generator.checks.common import STEP
+from generator.checks.credentials import Rule, credential, placeholder, secret_in
 from generator.diagnostics import Diagnostic, dotted
 from generator.spec.load import Source
 
@@ -30,47 +37,36 @@ _ENV_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # Kubernetes expan
 
 
 @dataclass(frozen=True)
-class _Shape:
-    name: str
-    pattern: re.Pattern[str]
-    hint: str
-    fields: frozenset[str]  # only under these field names; empty: anywhere
-
-
-@dataclass(frozen=True)
 class _Rules:
-    shapes: tuple[_Shape, ...]
     url: re.Pattern[str]
     url_hint: str
     flags: frozenset[str]
     env_suffixes: tuple[str, ...]
+    env_contains: tuple[str, ...]
+    env_settings: tuple[str, ...]
     engine_env: dict[str, tuple[str, str]]  # engine -> (its name, the variable it reads)
-    anywhere: re.Pattern[str]  # any shape that applies everywhere: one search per string
-
-
-_SECRET_HINT = "put it in a Kubernetes Secret, and revoke it: it may already be in Git history"
 
 
 @cache
 def _rules() -> _Rules:
     data = read_data("credentials.yaml")
-    shapes = tuple(_Shape(s["name"], re.compile(s["pattern"]), s.get("hint", _SECRET_HINT),
-                          frozenset(s.get("fields", ()))) for s in data["shapes"])
+    env = data["keyEnv"]
     return _Rules(
-        shapes, re.compile(data["urlUserinfo"]["pattern"]), data["urlUserinfo"]["hint"],
-        frozenset(data["keyFlags"]), tuple(data["keyEnv"]["suffixes"]),
-        {engine: (e["name"], e["keyEnv"]) for engine, e in data["engines"].items()},
-        re.compile("|".join(f"(?:{s.pattern.pattern})" for s in shapes if not s.fields)))
+        re.compile(data["urlUserinfo"]["pattern"]), data["urlUserinfo"]["hint"],
+        frozenset(data["keyFlags"]), tuple(env["suffixes"]), tuple(env["contains"]),
+        tuple(env["settings"]),
+        {engine: (e["name"], e["keyEnv"]) for engine, e in data["engines"].items()})
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A credential found at `path` (at its key when `at_key`)."""
+    """A credential found at `path` (at its key when `at_key`); `text`: the string."""
 
     path: Path
     at_key: bool
     message: str
     hint: str
+    text: str = ""
 
 
 _String = tuple[Path, bool, str]  # where, is it a key, the text
@@ -105,16 +101,22 @@ def _url_userinfo(text: str, rules: _Rules) -> bool:
     return False
 
 
-def _shape(path: Path, text: str, rules: _Rules) -> _Shape | None:
-    server_field = len(path) >= 3 and path[-3] == "server"
-    if not server_field and not rules.anywhere.search(text):
-        return None  # the common case: one search, no shape matches
-    for shape in rules.shapes:
-        if shape.fields and not any(_in_server(path, f) for f in shape.fields):
-            continue
-        if shape.pattern.search(text):
-            return shape
-    return None
+def _server_field(path: Path) -> bool:
+    return any(_in_server(path, f) for f in ("env", "args", "command"))
+
+
+def _pairs(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """(path of the value, `KEY=value`) for every string under a string key: gitleaks'
+    rules that need the vendor's name before the secret (`WANDB_KEY: ...`) see both."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and isinstance(item, str):
+                yield (*path, key), f"{key}={item}"
+            else:
+                yield from _pairs(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _pairs(item, (*path, index))
 
 
 # a switch or a small number is a setting, not a key (HF_HUB_DISABLE_IMPLICIT_TOKEN: "1")
@@ -122,9 +124,18 @@ _SETTING = re.compile(r"(?i:true|false|yes|no|on|off|[0-9]{1,6})")
 
 
 def _literal(value: str) -> bool:
-    """A value written in the spec: not empty, not $(NAME), not a switch or a count."""
+    """A value written in the spec: not empty, not $(NAME), not a switch or a count, not a
+    placeholder (`<your-token>`, `${VAR}`, `changeme`)."""
     return bool(value) and not _ENV_REFERENCE.fullmatch(value) \
-        and not _SETTING.fullmatch(value)
+        and not _SETTING.fullmatch(value) and not placeholder(value)
+
+
+def _key_name(name: str, rules: _Rules) -> bool:
+    """An environment variable that holds a key: `*_KEY`, `*_PASS`, `*PASSWD*`, `APIKEY`..."""
+    upper = name.upper()
+    if upper.endswith(rules.env_settings):
+        return False
+    return upper.endswith(rules.env_suffixes) or any(c in upper for c in rules.env_contains)
 
 
 def _engine(data: Any, path: Path) -> str:
@@ -185,7 +196,8 @@ def _key_flags(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Fin
             continue
         if _literal(value):
             yield Finding(where, False, f"--{name} is given a literal value; specs are "
-                          "committed to Git", _key_hint(name, _engine(data, path), rules))
+                          "committed to Git", _key_hint(name, _engine(data, path), rules),
+                          value if "=" not in text else text)
 
 
 def _key_env(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Finding]:
@@ -194,9 +206,10 @@ def _key_env(data: Any, strings: list[_String], rules: _Rules) -> Iterator[Findi
         if at_key or not _in_server(path, "env"):
             continue
         name = str(path[-1])
-        if name.upper().endswith(rules.env_suffixes) and _literal(text):
+        if _key_name(name, rules) and _literal(text):
             yield Finding(path, False, f"{name} is given a literal value; specs are "
-                          "committed to Git", _key_hint(name, _engine(data, path), rules, name))
+                          "committed to Git", _key_hint(name, _engine(data, path), rules, name),
+                          text)
 
 
 def _get(data: Any, path: Path) -> Any:
@@ -211,50 +224,135 @@ def scan(data: Any) -> list[Finding]:
     strings = list(_strings(data))
     found: dict[tuple[Path, bool], Finding] = {}
     for path, at_key, text in strings:
-        if path[:2] == ("metadata", "secretExceptions") and path[-1] == "field":
-            continue  # names a field (perhaps by a key that is itself the finding)
         if _url_userinfo(text, rules):
             found.setdefault((path, at_key), Finding(
                 path, at_key, "this URL carries credentials (user:password@ or a token as "
-                "the user); specs are committed to Git", rules.url_hint))
+                "the user); specs are committed to Git", rules.url_hint, text))
             continue
-        shape = _shape(path, text, rules)
-        if shape is not None:
-            found.setdefault((path, at_key), Finding(
-                path, at_key, f"this looks like {_article(shape.name)} {shape.name}; specs are "
-                "committed to Git", shape.hint))
+        rule = credential(text, not at_key and _server_field(path))
+        if rule is not None:
+            found.setdefault((path, at_key), _shape_finding(path, at_key, rule, text))
+    for path, text in _pairs(data):
+        if (path, False) not in found and (path, True) not in found:
+            rule = credential(text)  # a vendor's name and its key: never the random token
+            if rule is not None:
+                found[(path, False)] = _shape_finding(path, False, rule, text)
     for finding in (*_key_flags(data, strings, rules), *_key_env(data, strings, rules)):
         found.setdefault((finding.path, finding.at_key), finding)
     return list(found.values())
 
 
-def _exceptions(data: Any) -> list[tuple[int, str]]:
-    """(index, field) of each metadata.secretExceptions entry that gives a reason (one
-    without is a schema error, and waives nothing)."""
+def _shape_finding(path: Path, at_key: bool, rule: Rule, text: str) -> Finding:
+    return Finding(path, at_key, f"this looks like {_article(rule.name)} {rule.name}; specs "
+                   "are committed to Git", rule.hint, text)
+
+
+def fingerprint(text: str) -> str:
+    """What a waiver names: the SHA-256 of the value, so a different value pasted into a
+    waived field is refused again. The digest of a credential does not reveal it."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _exceptions(data: Any) -> dict[tuple[str, str], int]:
+    """(field, fingerprint) -> index of each metadata.secretExceptions entry that gives a
+    reason and a fingerprint (one without is a schema error, and waives nothing)."""
     metadata = data.get("metadata") if isinstance(data, dict) else None
     entries = metadata.get("secretExceptions") if isinstance(metadata, dict) else None
     if not isinstance(entries, list):
-        return []
-    return [(index, entry["field"]) for index, entry in enumerate(entries)
+        return {}
+    return {(entry["field"], entry["fingerprint"]): index
+            for index, entry in enumerate(entries)
             if isinstance(entry, dict) and isinstance(entry.get("field"), str)
-            and isinstance(entry.get("reason"), str) and entry["reason"].strip()]
+            and isinstance(entry.get("fingerprint"), str)
+            and isinstance(entry.get("reason"), str) and entry["reason"].strip()}
 
 
-def no_inline_secrets(source: Source) -> Iterator[Diagnostic]:
-    """Secrets come by reference: no credential anywhere in a spec document, except in a
-    field waived, with a reason, in metadata.secretExceptions."""
+REDACTED = "[redacted]"
+
+
+def redact(diagnostics: list[Diagnostic], texts: Iterable[str]) -> list[Diagnostic]:
+    """The diagnostics with every flagged string (and each credential inside it, as the
+    detector finds it, whole or cut short) replaced: a message never repeats a secret,
+    whatever step wrote it (a schema error prints values, a field path prints keys)."""
+    pieces = sorted({p for text in texts for p in _pieces(text)}, key=len, reverse=True)
+    if not pieces:
+        return diagnostics
+    return [replace(d, path=_redact(d.path, pieces), message=_redact(d.message, pieces),
+                    hint=_redact(d.hint, pieces), file=_redact(d.file, pieces))
+            for d in diagnostics]
+
+
+def _pieces(text: str) -> list[str]:
+    """What to hide of a flagged string: itself, as repr() shows it, each line of it, the
+    secret the detector finds in it, and that secret's first 12 characters (a message that
+    cuts a long value short still shows its start)."""
+    found = [text, repr(text)[1:-1], *(line for line in text.splitlines() if len(line) >= 6)]
+    secret = secret_in(text)
+    if secret:
+        found += [secret, secret[:12]]
+    return [p for p in found if len(p) >= 4]
+
+
+def _redact(text: str, pieces: list[str]) -> str:
+    for piece in pieces:
+        if piece in text:
+            text = text.replace(piece, REDACTED)
+    return text
+
+
+def _path_problem(display: str, rel: str) -> Diagnostic | None:
+    rule = credential(rel)
+    if rule is None:
+        return None
+    return redact([Diagnostic(display, 0, 0, "", f"the file's path holds what looks like "
+                              f"{_article(rule.name)} {rule.name}", STEP,
+                              "rename the file, and revoke the credential")],
+                  [secret_in(rel) or rel])[0]
+
+
+RawFile = tuple[str, str, bytes | None, list[Diagnostic]]  # display, rel, bytes, problems
+
+
+def named_by_a_credential(file: RawFile) -> RawFile:
+    """A spec file whose path holds a credential, refused before it is parsed (a parse
+    error would show the path) with the path redacted; any other file as it is."""
+    display, rel, raw, problems = file
+    refused = _path_problem(display, rel)
+    if refused is None:
+        return file
+    return refused.file, redact([refused], [secret_in(rel) or rel])[0].file, None, [refused]
+
+
+def no_inline_secrets(source: Source) -> tuple[list[Diagnostic], list[str]]:
+    """Secrets come by reference: no credential anywhere in a spec document (nor in its
+    path), except a value waived, with a reason and its fingerprint, in
+    metadata.secretExceptions. Returns the diagnostics and the strings flagged (for
+    redact())."""
     doc = source.document
-    waived = dict((field, index) for index, field in _exceptions(doc.data))
-    used: set[str] = set()
+    waived = _exceptions(doc.data)
+    used: set[tuple[str, str]] = set()
+    found: list[Diagnostic] = []
+    flagged: list[str] = []
+    refused = _path_problem(source.display, source.rel)
+    if refused is not None:
+        flagged.append(secret_in(source.rel) or source.rel)
+        found.append(refused)
     for finding in scan(doc.data):
         field = dotted(finding.path)
-        if field in waived:
-            used.add(field)
+        print_ = fingerprint(finding.text)
+        if (field, print_) in waived and not finding.at_key:
+            used.add((field, print_))
             continue
-        yield doc.locate(finding.path, at_key=finding.at_key).diagnostic(
-            STEP, finding.message, finding.hint)
-    for field, index in sorted(waived.items(), key=lambda item: item[1]):
-        if field not in used:
-            yield doc.locate(("metadata", "secretExceptions", index, "field")).diagnostic(
-                STEP, f"secret exception for {field}, where the scanner finds nothing",
-                "remove the exception", "warning")
+        flagged.append(finding.text)
+        waiver = "" if finding.at_key else (
+            f"; if it is no credential, waive it in metadata.secretExceptions: "
+            f"{{field: {field}, fingerprint: \"{print_}\", reason: WHY}}")
+        found.append(doc.locate(finding.path, at_key=finding.at_key).diagnostic(
+            STEP, finding.message, finding.hint + waiver))
+    for (field, print_), index in sorted(waived.items(), key=lambda item: item[1]):
+        if (field, print_) not in used:
+            found.append(doc.locate(("metadata", "secretExceptions", index, "field")).diagnostic(
+                STEP, f"secret exception for {field}, where the scanner finds nothing with "
+                "that fingerprint", "remove the exception, or give the fingerprint the "
+                "scanner prints for the value there now", "warning"))
+    return redact(found, flagged), flagged

@@ -211,7 +211,9 @@ def from_file(display: str, rel: str, raw: bytes) -> Unit:
 def validate_unit(unit: Unit) -> None:
     if unit.has_source and unit.schema is None:
         # the secret scanner reads every document, valid or not: the spec is in Git either way
-        unit.schema = validate.check(unit.source) + list(checks.no_inline_secrets(unit.source))
+        # and no message repeats what it flags (a schema error prints the value it refuses)
+        found, flagged = checks.no_inline_secrets(unit.source)
+        unit.schema = checks.redact(validate.check(unit.source), flagged) + found
 
 
 def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -> ModelPart:
@@ -219,6 +221,7 @@ def check_model(unit: Unit, platform: Platform, digest: str, catalog: Catalog) -
     source = unit.source
     found = list(checks.model_environments(source, platform))
     found += checks.model_labels(source, catalog)
+    found += checks.model_namespace(source)
     plans = [] if errors(found) else plans_for(source, platform, catalog)
     problems: list[Diagnostic] = []
     for plan in plans:

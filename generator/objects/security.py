@@ -12,6 +12,7 @@ from generator.catalog.engine_entry import Engine
 
 TMP_VOLUME, HOME_VOLUME = "tmp", "home"
 EXCEPTION_ANNOTATION = "infergen.dev/security-exception"
+NETWORK_EXCEPTION_ANNOTATION = "infergen.dev/network-exception"  # catalog/safeguards.yaml
 
 
 def _relaxed(spec: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +38,15 @@ def container_context(spec: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def pod_annotations(spec: dict[str, Any]) -> dict[str, str]:
+    """The reasons a model gives for each safeguard it opts out of, on its pods."""
+    found = {}
     reason = _relaxed(spec).get("reason")
-    return {EXCEPTION_ANNOTATION: reason} if reason else {}
+    if reason:
+        found[EXCEPTION_ANNOTATION] = reason
+    network = spec.get("networkPolicy", {}).get("reason")
+    if network:
+        found[NETWORK_EXCEPTION_ANNOTATION] = network
+    return found
 
 
 def volumes() -> list[dict[str, Any]]:

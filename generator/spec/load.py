@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diagnostics import Diagnostic
-from generator.spec.yamlio import Document, decode, parse
+from generator.spec.yamlio import MAX_FILE_BYTES, Document, decode, parse, too_large
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 MAX_SPEC_FILES = 20_000
@@ -163,11 +163,36 @@ def _inside(file: Path, root: Path) -> tuple[str, ...]:
     return file.parts[len(root.parts):]
 
 
+def escaped(name: str) -> str:
+    """A path as it may be shown: bytes that are not UTF-8 as \\xNN, control characters
+    escaped (a newline in a name must never start a line of a message or of a header)."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _name_problem(display: str) -> Diagnostic | None:
+    """A spec's path with a control character or bytes that are not UTF-8: refused by its
+    escaped name. It would be written into every rendered file's header."""
+    if escaped(display) == display:
+        return None
+    return Diagnostic(escaped(display), 0, 0, "", "the file's path holds a control character "
+                      "or bytes that are not UTF-8", "load",
+                      "rename it: letters, digits, dots, dashes and underscores")
+
+
 def read_raw(file: Path, root: Path) -> tuple[str, str, bytes | None, list[Diagnostic]]:
-    """A spec file's display name, path inside its folder, and bytes (None if unreadable)."""
+    """A spec file's display name, path inside its folder, and bytes (None if unreadable, if
+    its name cannot be shown, or if it is larger than a spec may be: judged from its size on
+    disk, before a byte is read)."""
     display = _display(file)
     rel = "/".join(_inside(file, root))
+    refused = _name_problem(display)
+    if refused is not None:
+        return escaped(display), escaped(rel), None, [refused]
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return display, rel, None, [too_large(display, size)]
         return display, rel, file.read_bytes(), []
     except OSError as exc:
         return display, rel, None, [Diagnostic(display, 0, 0, "",

@@ -242,11 +242,15 @@ class _Converter:
                                           "remove the tag", dotted(path)))
 
 
+def too_large(file: str, size: int) -> Diagnostic:
+    return Diagnostic(file, 1, 1, "", f"file is {size} bytes, larger than the "
+                      f"{MAX_FILE_BYTES} allowed", "load", "split it")
+
+
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
     """Bytes -> text, refusing oversized and non-UTF-8 input with a position."""
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Diagnostic(file, 1, 1, "", f"file is {len(raw)} bytes, larger than the "
-                                 f"{MAX_FILE_BYTES} allowed", "load", "split it")]
+        return None, [too_large(file, len(raw))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
