@@ -210,7 +210,7 @@ CASES = [
     pytest.param(
         model("""
           accelerator: {type: nvidia-l4, count: 2}
-          server: {args: [--tensor-parallel-size=2]}
+          server: {args: [--tensor-parallel-size=1]}
         """),
         ["specs/m.yaml:9:19: error[check] spec.server.args[0]: --tensor-parallel-size in "
          "server.args sets what infergen derives (hint: --tensor-parallel-size is set from "

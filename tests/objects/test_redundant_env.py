@@ -21,6 +21,7 @@ from tests.errorcases import render
 def test_a_redundant_env_var_is_rendered_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               env: str, kept: list[str]) -> None:
     text = model(f"""
+      model: {{source: hf://org/m, parameters: 1B}}
       server: {{engine: tgi, env: {env}}}
       accelerator: {{type: nvidia-l4, count: 2}}
     """)
