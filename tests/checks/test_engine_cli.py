@@ -55,7 +55,7 @@ CASES = [
         [
             'specs/m.yaml:8:33: error[check] spec.server.args[0]: --tp is not an option of vllm '
             '0.34.0 (the engine exits on it) (hint: -tp would set --tensor-parallel-size, which '
-            'infergen derives: --tensor-parallel-size is set from spec.accelerator.count)',
+            'infergen derives: --tensor-parallel-size is set from spec.accelerator.parallelism)',
         ],
         [],
         id="G2"),
@@ -76,8 +76,8 @@ CASES = [
         [
             'specs/m.yaml:11:9: error[check] spec.server.args[0]: -tp in server.args sets what '
             'infergen derives (-tp is another name for --tensor-parallel-size) (hint: '
-            '--tensor-parallel-size is set from spec.accelerator.count; change that field '
-            'instead)',
+            '--tensor-parallel-size is set from spec.accelerator.parallelism; change that '
+            'field instead)',
         ],
         [
             'specs/m.yaml:16:9: warning[check] spec.server.args[5]: --max-num-seqs is given twice'
@@ -358,7 +358,7 @@ CASES = [
             'spec.accelerator.sharing (hint: redundant, remove it)',
             'specs/m.yaml:12:9: warning[check] spec.server.args[1]: --tensor-parallel-size in '
             'server.args repeats what infergen renders: --tensor-parallel-size is set from '
-            'spec.accelerator.count (hint: redundant, remove it)',
+            'spec.accelerator.parallelism (hint: redundant, remove it)',
             'specs/m.yaml:13:9: warning[check] spec.server.args[2]: --dtype in server.args '
             'repeats what infergen renders: --dtype is set from spec.model.dtype (hint: '
             'redundant, remove it)',
@@ -391,8 +391,8 @@ CASES = [
         [],
         [
             'specs/m.yaml:9:22: warning[check] spec.server.env.NUM_SHARD: NUM_SHARD in server.env'
-            ' repeats what infergen renders: NUM_SHARD is set from spec.accelerator.count (hint: '
-            'redundant, remove it)',
+            ' repeats what infergen renders: NUM_SHARD is set from spec.accelerator.parallelism '
+            '(hint: redundant, remove it)',
             'specs/m.yaml:9:34: warning[check] spec.server.env.DTYPE: DTYPE in server.env repeats'
             ' what infergen renders: DTYPE is set from spec.model.dtype (hint: redundant, remove '
             'it)',
@@ -427,7 +427,10 @@ def test_the_engine_cli_as_the_engine_reads_it(tmp_path: Path, monkeypatch: pyte
         assert_fails(run, errors)
     else:
         assert run.exit_code == 0, run.stderr
-    assert [w for w in run.warnings if "GCS FUSE" not in w] == warnings
+    # the storage warnings (a gs:// cache, an hf:// download without model.parameters) are
+    # about the disk, not the CLI: tests/checks/test_errors_* hold them
+    assert [w for w in run.warnings
+            if "GCS FUSE" not in w and "download disk" not in w] == warnings
 
 
 # Google's GKE TGI sample (kubernetes-engine-samples ai-ml/llm-serving-gemma/tgi, as the issue
@@ -435,6 +438,7 @@ def test_the_engine_cli_as_the_engine_reads_it(tmp_path: Path, monkeypatch: pyte
 GOOGLE_TGI_MEMORY = model("""
   model:
     source: hf://google/gemma-2b-it
+    parameters: 2.5B
     tokenSecret: hf-secret
     maxModelLength: 2048
   server:
@@ -458,7 +462,7 @@ def test_google_tgi_sample_with_its_memory_fraction_renders(
 
 # Google's JetStream PyTorch sample passes --quantize_weights=False next to bfloat16 weights.
 GOOGLE_JETSTREAM = model("""
-  model: {source: hf://google/gemma-7b-it, dtype: bfloat16}
+  model: {source: hf://google/gemma-7b-it, parameters: 8.5B, dtype: bfloat16}
   server:
     engine: jetstream
     args: [--quantize_weights=False, --override_batch_size=30, --enable_model_warmup=True]

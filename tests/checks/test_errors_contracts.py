@@ -281,7 +281,8 @@ def test_an_unknown_flag_is_an_error_and_only_a_warning_on_a_users_image(
     assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), [
         "specs/m.yaml:10:12: error[check] spec.server.args[0]: --max-num-sequences is not an "
         "option of vllm 0.34.0 (the engine exits on it) (hint: did you mean --max-num-seqs?)"], [
-        unsized(), "specs/m.yaml:10:60: warning[check] spec.server.args[2]: --no-enable-prefix-caching is "
+        unsized(),
+        "specs/m.yaml:10:60: warning[check] spec.server.args[2]: --no-enable-prefix-caching is "
         "given twice in server.args: vllm 0.34.0 keeps the last (hint: give it once)"])
     own = text.replace("engine: vllm", 'engine: vllm\n    image: "example.com/vllm:fork"')
     run = render(tmp_path, monkeypatch, {"m.yaml": own})
