@@ -162,6 +162,18 @@ class Engine:
     load_signals: Mapping[str, LoadSignal]  # scaling.metric -> the engine's metric
     dtype_args: Mapping[str, tuple[str, ...]]  # spec dtype -> its flags or env settings
     owns: Strings = field(default_factory=dict)  # derived flag or env -> the spec field
+    # of `owns`: infergen's only when this spec's render derives them (elsewhere no field
+    # expresses them, so the user's value passes: issue 20)
+    user_unless_derived: tuple[str, ...] = ()
+    # of `owns`: the flag naming a pre-quantized checkpoint's method (AWQ, bitsandbytes...),
+    # which no field names: the user's under model.preQuantized, where infergen renders none
+    checkpoint_method: str | None = None
+    # derived env that is only infergen's default (no field sets another value): the user's
+    # value replaces it, and the render drops the derived one
+    user_may_replace: tuple[str, ...] = ()
+    # derived env whose value is the largest the spec allows: a lower number is the user's,
+    # and replaces it as above; a higher one stays an error naming the field
+    user_may_lower: tuple[str, ...] = ()
     image: str | None = None
     command: tuple[str, ...] | None = None
     env: Strings | None = None  # from a variant only

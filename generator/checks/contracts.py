@@ -4,7 +4,7 @@ derives for this spec; the engine's image must run on the accelerator's nodes.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from generator.catalog import Catalog
@@ -21,7 +21,7 @@ from generator.catalog.engine_entry import Engine
 from generator.checks.common import STEP, valid_shape
 from generator.diagnostics import Diagnostic
 from generator.plan import model_source
-from generator.plan.engine import home_env
+from generator.plan.engine import home_env, replaced_env
 from generator.plan.memory_fit import MEMORY_FRACTION_OWNER
 from generator.plan.records import Plan
 
@@ -103,7 +103,10 @@ def server_overrides(plan: Plan, catalog: Catalog,
         derived.update({key(f): (f, v) for _, f, v in split_args(derived_args)})
     for name, value in env.items():
         derived.setdefault(key(name), (name, value))
-    owned = {key(name): name for name, owner in owners.items() if owner != ONLY_WHEN_DERIVED}
+    engine = plan.facts.checked_engine
+    owned = {key(name): name for name, owner in owners.items()
+             if owner != ONLY_WHEN_DERIVED and name not in _users_unless_derived(plan, engine)}
+    replaceable = replaced_env(plan.spec, engine, env, key)
     own_image = plan.layer_of("server", "image") >= 0
     args = list(server.get("args", []))
     user_env = server.get("env", {})
@@ -127,7 +130,7 @@ def server_overrides(plan: Plan, catalog: Catalog,
             continue
         canonical = key(given.text)
         yield from _one_setting(where, canonical, given.text, given.value, "server.args",
-                                derived, owned, owners, terms)
+                                derived, owned, owners, terms, replaceable)
         if canonical in derived or canonical in owned:
             continue
         if given.option.deprecated:
@@ -153,7 +156,7 @@ def server_overrides(plan: Plan, catalog: Catalog,
         canonical = key(env_name)
         yield from _one_setting(where, canonical, env_name,
                                 value if isinstance(value, str) else None, "server.env",
-                                derived, owned, owners, terms)
+                                derived, owned, owners, terms, replaceable)
         if canonical in seen and canonical not in derived and canonical not in owned:
             yield where.diagnostic(
                 STEP, f"{env_name} in server.env and {seen[canonical].text} in server.args "
@@ -173,6 +176,15 @@ def server_overrides(plan: Plan, catalog: Catalog,
         yield from _conflicts(plan, terms, args)
 
 
+def _users_unless_derived(plan: Plan, engine: Engine) -> set[str]:
+    """Settings of `owns` that no field expresses for this spec unless its render derives
+    them (catalog userUnlessDerived, and a pre-quantized checkpoint's method flag)."""
+    names = set(engine.user_unless_derived)
+    if plan.spec["model"].get("preQuantized") and engine.checkpoint_method is not None:
+        names.add(engine.checkpoint_method)
+    return names
+
+
 def _free_args(args: list[str]) -> list[Given]:
     """A custom engine's args: options by name, nothing refused."""
     return [Given(i, f, None, v) for i, f, v in split_args(args)]
@@ -180,9 +192,13 @@ def _free_args(args: list[str]) -> list[Given]:
 
 def _one_setting(where: Any, canonical: str, given: str, value: str | None, field: str,
                  derived: dict[str, tuple[str, str | None]], owned: dict[str, str],
-                 owners: dict[str, str], terms: Contract | None) -> Iterator[Diagnostic]:
+                 owners: dict[str, str], terms: Contract | None,
+                 replaceable: Mapping[str, str]) -> Iterator[Diagnostic]:
     """A user setting that infergen derives for this spec: the same value is redundant (a
-    warning), another value is an error naming the field that sets it."""
+    warning), another value is an error naming the field that sets it, unless the derived
+    value is only infergen's default (`replaceable`): then the user's replaces it."""
+    if canonical in replaceable:
+        return
     if canonical in derived:
         name, mine = derived[canonical]
     elif canonical in owned:
@@ -258,6 +274,10 @@ def _exclusive(plan: Plan, terms: Contract, derived_args: list[str], env: dict[s
     for rule in terms.raw.get("atLeast", []):
         value = user_env.get(rule["name"])
         floor = env.get(rule["than"])
+        lowered = replaced_env(plan.spec, plan.facts.checked_engine, env, terms.key)
+        if terms.key(rule["than"]) in lowered:  # the user's lower value is the floor
+            floor = next(str(v) for n, v in user_env.items()
+                         if terms.key(n) == terms.key(rule["than"]))
         if value is None or floor is None or not str(value).isdigit() or not floor.isdigit():
             continue
         unless = rule.get("unless")

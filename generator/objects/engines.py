@@ -18,7 +18,7 @@ from generator.objects import extra_volumes, security, storage
 from generator.objects.probes import probes, startup_seconds
 from generator.objects.resources import guaranteed, guaranteed_from
 from generator.plan import maxtext, model_cache, model_source, parallelism
-from generator.plan.engine import home_env
+from generator.plan.engine import home_env, replaced_env
 from generator.plan.facts import Facts
 from generator.plan.records import Plan
 from generator.plan.shape import Shape
@@ -360,6 +360,13 @@ def container(spec: dict[str, Any], facts: Facts, catalog: Catalog,
     env += [{"name": k, "value": v} for k, v in sorted((engine.env or {}).items())]
     env += [{"name": k, "value": v} for k, v in sorted(launch.env.items())]
     env += _token_env(spec, engine)
+    # a default the user's server.env replaces (catalog userMayReplace/userMayLower) is left
+    # out: the engine gets one value (TGI exits on both names of one setting)
+    terms = contract(engine.contract or name)
+    replaced = set(replaced_env(spec, engine, {e["name"]: e["value"] for e in env
+                                               if "value" in e},
+                                terms.key if terms is not None else (lambda n: n)).values())
+    env = [e for e in env if e["name"] not in replaced]
     # a user's variable equal to a derived one (under any of its names) is rendered once
     # (checks.contracts warned "redundant, remove it")
     env += _user_env(spec, engine, env)

@@ -3,6 +3,7 @@ accelerator applied and, for a custom engine, what the spec says about its image
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -42,3 +43,23 @@ def home_env(catalog: Catalog) -> list[dict[str, str]]:
     return [{"name": "HOME", "value": user.home},
             {"name": "LOGNAME", "value": user.user_name},
             {"name": "USER", "value": user.user_name}]
+
+
+def replaced_env(spec: dict[str, Any], engine: Engine, derived: dict[str, str],
+                 key: Callable[[str], str]) -> dict[str, str]:
+    """The derived env the user's server.env replaces, by canonical name (`key`, the
+    contract's aliasing) -> the derived name it replaces. Only infergen's defaults may be:
+    catalog userMayReplace (another value), userMayLower (a lower number); the check step
+    and the render read this one answer."""
+    found: dict[str, str] = {}
+    for name, value in spec["server"].get("env", {}).items():
+        if not isinstance(value, str):
+            continue
+        for mine in (*engine.user_may_replace, *engine.user_may_lower):
+            if key(mine) != key(name) or mine not in derived or value == derived[mine]:
+                continue
+            lower = mine in engine.user_may_lower
+            if not lower or (value.isdigit() and derived[mine].isdigit()
+                             and int(value) < int(derived[mine])):
+                found[key(name)] = mine
+    return found

@@ -551,3 +551,86 @@ def test_the_tpu_backend_reads_vllm_env_vars_of_its_own() -> None:
     assert "VLLM_TPU_BUCKET_PADDING_GAP" in tpu.env_reads
     assert "VLLM_TPU_BUCKET_PADDING_GAP" not in gpu.env_reads
     assert gpu.removed_env["VLLM_TPU_BUCKET_PADDING_GAP"]["lastIn"] == "0.25.1"
+
+
+# Issue 20: infergen owns a setting only when this spec's render derives it, or a field
+# expresses it; a default no field can change is the user's to replace.
+@pytest.mark.parametrize(("body", "errors"), [
+    # a pre-quantized checkpoint's method: no field names it, infergen renders none
+    ("""
+     model: {source: hf://org/m-awq, parameters: 8B, dtype: int4, preQuantized: true}
+     server: {engine: vllm, args: [--quantization=awq]}
+     accelerator: {type: nvidia-l4}
+     """, []),
+    # a full-precision checkpoint: dtype expresses the quantization
+    ("""
+     model: {source: hf://org/m, parameters: 8B}
+     server: {engine: vllm, args: [--quantization=fp8]}
+     accelerator: {type: nvidia-l4}
+     """, ["specs/m.yaml:7:33: error[check] spec.server.args[0]: --quantization in server.args "
+           "sets what infergen derives (hint: --quantization is set from spec.model.dtype; "
+           "change that field instead)"]),
+    # LoRA limits without adapters are no field's; the adapters themselves are
+    ("""
+     model: {source: hf://org/m, parameters: 8B}
+     server: {engine: vllm, args: [--enable-lora, --max-loras=4, --max-lora-rank=64]}
+     accelerator: {type: nvidia-l4}
+     """, []),
+    ("""
+     model: {source: hf://org/m, parameters: 8B}
+     server: {engine: vllm, args: [--lora-modules=a=org/a]}
+     accelerator: {type: nvidia-l4}
+     """, ["specs/m.yaml:7:33: error[check] spec.server.args[0]: --lora-modules in server.args "
+           "sets what infergen derives (hint: --lora-modules is set from spec.model.adapters; "
+           "change that field instead)"]),
+    # TGI's input limit above the one maxModelLength allows: TGI exits
+    ("""
+     model: {source: hf://org/m, parameters: 8B, maxModelLength: 2048}
+     server: {engine: tgi, env: {MAX_INPUT_LENGTH: "4000"}}
+     accelerator: {type: nvidia-l4}
+     """, ["specs/m.yaml:7:49: error[check] spec.server.env.MAX_INPUT_LENGTH: MAX_INPUT_LENGTH "
+           "in server.env sets what infergen derives (MAX_INPUT_LENGTH is another name for "
+           "MAX_INPUT_TOKENS) (hint: MAX_INPUT_TOKENS is set from spec.model.maxModelLength; "
+           "change that field instead)"]),
+])
+def test_infergen_owns_only_what_this_render_derives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, errors: list[str]) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": model(body)})
+    if errors:
+        assert_fails(run, errors)
+    else:
+        assert run.exit_code == 0 and run.warnings == [], run.stderr
+
+
+def _engine_env(tmp_path: Path) -> dict[str, str | None]:
+    deployment = next(yaml.safe_load(p.read_text()) for p in (tmp_path / "rendered").rglob(
+        "deployment.yaml"))
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    names = [e["name"] for e in env]
+    assert len(names) == len(set(names)), names
+    return {e["name"]: e.get("value") for e in env}
+
+
+@pytest.mark.parametrize(("body", "given", "dropped"), [
+    # Google's TGI samples: a lower input limit replaces the derived one (TGI exits when
+    # both of its names are set)
+    ("""
+     model: {source: hf://org/m, parameters: 8B, maxModelLength: 2048}
+     server: {engine: tgi, env: {MAX_INPUT_LENGTH: "1562"}}
+     accelerator: {type: nvidia-l4}
+     """, ("MAX_INPUT_LENGTH", "1562"), "MAX_INPUT_TOKENS"),
+    # Google's vLLM-on-TPU sample: the XLA cache path is only infergen's default
+    ("""
+     model: {source: hf://org/m, parameters: 8B}
+     server: {engine: vllm, env: {VLLM_XLA_CACHE_PATH: /data}}
+     accelerator: {type: tpu-v6e, topology: 2x2}
+     """, ("VLLM_XLA_CACHE_PATH", "/data"), None),
+])
+def test_the_users_value_replaces_a_default_no_field_sets(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str,
+        given: tuple[str, str], dropped: str | None) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": model(body)})
+    assert run.exit_code == 0 and run.warnings == [], run.stderr
+    env = _engine_env(tmp_path)
+    assert env[given[0]] == given[1]
+    assert dropped is None or dropped not in env
