@@ -18,42 +18,14 @@ from tests.conftest import ROOT
 from tests.errorcases import assert_one_line_each, render
 
 CORPUS = ROOT / "tests" / "realworld"
-AWAITING_21 = ROOT / "tests" / "realworld-awaiting-21"
 CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "index.yaml").read_text())["cases"]
-
-# Cases the engine accepts that issue 20's contract checks, as merged into this branch
-# (issue-20 at c188426), still refuse: a setting that no spec field can express is refused
-# as "set from" a field, where issue 20 says "no setting is refused that no field can
-# express" and "infergen owns a setting only when this spec's render derives it". Each is
-# a disagreement for the lead to settle with issue 20's rule; the expectation stays the
-# engine's. Empty this when the rule lands; strict xfail turns a case that starts passing
-# into a failure, so none stays listed by mistake.
-AWAITING_ISSUE_20: dict[str, str] = {
-    # --quantization=awq / =bitsandbytes on a pre-quantized checkpoint: infergen renders no
-    # quantization flag for dtype int4 + preQuantized, yet refuses the user's
-    "gke-samples/vllm-gemma-7b-awq": "--quantization with preQuantized",
-    "kubeai/phi-4-bnb-4bit-l4": "--quantization with preQuantized",
-    # --max_loras without static adapters: infergen renders no --max-loras
-    "production-stack/llama3-multiple-models": "--max-loras without adapters",
-    "production-stack/mistral-multiple-models": "--max-loras without adapters",
-    # MAX_INPUT_LENGTH=1562 under MAX_TOTAL_TOKENS=2048 (Google's own TGI samples):
-    # maxModelLength fixes MAX_INPUT_TOKENS at total - 1, so no field expresses it
-    "gke-samples/tgi-gemma-2-27b-it": "TGI input limit below maxModelLength - 1",
-    "gke-samples/tgi-gemma-2-9b-it": "TGI input limit below maxModelLength - 1",
-    # VLLM_XLA_CACHE_PATH=/data (Google's vLLM-on-TPU sample): /data is infergen's own
-    # writable cache mount, and no field sets the XLA cache path
-    "gke-samples/vllm-tpu-llama3-70b": "VLLM_XLA_CACHE_PATH set by the catalog's variant",
-}
 
 DIAGNOSTIC = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): "
                         r"(?P<level>error|warning)\[\w+\] (?P<at>\S+): (?P<says>.*)$")
 
 
 def _param(case: dict[str, Any]) -> Any:
-    name = case["file"].removesuffix(".yaml")
-    marks = [pytest.mark.xfail(strict=True, reason=f"issue 20's rule: {AWAITING_ISSUE_20[name]}")] \
-        if name in AWAITING_ISSUE_20 else []
-    return pytest.param(case, id=name, marks=marks)
+    return pytest.param(case, id=case["file"].removesuffix(".yaml"))
 
 
 def _matches(found: dict[str, str], expected: dict[str, str]) -> bool:
@@ -89,10 +61,10 @@ def _index(folder: Path) -> list[dict[str, Any]]:
     return cases
 
 
-@pytest.mark.parametrize("folder", [CORPUS, AWAITING_21], ids=["realworld", "awaiting-21"])
-def test_every_corpus_spec_is_indexed_with_its_source(folder: Path) -> None:
+def test_every_corpus_spec_is_indexed_with_its_source() -> None:
     """Each spec file has one index entry naming the repository, path and full commit it was
     ported from, an expectation and its reason; the header comment names the same source."""
+    folder = CORPUS
     cases = _index(folder)
     files = sorted(p.relative_to(folder).as_posix() for p in folder.glob("*/*.yaml"))
     assert sorted(c["file"] for c in cases) == files
@@ -106,8 +78,6 @@ def test_every_corpus_spec_is_indexed_with_its_source(folder: Path) -> None:
         header = (folder / case["file"]).read_text().splitlines()[0]
         assert header.startswith(f"# Ported from {source['repository']} {source['path']} "
                                  f"@{source['commit'][:12]}"), case["file"]
-        if folder == AWAITING_21:
-            assert case["needs"], case["file"]
 
 
 def test_the_corpus_is_large_and_mixed() -> None:
