@@ -134,7 +134,8 @@ def parallel_layout(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
     if layout.data > 1 and shape.multi_host:
         yield plan.locate("accelerator", "parallelism", "data").diagnostic(
             STEP, f"data parallelism across the {shape.hosts} nodes of a group: infergen "
-            "starts a group as one Ray cluster serving one copy of the model",
+            "starts a group as one server spread over its nodes (--nnodes), serving one copy "
+            "of the model",
             "use data parallelism inside one node, or more replicas")
     name = plan.spec["server"]["engine"]
     options = plan.facts.engine.parallelism or {}

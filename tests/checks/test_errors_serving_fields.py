@@ -225,9 +225,9 @@ CASES = [
             parallelism: {tensor: 8, data: 2}
         """),
         ["specs/m.yaml:10:36: error[check] spec.accelerator.parallelism.data: data parallelism "
-         "across the 2 nodes of a group: infergen starts a group as one Ray cluster serving "
-         "one copy of the model (hint: use data parallelism inside one node, or more "
-         "replicas)"],
+         "across the 2 nodes of a group: infergen starts a group as one server spread over "
+         "its nodes (--nnodes), serving one copy of the model (hint: use data parallelism "
+         "inside one node, or more replicas)"],
         id="parallelism-data-across-nodes"),
     # --- accelerator.driverVersion
     pytest.param(
