@@ -316,11 +316,34 @@ GOOGLE_TGI_SAMPLE = model("""
 """)
 
 
-def test_google_tgi_sample_is_refused_at_its_alias(
+def _tgi_env(tmp_path: Path) -> list[tuple[str, str | None]]:
+    deployment = next(yaml.safe_load(p.read_text()) for p in (tmp_path / "rendered").rglob(
+        "deployment.yaml"))
+    return [(e["name"], e.get("value"))
+            for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]]
+
+
+def test_google_tgi_sample_renders_its_lower_input_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """TGI exits when MAX_INPUT_TOKENS and MAX_INPUT_LENGTH are both set: the alias is one
-    error at the spec line, pointing at the field that owns the setting."""
-    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": GOOGLE_TGI_SAMPLE}), [
+    """No field expresses an input limit below maxModelLength - 1 (issue 20): the sample's
+    alias replaces the derived MAX_INPUT_TOKENS, since TGI exits when both names are set,
+    and the pod has one name per setting."""
+    run = render(tmp_path, monkeypatch, {"m.yaml": GOOGLE_TGI_SAMPLE})
+    assert run.exit_code == 0, run.stderr
+    env = _tgi_env(tmp_path)
+    terms = contract("tgi")
+    assert terms is not None
+    keys = [terms.key(name) for name, _ in env]
+    assert len(keys) == len(set(keys)), env
+    assert ("MAX_INPUT_LENGTH", "1562") in env and ("MAX_TOTAL_TOKENS", "2048") in env
+
+
+def test_an_input_limit_above_the_derived_one_is_refused_at_its_alias(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TGI exits unless max_input_tokens < max_total_tokens: above maxModelLength - 1 the
+    alias is one error at the spec line, pointing at the field that owns the setting."""
+    text = GOOGLE_TGI_SAMPLE.replace('"1562"', '"2048"')
+    assert_fails(render(tmp_path, monkeypatch, {"m.yaml": text}), [
         f"specs/m.yaml:12:29: error[check] spec.server.env.MAX_INPUT_LENGTH: MAX_INPUT_LENGTH in "
         f"server.env {OWNED} (MAX_INPUT_LENGTH is another name for MAX_INPUT_TOKENS) (hint: "
         "MAX_INPUT_TOKENS is set from spec.model.maxModelLength; change that field instead)"])
@@ -328,13 +351,11 @@ def test_google_tgi_sample_is_refused_at_its_alias(
 
 def test_google_tgi_sample_without_the_alias_starts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the alias removed, as the hint says, the pod has one name per setting."""
+    """Without the alias, the derived limit is rendered under its own name only."""
     text = GOOGLE_TGI_SAMPLE.replace('    env: {MAX_INPUT_LENGTH: "1562"}\n', "")
     run = render(tmp_path, monkeypatch, {"m.yaml": text})
     assert run.exit_code == 0, run.stderr
-    deployment = next(yaml.safe_load(p.read_text()) for p in (tmp_path / "rendered").rglob(
-        "deployment.yaml"))
-    env = [e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]]
+    env = [name for name, _ in _tgi_env(tmp_path)]
     terms = contract("tgi")
     assert terms is not None
     keys = [terms.key(name) for name in env]
