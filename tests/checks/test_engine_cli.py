@@ -562,6 +562,11 @@ def test_the_tpu_backend_reads_vllm_env_vars_of_its_own() -> None:
      server: {engine: vllm, args: [--quantization=awq]}
      accelerator: {type: nvidia-l4}
      """, []),
+    ("""
+     model: {source: hf://org/m-awq, parameters: 8B, dtype: int4, preQuantized: true}
+     server: {engine: sglang, args: [--quantization=awq]}
+     accelerator: {type: nvidia-l4}
+     """, []),
     # a full-precision checkpoint: dtype expresses the quantization
     ("""
      model: {source: hf://org/m, parameters: 8B}
