@@ -33,7 +33,6 @@ from generator.output import sharding
 from generator.output.layout import Deferred, Rendered
 from generator.output.sharding import Layout, Previous
 from generator.output.text import Stored, Tree
-from generator.output.write import Prescan, settled
 from generator.plan.records import Platform
 from generator.plan.resolve import platform_from
 from generator.spec.load import Source, discover, load, read_raw
@@ -57,6 +56,7 @@ class Run:
     extra: tuple[Source, ...] = ()
     moves: str = sharding.NO_MOVES
     records: Path | None = None
+    reuse: bool = True  # a store may answer a known run with its tree's digests alone
 
     @property
     def options(self) -> Options:
@@ -69,13 +69,13 @@ class Outcome:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: Mapping[str, str] | None = None  # path inside the output folder -> text
     bug: bool = False  # the generator, not the specs, is at fault
-    digests: dict[str, str] | None = None  # the tree's text.digests_of, where a store knows
-    current: int | None = None  # files of a tree found in place already (then no tree)
+    # the tree's text.digests_of, where a store knows; a known run gives them without a tree
+    digests: dict[str, str] | None = None
     roots: dict[str, int] | None = None  # objects per Config Sync root (its folder)
 
     @property
     def failed(self) -> bool:
-        return bool(errors(self.diagnostics)) or (self.tree is None and self.current is None)
+        return bool(errors(self.diagnostics)) or (self.tree is None and self.digests is None)
 
 
 Step = Callable[[str], None]
@@ -91,9 +91,8 @@ def compile(run: Run, catalog: Catalog, store: Store = NO_STORE,
     progress("load")
     files, problems = read_files(list(run.paths))                             # 1 load
     known = store.finished(run.options, files, problems)
-    if known is not None:  # these exact inputs, and their tree is in place
-        return Outcome(known.diagnostics, None, known.bug, known.digests, known.current,
-                       known.roots)
+    if known is not None and run.reuse:  # these exact inputs: their tree's digests, no text
+        return Outcome(known.diagnostics, None, known.bug, known.digests, known.roots)
     found = _with_platform([store.unit(f) or units.unit_of(f) for f in files],
                            run.platform_fallback)
     found += [units.from_source(s) for s in run.extra]
@@ -134,14 +133,11 @@ def compile_specs(paths: list[Path], out: str, catalog: Catalog,
     return compile(run, catalog, progress=progress or _quiet)
 
 
-def store_for(out: Path, check: bool, prescan: Prescan | None = None) -> Store:
-    """The cache beside the output folder (none with INFERGEN_CACHE=off). A known run is
-    "nothing to do" only when the folder holds exactly its tree (output.write.settled,
-    with the lstats of a `prescan`)."""
+def store_for(out: Path) -> Store:
+    """The cache beside the output folder (none with INFERGEN_CACHE=off)."""
     if not cache.enabled():
         return NO_STORE
-    return cache.DiskCache(cache.folder_for(out), in_place=lambda digests: settled(
-        out, digests, exact=check, prescan=prescan))
+    return cache.DiskCache(cache.folder_for(out))
 
 
 # ------------------------------------------------------------------ the steps

@@ -38,8 +38,7 @@ ALLOWED: dict[str, set[str]] = {
 
 # the only modules outside output/ that may touch the disk, and why
 WRITERS = {
-    "generator.output.write": "the tree: atomic swap, spare, snapshot",
-    "generator.output.scan": "a Prescan child answers its parent through a pipe, not a file",
+    "generator.output.write": "the tree, each file atomically, and its manifest",
     "generator.incremental.cache": "the cache store, beside the output folder",
     "generator.commands.scaffold": "`infergen new` writes the new spec (never overwrites)",
     "generator.commands.docs": "`make docs` writes docs/spec-reference.md",

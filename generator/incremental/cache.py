@@ -6,7 +6,7 @@ Every key is a hash of content: the generator's fingerprint (its own source, cat
 schemas, and the versions of Python and of the libraries that shape the output), plus
     runs/<key>   every spec file's path, display name and bytes, and the run's options:
                  the outcome's diagnostics and the digest of each file of its tree; when
-                 the output folder already holds exactly that tree (`in_place` says so),
+                 the output folder already holds exactly that tree (the caller looks),
                  the run is done without a text: the tree on disk is its store;
     specs/<key>  one spec file's path, display name and bytes, and the output folder: its
                  `units.Unit` (diagnostics, plan summaries, objects as text), whose model
@@ -35,6 +35,7 @@ import json
 import marshal
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
@@ -51,7 +52,6 @@ from generator.incremental.units import RawFile
 from generator.output import shard_record
 from generator.output.layout import Deferred, Rendered
 from generator.output.text import digest, digests_of, text_of
-from generator.output.write import replace_atomically
 
 # marshal (fast for plain data) changes with Python's minor version: it is in the header
 MAGIC = (f"infergen-cache 5 python{sys.version_info[0]}.{sys.version_info[1]} "
@@ -197,6 +197,28 @@ def _write(path: Path, value: Any, texts: Sequence[bytes] = ()) -> None:
         replace_atomically(path, (MAGIC, digest(body).encode(), b"\n", body), TEMP_PREFIX)
 
 
+def replace_atomically(path: Path, parts: Sequence[bytes], prefix: str) -> bool:
+    """Write `parts` to a temporary file (named `prefix`...) beside `path`, then rename it
+    over `path`: a reader finds the old entry or the new one, never half of one. False, and
+    nothing left behind, on an OSError (an entry only saves time)."""
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            for part in parts:
+                stream.write(part)
+        os.replace(temp, path)
+        return True
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            return False
+        raise
+
+
 def _write_texts(path: Path, data: Any, texts: Sequence[str], digests: Sequence[str]) -> None:
     encoded = [text.encode("utf-8") for text in texts]
     _write(path, [data, [len(e) for e in encoded], list(digests)], encoded)
@@ -317,13 +339,10 @@ class Packs:
 
 
 class DiskCache:
-    """The store in `folder` (a Store: see store.py). `in_place(digests)` says whether the
-    output folder holds exactly that tree already (output.write.settled); without it, a
-    known run still gives its texts, never "nothing to do"."""
+    """The store in `folder` (a Store: see store.py)."""
 
-    def __init__(self, folder: Path,
-                 in_place: Callable[[dict[str, str]], bool] | None = None) -> None:
-        self.folder, self.in_place = folder, in_place
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self._out = ""
         self._run: str | None = None
         self._keys: list[str | None] = []  # each file's spec key, in order
@@ -350,11 +369,9 @@ class DiskCache:
             data = stored[0]
             diagnostics = from_rows(data["diagnostics"])
             if not data["tree"]:
-                return Known(diagnostics, bool(data["bug"]), None, None)
+                return Known(diagnostics, bool(data["bug"]), None)
             digests = dict(zip(_lines(data["paths"]), _lines(data["digests"]), strict=True))
-            if self.in_place is not None and self.in_place(digests):
-                return Known(diagnostics, bool(data["bug"]), digests, len(digests),
-                             data.get("roots"))
+            return Known(diagnostics, bool(data["bug"]), digests, data.get("roots"))
         return None
 
     def unit(self, file: RawFile) -> units.Unit | None:
@@ -429,7 +446,7 @@ class DiskCache:
                  tree: Mapping[str, str] | None, bug: bool,
                  roots: dict[str, int] | None = None) -> dict[str, str] | None:
         assert self._run is not None, "remember follows finished"
-        digests = digests_of(tree or {})
+        digests = digests_of(tree) if tree is not None else None
         folder, run = self.folder, self._run
         packs = self._packs or Packs(folder / PACKS)
         for unit, key in zip(found, self._keys, strict=False):  # the files' units come first
@@ -447,7 +464,8 @@ class DiskCache:
         # instead of tracking 427,000 shared ones (a fifth of a second at 10,000 specs)
         self._pending.append(partial(_write, folder / RUNS / run, {
             "diagnostics": as_rows(diagnostics), "tree": tree is not None,
-            "paths": "\n".join(digests), "digests": "\n".join(digests.values()), "bug": bug,
+            "paths": "\n".join(digests or ()), "digests": "\n".join((digests or {}).values()),
+            "bug": bug,
             "roots": roots}))
         if self._texts is not None:
             self._pending.append(self._texts.save)

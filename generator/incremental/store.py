@@ -1,8 +1,8 @@
 """What the orchestrator asks of a store of earlier results, and the store that holds none.
 
 A store only saves time: every answer it gives must be what computing would give. The
-orchestrator (generator/pipeline.py) asks it, in order: is this exact run known and its tree
-already in place (`finished`)? is this file's unit known (`unit`)? what is this
+orchestrator (generator/pipeline.py) asks it, in order: is this exact run known
+(`finished`: then its tree's digests, no text)? is this file's unit known (`unit`)? what is this
 platform-wide object's text (`serialize`)? then hands it the run to keep (`remember`). The
 store writes nothing until `flush`, which the CLI calls once the tree is safe: on a nearly
 full disk the tree matters, the cache not.
@@ -33,12 +33,12 @@ class Options:
 
 @dataclass(frozen=True)
 class Known:
-    """A run a store has seen with these exact inputs, whose tree is in place."""
+    """A run a store has seen with these exact inputs: its diagnostics, and its tree's
+    digests (whether that tree is in place is the caller's to find out)."""
 
     diagnostics: list[Diagnostic]
     bug: bool
     digests: dict[str, str] | None  # None: the run gave no tree
-    current: int | None  # files of the tree found in place
     roots: dict[str, int] | None = None  # objects per Config Sync root
 
 
