@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from generator import catalog, pipeline
+from generator import catalog, per_spec, pipeline
 from generator.cli import main
-from generator.incremental import cache, units
+from generator.incremental import cache
 from generator.output.text import digests_of
 from generator.output.write import write
 from generator.pipeline import Outcome, Run, compile_specs
@@ -55,8 +55,8 @@ class Calls:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.counts: dict[str, int] = {}
-        for module, name in ((units, "from_file"), (units, "check_model"),
-                             (units, "build_model"), (units, "validate_unit")):
+        for module, name in ((per_spec, "from_file"), (per_spec, "check_model"),
+                             (per_spec, "build_model"), (per_spec, "validate_unit")):
             self._spy(monkeypatch, module, name)
 
     def _spy(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
