@@ -82,7 +82,8 @@ def _in_the_way(missing: list[str], existing: Existing) -> set[str]:
     """A foreign file where a missing file needs a folder, and a folder holding a foreign
     file where a missing file must go."""
     foreign = set(existing.foreign)
-    found = {folder for rel in missing for folder in _ancestors(rel) if folder in foreign}
+    found = {folder for rel in missing for folder in _ancestors(rel) if folder in foreign} \
+        if foreign else set()
     for rel in (rel for rel in missing if rel in existing.folders):
         inside = rel + "/"
         if any(p.startswith(inside) for p in foreign):
