@@ -42,3 +42,9 @@ def test_an_unreadable_single_root_kustomization_is_left_to_the_render(
     assert (found, problems) == (Previous(rendered=True), [])
     found, problems = _read(tmp_path / "other", kustomization="resources: [llm/a/x.yaml]\n")
     assert found.models == {"llm/a": PLATFORM_ROOT}
+
+
+def test_a_record_whose_models_are_not_a_mapping_is_not_infergen_s(tmp_path: Path) -> None:
+    found, problems = _read(tmp_path, "roots: {'.': 3}\nmodels: [llm/a]\nmoving: {}\n")
+    assert found == Previous(rendered=True)
+    assert problems == ["is not a placement record infergen wrote (it needs roots, models)"]
