@@ -196,7 +196,8 @@ def bench_size(count: int, work: Path, repeat: int,
             "scenarios": rows, "git_status": status or None}
 
 
-GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+# no background gc: it would still be writing when the work folder is deleted
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "gc.auto=0"]
 
 
 def git_status(work: Path) -> float:
