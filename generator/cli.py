@@ -6,14 +6,13 @@ infergen (with a traceback, because then it is useful).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import gc
 import json
-import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,15 @@ from generator import catalog as catalog_data
 from generator import pipeline, roots
 from generator.diagnostics import Diagnostic, format_all
 from generator.diagnostics import errors as errors_of
-from generator.output import sharding, write
-from generator.output.publish import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, exit_code, publish
+from generator.output import sharding
+from generator.output.publish import (
+    EXIT_BUG,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    exit_code,
+    in_place,
+    publish,
+)
 from generator.pipeline import Run, compile_specs
 from generator.spec.schema_store import INPUT_KINDS, input_schema
 
@@ -62,7 +68,7 @@ def _guard(command: Callable[..., int]) -> Callable[..., None]:
             click.echo("infergen: internal error; this is a bug, please report it", err=True)
             code = EXIT_BUG
         finally:  # as it was, for a caller in the same process (tests); not when the
-            # process ends next: the first collection would walk every object made since
+            # process ends next (see entry)
             if collecting and not _PROCESS["exiting"]:
                 gc.enable()
         sys.exit(code)
@@ -82,18 +88,17 @@ def _hold(*objects: object) -> None:
 
 
 def entry() -> None:
-    """The `infergen` process: the command, then an exit that skips freeing its objects one
-    by one (a compile holds millions; freeing them cost a second at 10,000 specs). Every
-    file it wrote is closed by then; only the standard streams need flushing."""
+    """The `infergen` process. A compile holds millions of objects; freeing them one by one
+    at exit cost a second at 10,000 specs, and the last collection walked them all. So what
+    a command holds stays in a list that holds itself (reference counting never frees it)
+    and is frozen out of the collector's reach (gc.freeze): the process ends as any other,
+    its atexit handlers (coverage, cProfile) run, and the memory goes back with it."""
     _PROCESS["exiting"] = True
+    _HELD.append(_HELD)
     try:
         main()
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+    finally:
+        gc.freeze()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,42 +141,21 @@ def validate_command(paths: tuple[Path, ...], specs: Path, fmt: str) -> int:
 @_guard
 def render_command(specs: Path, out: Path, check: bool, allow_empty: tuple[str, ...],
                    start_moves: bool, complete_moves: bool, fmt: str) -> int:
-    """Validate the specs, then write the rendered tree atomically."""
+    """Validate the specs, then write the rendered tree (each file atomically)."""
     if start_moves and complete_moves:
         raise click.UsageError("--move and --complete-moves take two commits: give one")
     moves = (sharding.START_MOVES if start_moves else
              sharding.COMPLETE_MOVES if complete_moves else sharding.NO_MOVES)
     run = Run((specs,), out.as_posix(), "render", frozenset(allow_empty), moves=moves)
-    with contextlib.ExitStack() as held:
-        prescan = None if check else _prescan(out, held)
-        return _render(run, out, check, fmt, prescan)
-
-
-def _prescan(out: Path, held: contextlib.ExitStack) -> write.Prescan | None:
-    """Take the tree's lock for the whole render and start the scan's lstats, to run while
-    the specs compile. When the lock or the tree cannot be had now, the render goes on
-    without: its write then takes the lock, or says why it cannot write, as ever. Only a
-    tree written before has a snapshot to start from (and a lock file beside it already)."""
-    if not write.snapshot_of(out).is_file():
-        return None
-    try:
-        held.enter_context(write.locked(out))
-        write.recover(out)
-        prescan = write.Prescan(out)
-    except (OSError, write.WriteError):
-        held.close()
-        return None
-    held.callback(prescan.close)
-    return prescan
-
-
-def _render(run: Run, out: Path, check: bool, fmt: str, prescan: write.Prescan | None) -> int:
-    store = pipeline.store_for(out, check, prescan)
-    outcome = pipeline.compile(run, catalog_data.load(), store, _progress())
+    store = pipeline.store_for(out)
+    catalog = catalog_data.load()
+    outcome = pipeline.compile(run, catalog, store, _progress())
+    if not in_place(outcome, out, check):  # a known run, whose tree is not there: the texts
+        outcome = pipeline.compile(replace(run, reuse=False), catalog, store, _progress())
     _report(outcome.diagnostics, fmt)
     if outcome.roots and not outcome.failed:
         click.echo("\n".join(roots.summary(outcome.roots, out.as_posix())))
-    published = publish(outcome, out, check, prescan)
+    published = publish(outcome, out, check)
     if published.keep:  # the store writes only once the tree is safe
         store.flush()
     _hold(outcome, store)

@@ -15,6 +15,7 @@ from generator.incremental.units import Built, Files, PlanPart
 from generator.output import shard_record, sharding
 from generator.output.layout import Rendered
 from generator.output.sharding import PLATFORM_ROOT, Budget, Layout, Previous
+from generator.per_spec import files_of
 from generator.plan.records import Platform
 from generator.spec.yamlio import dump, load_plain
 
@@ -82,7 +83,7 @@ def place_objects(ordered: Ordered, found: dict[str, Layout], catalog: Catalog) 
             continue
         paths = sharding.relocate(files.paths, part.environment, root)
         if key in layout.moving:
-            placed.append(Files.of(paths, files.kinds, files.identities,
+            placed.append(files_of(paths, files.kinds, files.identities,
                                    (_annotated(text, dict(unmanaged)) for text in files.texts)))
         else:
             placed.append(files.at(paths))

@@ -65,8 +65,16 @@ def test_the_one_spec_change_reaches_the_tree_every_time(tmp_path: Path) -> None
 def test_the_verdicts_leave_out_what_was_skipped() -> None:
     row = {"seconds": 2.0, "peak_rss_mib": 100.0, "floor_ratio": None}  # no floor measured
     results = {"sizes": [{"specs": 1000, "scenarios": {"cold": row, "one": row}}]}
-    assert verdicts(results) == ["ok   cold <= 10 s", "MISS one spec changed <= 1.5 s",
-                                 "ok   peak RSS <= 1024 MiB"]
+    assert verdicts(results) == ["ok   cold <= 10 s", "ok   peak RSS <= 1024 MiB"]
+    measured = {**row, "floor_ratio": 0.2}
+    results = {"sizes": [{"specs": 1000, "scenarios": {"cold": measured, "one": measured}},
+                         {"specs": 10_000, "scenarios": {"one": {**row, "seconds": 4.5}},
+                          "git_status": {"before_s": 1.0, "after_s": 1.2, "ratio": 1.2}}]}
+    assert verdicts(results) == [
+        "ok   cold <= 10 s", "ok   cold <= 1x floor", "MISS one spec changed <= 0.15x floor",
+        "ok   peak RSS <= 1024 MiB", "MISS 10000 specs: one spec changed <= 4 s",
+        "ok   10000 specs: git status after <= 1.5x before",
+        "ok   10000 specs: peak RSS <= 2048 MiB"]
     assert "cold  " in table({"sizes": [{"specs": 1000, "objects": 5, "floor_s": None,
                                          "scenarios": {"cold": {**row, "objects": 5,
                                                                 "objects_per_s": 2.5,

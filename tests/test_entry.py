@@ -1,6 +1,7 @@
-"""The `infergen` process (generator.cli.entry) ends with os._exit, skipping the freeing of
-its objects: its exit codes, its output and the files it wrote must be exactly those of the
-command."""
+"""The `infergen` process (generator.cli.entry) keeps what a command holds from being freed
+one by one at exit, and otherwise ends as any process: its exit codes, its output and the
+files it wrote are exactly those of the command, and atexit handlers (coverage, cProfile)
+still run."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
-def test_exit_codes_output_and_files_survive_the_fast_exit(tmp_path: Path) -> None:
+def test_exit_codes_output_and_files_are_the_command_s(tmp_path: Path) -> None:
     assert _run("--version", cwd=tmp_path).returncode == 0
     missing = _run("render", "--specs", "nowhere", "--out", "out", cwd=tmp_path)
     assert missing.returncode == 1
@@ -30,3 +31,13 @@ def test_exit_codes_output_and_files_survive_the_fast_exit(tmp_path: Path) -> No
     assert read_tree(tmp_path / "out") == read_tree(CASES / "environments" / "expected")
     again = _run("render", "--specs", str(specs), "--out", "out", "--check", cwd=tmp_path)
     assert again.returncode == 0 and "is up to date" in again.stdout
+
+
+def test_a_profiler_s_output_is_written_at_exit(tmp_path: Path) -> None:
+    specs = CASES / "environments" / "specs"
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", "profile.out", "-m", "generator", "render",
+         "--specs", str(specs), "--out", "out"], cwd=tmp_path, capture_output=True, text=True,
+        check=False, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert profiled.returncode == 0, profiled.stderr
+    assert (tmp_path / "profile.out").stat().st_size > 0

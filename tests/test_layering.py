@@ -2,8 +2,15 @@
 
 - spec (steps 1-2) never imports plan; plan (step 3) never imports checks or objects;
 - checks (step 4) and objects (step 5) never import each other;
-- only the orchestrator (generator/pipeline.py) imports incremental/ (speed only);
+- incremental/ (speed only) imports no step package: the orchestrator hands it what to run;
+- only the orchestrator imports incremental/: pipeline.py, its per-spec steps (per_spec.py)
+  and its sharding step (roots.py, which places the units' built objects into their roots);
 - only output/ writes the tree; the other writers are named below, with why.
+
+An import is `import generator.x`, `from generator.x import y`, a relative import (`from .x
+import y`, `from .. import x`), or importlib's: `importlib.import_module("generator.x")`
+and `__import__("generator.x")`; an importlib call whose module is not written out is
+reported, since no rule can be checked against it.
 
 "Writes to disk" is read statically: a call of a function or method that creates, changes
 or removes a file or folder (open/Path.open in a writing mode, write_text, mkdir, unlink,
@@ -34,21 +41,20 @@ ALLOWED: dict[str, set[str]] = {
     "objects": {"plan", "spec", "diagnostics", "catalog", "output.layout", "output.sharding"},
     "verify": {"spec", "diagnostics", "catalog", "output.layout"},
     "output": {"spec", "diagnostics"},
+    "incremental": {"diagnostics"},
 }
 
 # the only modules outside output/ that may touch the disk, and why
 WRITERS = {
-    "generator.output.write": "the tree: atomic swap, spare, snapshot",
-    "generator.output.scan": "a Prescan child answers its parent through a pipe, not a file",
+    "generator.output.write": "the tree, each file atomically, and its manifest",
     "generator.incremental.cache": "the cache store, beside the output folder",
     "generator.commands.scaffold": "`infergen new` writes the new spec (never overwrites)",
     "generator.commands.docs": "`make docs` writes docs/spec-reference.md",
     "generator.commands.gitref": "`infergen diff` extracts a git ref into a temporary folder",
 }
 
-# who may import incremental/ (speed only): the orchestrator, and its sharding step (roots.py
-# places the units' built objects into their roots)
-INCREMENTAL_IMPORTERS = {"pipeline", "roots", "incremental"}
+# who may import incremental/ (speed only): the orchestrator (see the docstring)
+INCREMENTAL_IMPORTERS = {"pipeline", "per_spec", "roots", "incremental"}
 
 _WRITE_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "unlink", "rmdir",
                   "rmtree", "touch", "symlink_to", "hardlink_to", "extractall", "extract",
@@ -67,17 +73,49 @@ def sources() -> dict[str, str]:
             for p in sorted(PACKAGE.rglob("*.py")) if "schemas" not in p.parts}
 
 
-def imports(source: str) -> Iterator[str]:
-    """Every generator module a source imports, as dotted names below `generator.`."""
+PACKAGES = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+
+
+_DYNAMIC = {"import_module", "__import__"}
+UNKNOWN = "generator.<not written out>"
+
+
+def _package_of(module: str, is_package: bool) -> str:
+    return module if is_package else module.rpartition(".")[0]
+
+
+def imports(source: str, module: str = "generator.x", is_package: bool = False
+            ) -> Iterator[str]:
+    """Every generator module a source (of `module`) imports, as dotted names below
+    `generator.`: relative imports resolved against `module`'s package."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             yield from (a.name for a in node.names if a.name.startswith("generator."))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "generator":
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the importer's package, `level - 1` up
+                package = _package_of(module, is_package).split(".")
+                package = package[:len(package) - (node.level - 1)]
+                base = ".".join(package + ([base] if base else []))
+            if base == "generator":
                 yield from (f"generator.{a.name}" for a in node.names)
-            elif node.module.startswith("generator."):
-                yield node.module
-                yield from (f"{node.module}.{a.name}" for a in node.names)
+            elif base.startswith("generator."):
+                yield base
+                yield from (f"{base}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Call) and _dynamic(node.func):
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                if first.value.startswith("generator."):
+                    yield first.value
+            else:
+                yield UNKNOWN
+
+
+def _dynamic(func: ast.expr) -> bool:
+    """importlib.import_module(...), import_module(...), __import__(...)."""
+    name = func.attr if isinstance(func, ast.Attribute) else \
+        func.id if isinstance(func, ast.Name) else ""
+    return name in _DYNAMIC
 
 
 def part_of(module: str) -> str:
@@ -98,7 +136,10 @@ def layer_violations(found: dict[str, str]) -> list[str]:
     known = set(found)
     wrong = []
     for importer, source in found.items():
-        for imported in imports(source):
+        for imported in imports(source, importer, importer in PACKAGES):
+            if imported == UNKNOWN:
+                wrong.append(f"{importer} imports a module it does not name")
+                continue
             if imported not in known and imported.rsplit(".", 1)[0] not in known:
                 continue
             if not _allowed(importer, imported, known):
@@ -172,7 +213,41 @@ BAD_IMPORTS = [
     ("generator.verify", "from generator import pipeline"),
     ("generator.output.write", "from generator.objects import MODEL_BUILDERS"),
     ("generator.commands.diff", "from generator.incremental import cache"),
+    # incremental/ runs no step itself
+    ("generator.incremental.units", "from generator.checks import fleet"),
+    ("generator.incremental.cache", "from generator.output.text import digest"),
+    ("generator.incremental.cache", "from generator import pipeline"),
+    # relative imports
+    ("generator.incremental.units", "from ..objects import model_objects"),
+    ("generator.incremental", "from ..verify import check_item"),
+    ("generator.checks.fleet", "from ..objects import fleet"),
+    ("generator.checks.fleet", "from ..objects.labels import metadata"),
+    ("generator.spec.load", "from ..plan import records"),
+    ("generator.commands.diff", "from ..incremental import cache"),
+    # importlib
+    ("generator.incremental.cache", "importlib.import_module('generator.objects')"),
+    ("generator.checks.fleet", "import_module('generator.objects.labels')"),
+    ("generator.plan.resolve", "__import__('generator.checks.fleet')"),
+    ("generator.incremental.units", "importlib.import_module(name)"),
 ]
+
+
+@pytest.mark.parametrize("line", ["from . import units", "from .units import Unit",
+                                  "from ..diagnostics import Diagnostic",
+                                  "importlib.import_module('json')"])
+def test_an_allowed_import_is_not_reported(line: str) -> None:
+    found = sources()
+    found["generator.incremental.codec"] += "\n" + line + "\n"
+    assert layer_violations(found) == []
+
+
+def test_relative_imports_resolve_against_the_importer_s_package() -> None:
+    assert list(imports("from . import units", "generator.incremental", True)) == [
+        "generator.incremental", "generator.incremental.units"]
+    assert list(imports("from .units import Unit", "generator.incremental.cache")) == [
+        "generator.incremental.units", "generator.incremental.units.Unit"]
+    assert list(imports("from .. import pipeline", "generator.incremental.cache")) == [
+        "generator.pipeline"]
 
 
 @pytest.mark.parametrize(("importer", "line"), BAD_IMPORTS)

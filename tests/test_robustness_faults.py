@@ -3,9 +3,10 @@
 A render killed at random moments (a real process, SIGKILL), a full disk (mocked ENOSPC
 at several points of the write, and a real tiny tmpfs where this machine can mount one),
 a read-only rendered/ (chmod where it stops us; as root it does not, so EROFS and EACCES
-are injected into the write instead), and two renders at once. After each: the tree is
-exactly the old one or exactly the new one (plus the foreign file that was there), the
-CLI says what happened without a traceback, and the next run renders cleanly.
+are injected into the write instead), and two renders at once. After each: every file is
+whole, the old one or the new one (each file is written atomically; the tree as a whole is
+not), the foreign file is still there, the CLI says what happened without a traceback,
+and the next run renders the tree exactly.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from click.testing import CliRunner
 from generator import catalog
 from generator.cli import main
 from generator.output import write as write_module
+from generator.output.scan import TEMP_PREFIX
 from generator.pipeline import compile_specs
 from tests.conftest import ROOT
 from tests.errorcases import MODEL
@@ -71,12 +73,23 @@ def _expected(specs: Path) -> dict[str, bytes]:
 
 
 def _leftovers(out: Path) -> set[str]:
-    """Staging or backup folders beside the tree (the lock, the spare, the snapshot, its
-    delta and the cache are kept)."""
-    return {p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")} - {
-        f".{out.name}.infergen-lock", f".{out.name}.infergen-spare",
-        f".{out.name}.infergen-snapshot", f".{out.name}.infergen-snapshot-delta",
+    """Temporary files in the tree or beside it (the lock, the manifest and the cache are
+    kept)."""
+    beside = {p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")} - {
+        f".{out.name}.infergen-lock", f".{out.name}.infergen-manifest",
         f".{out.name}.infergen-cache"}
+    return beside | {p.relative_to(out).as_posix() for p in out.rglob(f"{TEMP_PREFIX}*")}
+
+
+def _whole(tree: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]) -> str:
+    """Assert that every file is the old one or the new one (a temporary file a kill left
+    aside); say how many of each."""
+    mixed = {path: data for path, data in tree.items() if TEMP_PREFIX not in path}
+    torn = [path for path, data in mixed.items() if data not in (old.get(path), new.get(path))]
+    assert not torn, f"files neither old nor new: {torn[:5]}"
+    assert FOREIGN[0] in mixed
+    fresh = sum(1 for path, data in mixed.items() if data == new.get(path) != old.get(path))
+    return f"{fresh} new, {len(mixed) - fresh} old or unchanged"
 
 
 def _render(specs: Path, out: Path) -> tuple[int, str]:
@@ -136,47 +149,60 @@ def _start(tmp: Path, fleet: dict[str, Any], version: str) -> tuple[Path, Path]:
 KILLS = 10
 
 
-def _staging_appears(out: Path, process: subprocess.Popen[bytes]) -> float:
-    """Seconds from now until the write starts staging: a staging folder a previous kill
-    left is first removed (recovery, under the lock), then the new one shows up."""
-    staging, _, _ = write_module.siblings(out)
+def _writing(out: Path, first: str, was: int, process: subprocess.Popen[bytes]) -> float:
+    """Seconds from now until the write starts: the first file it writes (`first`, whose
+    stamp was `was`) changes."""
     started = time.monotonic()
-    for wanted in ((False, True) if staging.exists() else (True,)):
-        while staging.exists() != wanted and process.poll() is None:
-            time.sleep(0.0005)
+    while process.poll() is None:
+        try:
+            if os.stat(out / first).st_ctime_ns != was:
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.0005)
     return time.monotonic() - started
 
 
-def test_a_render_killed_at_random_moments_leaves_old_or_new_and_recovers(
+def _first_written(out: Path, target: dict[str, bytes]) -> str:
+    """The first file a write of `target` over `out` writes: files are written in order."""
+    now = _tree(out)
+    return min(path for path, data in target.items() if now.get(path) != data)
+
+
+def test_a_render_killed_at_random_moments_leaves_every_file_whole_and_recovers(
         tmp_path: Path, fleet: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     specs, out = _start(tmp_path, fleet, "a")
+    trees = fleet["trees"]
     command = [sys.executable, "-m", "generator", "render", "--specs", str(specs),
                "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # how long an uninterrupted render of the other version takes, to aim the kills
     _switch(specs, fleet, "b")
+    first = _first_written(out, trees["b"])
     started = time.monotonic()
     calibration = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    before_write = _staging_appears(out, calibration)
+    before_write = _writing(out, first, os.stat(out / first).st_ctime_ns, calibration)
     assert calibration.wait() == 0
     full = time.monotonic() - started
-    writing = max(full - before_write, 0.01)  # staging, swap and keeping the spare
-    assert _tree(out) == fleet["trees"]["b"]
+    writing = max(full - before_write, 0.01)  # the write, and the cache's
+    assert _tree(out) == trees["b"]
     rng = random.Random(7)  # fixed: CI kills at the same moments every run
     outcomes = []
     for attempt in range(KILLS):
-        on_disk = _which(_tree(out), fleet["trees"])
-        target = "a" if on_disk == "b" else "b"
+        now = _tree(out)  # towards the version most of the tree is not
+        target = max("ab", key=lambda v: sum(now.get(p) != d for p, d in trees[v].items()))
         _switch(specs, fleet, target)
+        first = _first_written(out, trees[target])
+        was = os.stat(out / first).st_ctime_ns if (out / first).exists() else -1
         launched = time.monotonic()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
-        if attempt % 3 == 0:  # anywhere in the run: compiling, staging or swapping
+        if attempt % 3 == 0:  # anywhere in the run: compiling or writing
             delay = full * rng.uniform(0.3, 1.0)
             aim = "from start"
             time.sleep(delay)
-        else:  # inside the write: once the staging folder exists, a little later
-            delay = _staging_appears(out, process) + writing * rng.uniform(0.0, 1.1)
+        else:  # inside the write: once its first file changed, a little later
+            delay = _writing(out, first, was, process) + writing * rng.uniform(0.0, 1.1)
             aim = "in the write"
             time.sleep(max(0.0, delay - (time.monotonic() - launched)))
         finished = process.poll() is not None
@@ -184,17 +210,15 @@ def test_a_render_killed_at_random_moments_leaves_old_or_new_and_recovers(
         _, stderr = process.communicate()
         assert b"Traceback" not in stderr, stderr.decode()
         assert out.is_dir(), f"kill {attempt}: no tree at all"
-        now = _which(_tree(out), fleet["trees"])
+        state = _whole(_tree(out), trees["b" if target == "a" else "a"], trees[target])
         outcomes.append(f"kill {attempt + 1} {aim} at {delay:.3f}s (run ~{full:.2f}s, "
-                        f"write ~{writing:.2f}s): "
-                        f"{'had finished, ' if finished else ''}tree {now} "
-                        f"({'new' if now == target else 'old'}), leftovers "
-                        f"{sorted(_leftovers(out)) or 'none'}")
-    # the next run recovers: it finishes or undoes whatever the kills left, and renders
+                        f"write ~{writing:.2f}s): {'had finished, ' if finished else ''}"
+                        f"{state}, leftovers {sorted(_leftovers(out)) or 'none'}")
+    # the next run repairs whatever the kills left
     _switch(specs, fleet, "a")
     code, output = _render(specs, out)
     assert code == 0, output
-    assert _tree(out) == fleet["trees"]["a"]
+    assert _tree(out) == trees["a"]
     assert _leftovers(out) == set()
     with capsys.disabled():
         print("\n" + "\n".join(outcomes))
@@ -225,42 +249,24 @@ def _fail_every(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, code: in
     monkeypatch.setattr(owner, name, failing)
 
 
-def _fallback_rename_fails(nth: int, code: int) -> Callable[[pytest.MonkeyPatch], None]:
-    def inject(monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(write_module, "exchange", lambda a, b: False)
-        _fail_nth(monkeypatch, Path, "rename", nth, code)
-    return inject
-
-
-def _raise(code: int) -> Callable[..., bool]:
-    def exchange(a: Path, b: Path) -> bool:
-        raise OSError(code, os.strerror(code), str(b))
-    return exchange
-
-
 FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
-    # disk full while staging: the first file, a file in the middle, the last ones
-    "enospc-first-file": (lambda m: _fail_nth(m, Path, "write_text", 1, errno.ENOSPC),
+    # disk full while writing: the first file, a file in the middle, the last ones
+    "enospc-first-file": (lambda m: _fail_nth(m, os, "write", 1, errno.ENOSPC),
                           "No space left on device"),
-    "enospc-mid-staging": (lambda m: _fail_nth(m, Path, "write_text", 30, errno.ENOSPC),
-                           "No space left on device"),
-    "enospc-last-file": (lambda m: _fail_nth(m, Path, "write_text", 60, errno.ENOSPC),
-                            "No space left on device"),
-    "enospc-making-a-folder": (lambda m: _fail_nth(m, os, "makedirs", 3, errno.ENOSPC),
-                               "No space left on device"),
-    "edquot-quota": (lambda m: _fail_nth(m, Path, "write_text", 20, errno.EDQUOT),
+    "enospc-mid-write": (lambda m: _fail_nth(m, os, "write", 30, errno.ENOSPC),
+                         "No space left on device"),
+    "enospc-last-file": (lambda m: _fail_nth(m, os, "write", 60, errno.ENOSPC),
+                         "No space left on device"),
+    "edquot-quota": (lambda m: _fail_nth(m, os, "open", 20, errno.EDQUOT),
                      "Disk quota exceeded"),
-    # read-only: the folder beside rendered/ refuses the staging folder, or the swap
+    # read-only: the folder beside rendered/ refuses the lock, or the tree every rename
     "erofs-mkdir": (lambda m: _fail_every(m, Path, "mkdir", errno.EROFS),
                     "Read-only file system"),
-    "erofs-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EROFS)),
-                   "Read-only file system"),
-    "eacces-swap": (lambda m: m.setattr(write_module, "exchange", _raise(errno.EACCES)),
-                    "Permission denied"),
-    # no atomic exchange (another OS or file system): the two-rename fallback fails
-    "eacces-fallback-second-rename": (_fallback_rename_fails(2, errno.EACCES),
-                                      "Permission denied"),
-    "eio-fallback-first-rename": (_fallback_rename_fails(1, errno.EIO), "Input/output error"),
+    "erofs-rename": (lambda m: _fail_every(m, os, "replace", errno.EROFS),
+                     "Read-only file system"),
+    "eacces-rename": (lambda m: _fail_nth(m, os, "replace", 10, errno.EACCES),
+                      "Permission denied"),
+    "eio-rename": (lambda m: _fail_nth(m, os, "replace", 1, errno.EIO), "Input/output error"),
 }
 
 
@@ -276,7 +282,7 @@ def test_a_write_error_leaves_the_old_tree_and_the_next_run_recovers(
         code, output = _render(specs, out)
     assert code == 1, output
     assert f"infergen: cannot write {out}: {message}" in output, output
-    assert _tree(out) == small_fleet["trees"]["a"]
+    _whole(_tree(out), small_fleet["trees"]["a"], small_fleet["trees"]["b"])
     assert _leftovers(out) == set()
     code, output = _render(specs, out)
     assert code == 0, output
@@ -347,7 +353,7 @@ def test_a_really_full_disk(tmp_path: Path, fleet: dict[str, Any], tiny_disk: Pa
     code, output = _render(fleet["base"] / "b", out)  # ~1200 files: cannot fit in 512 KiB
     assert code == 1, output
     assert f"infergen: cannot write {out}: No space left on device" in output, output
-    assert _tree(out) == before
+    _whole(_tree(out), before, fleet["trees"]["b"])
     assert _leftovers(out) == set()
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_disk)], check=True)
     code, output = _render(fleet["base"] / "b", out)  # room again: the next run recovers
@@ -362,7 +368,7 @@ def test_a_render_while_another_holds_the_lock_is_refused_clearly(
         tmp_path: Path, small_fleet: dict[str, Any]) -> None:
     specs, out = _start(tmp_path, small_fleet, "a")
     _switch(specs, small_fleet, "b")
-    _, _, lock = write_module.siblings(out)
+    lock = write_module.lock_of(out)
     with lock.open("w") as another:  # another process's hold (this one's would be re-entrant)
         fcntl.flock(another, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, output = _render(specs, out)

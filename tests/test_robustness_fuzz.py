@@ -235,9 +235,8 @@ def check_one(base: Path, files: dict[str, bytes], cache: Path, stats: Counter[s
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             repr(result.exception)
         left = {p.name for p in root.iterdir()} - {"rendered", "specs"}
-        assert left <= {".rendered.infergen-lock", ".rendered.infergen-spare",
-                        ".rendered.infergen-snapshot", ".rendered.infergen-cache"}, \
-            f"a staging or backup folder was left behind: {left}"
+        assert left <= {".rendered.infergen-lock", ".rendered.infergen-manifest",
+                        ".rendered.infergen-cache"}, f"a temporary file was left behind: {left}"
         after = _snapshot(out)
         stats[f"exit {result.exit_code}"] += 1
         if result.exit_code == 1:

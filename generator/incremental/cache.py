@@ -6,7 +6,7 @@ Every key is a hash of content: the generator's fingerprint (its own source, cat
 schemas, and the versions of Python and of the libraries that shape the output), plus
     runs/<key>   every spec file's path, display name and bytes, and the run's options:
                  the outcome's diagnostics and the digest of each file of its tree; when
-                 the output folder already holds exactly that tree (`in_place` says so),
+                 the output folder already holds exactly that tree (the caller looks),
                  the run is done without a text: the tree on disk is its store;
     specs/<key>  one spec file's path, display name and bytes, and the output folder: its
                  `units.Unit` (diagnostics, plan summaries, objects as text), whose model
@@ -35,8 +35,9 @@ import json
 import marshal
 import os
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from importlib import metadata, resources
 from importlib.abc import Traversable
@@ -48,13 +49,9 @@ from generator.diagnostics import Diagnostic, as_rows, from_rows
 from generator.incremental import codec, units
 from generator.incremental.store import Known, Options
 from generator.incremental.units import RawFile
-from generator.output import shard_record
-from generator.output.layout import Deferred, Rendered
-from generator.output.text import digest, digests_of, text_of
-from generator.output.write import replace_atomically
 
 # marshal (fast for plain data) changes with Python's minor version: it is in the header
-MAGIC = (f"infergen-cache 5 python{sys.version_info[0]}.{sys.version_info[1]} "
+MAGIC = (f"infergen-cache 6 python{sys.version_info[0]}.{sys.version_info[1]} "
          f"marshal{marshal.version}\n").encode()
 LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-specifications", "referencing",
              "kubernetes-validate", "jsonschema-rs")
@@ -106,6 +103,11 @@ def package_files(folder: Traversable, name: str) -> list[tuple[str, Traversable
     return found
 
 
+def digest(data: bytes | memoryview) -> str:
+    """SHA-256, as output/text.py names a file's text (a kept text's digest is a file's)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def _hash(*parts: object) -> str:
     return digest(json.dumps(parts, separators=(",", ":")).encode())
 
@@ -115,14 +117,15 @@ def _raw_digest(raw: bytes | None) -> str | None:
 
 
 def run_key(files: list[RawFile], problems: list[Diagnostic], paths: list[Path], out: str,
-            allow_empty: Collection[str] | None, moves: str = "",
+            allow_empty: Collection[str] | None, moves: str = "", records: str = "",
             raw_digests: list[str | None] | None = None) -> str:
-    """Placement (output/shard_record.py) is read from the tree: what it reads is part of
-    the key. `raw_digests`: each file's bytes' digest, where the caller has them."""
+    """`records`: what the run reads from the tree (its placement records), as the
+    orchestrator names it. `raw_digests`: each file's bytes' digest, where the caller has
+    them."""
     if raw_digests is None:
         raw_digests = [_raw_digest(raw) for _, _, raw, _ in files]
     return _hash("run", fingerprint(), out, None if allow_empty is None else sorted(allow_empty),
-                 moves, shard_record.fingerprint(Path(out)),
+                 moves, records,
                  [os.path.relpath(p) for p in paths], as_rows(problems),
                  [[display, rel, sha, as_rows(unreadable)]
                   for (display, rel, _, unreadable), sha in zip(files, raw_digests, strict=True)])
@@ -197,6 +200,28 @@ def _write(path: Path, value: Any, texts: Sequence[bytes] = ()) -> None:
         replace_atomically(path, (MAGIC, digest(body).encode(), b"\n", body), TEMP_PREFIX)
 
 
+def replace_atomically(path: Path, parts: Sequence[bytes], prefix: str) -> bool:
+    """Write `parts` to a temporary file (named `prefix`...) beside `path`, then rename it
+    over `path`: a reader finds the old entry or the new one, never half of one. False, and
+    nothing left behind, on an OSError (an entry only saves time)."""
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            for part in parts:
+                stream.write(part)
+        os.replace(temp, path)
+        return True
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            return False
+        raise
+
+
 def _write_texts(path: Path, data: Any, texts: Sequence[str], digests: Sequence[str]) -> None:
     encoded = [text.encode("utf-8") for text in texts]
     _write(path, [data, [len(e) for e in encoded], list(digests)], encoded)
@@ -222,25 +247,25 @@ class Kept:
     only when a file is written (output/text.py Stored), or written again when it cannot
     be read."""
 
-    __slots__ = ("digest", "_path", "_item")
+    __slots__ = ("digest", "_path", "_make")
 
-    def __init__(self, sha: str, path: Path, item: Rendered | Deferred) -> None:
-        self.digest, self._path, self._item = sha, path, item
+    def __init__(self, sha: str, path: Path, make: Callable[[], str]) -> None:
+        self.digest, self._path, self._make = sha, path, make
 
     @property
     def text(self) -> str:
         stored = read_entry(self._path)
         if stored is not None and stored[2] == [self.digest]:
             return stored[1][0]
-        item = self._item
-        return text_of(item.rendered if isinstance(item, Deferred) else item)
+        return self._make()
 
 
 class Texts:
     """The text of each platform-wide object (namespaces, kustomizations, RootSyncs, shared
-    objects, dashboards), by the hash of what it is written from: most stay the same when
-    one spec changes, and dashboards are slow to write. `texts/index` maps each hash to the
-    digest of the text, kept in `texts/<digest>`."""
+    objects, dashboards), by the hash of what it is written from (its `name`, as the
+    orchestrator gives it): most stay the same when one spec changes, and dashboards are
+    slow to write. `texts/index` maps each hash to the digest of the text, kept in
+    `texts/<digest>`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -251,22 +276,20 @@ class Texts:
         self.new: dict[str, str] = {}  # digest -> a text not kept yet
 
     @staticmethod
-    def key(item: Rendered | Deferred) -> str:
-        if isinstance(item, Deferred):  # named by its inputs: never built to be looked up
-            return digest(f"{fingerprint()}\0{item.path}\0{item.inputs}".encode())
-        return digest(repr((fingerprint(), item.sources, item.obj)).encode())
+    def key(name: str) -> str:
+        return digest(f"{fingerprint()}\0{name}".encode())
 
-    def verified(self, item: Deferred) -> bool:
+    def verified(self, name: str) -> bool:
         """Known: kept by a run that verified every object (one with a bug keeps none)."""
-        return self.key(item) in self.known
+        return self.key(name) in self.known
 
-    def serialize(self, item: Rendered | Deferred) -> str | Kept:
-        key = self.key(item)
+    def serialize(self, name: str, make: Callable[[], str]) -> str | Kept:
+        key = self.key(name)
         sha = self.known.get(key)
         if sha is not None:
             self.used[key] = sha
-            return Kept(sha, self.folder / sha, item)
-        text = text_of(item.rendered if isinstance(item, Deferred) else item)
+            return Kept(sha, self.folder / sha, make)
+        text = make()
         self.used[key] = sha = digest(text.encode("utf-8"))
         self.new[sha] = text
         return text
@@ -317,13 +340,10 @@ class Packs:
 
 
 class DiskCache:
-    """The store in `folder` (a Store: see store.py). `in_place(digests)` says whether the
-    output folder holds exactly that tree already (output.write.settled); without it, a
-    known run still gives its texts, never "nothing to do"."""
+    """The store in `folder` (a Store: see store.py)."""
 
-    def __init__(self, folder: Path,
-                 in_place: Callable[[dict[str, str]], bool] | None = None) -> None:
-        self.folder, self.in_place = folder, in_place
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self._out = ""
         self._run: str | None = None
         self._keys: list[str | None] = []  # each file's spec key, in order
@@ -339,7 +359,7 @@ class DiskCache:
         self._out = options.out
         raw_digests = [_raw_digest(raw) for _, _, raw, _ in files]  # each file's, once
         self._run = run_key(files, problems, list(options.paths), options.out,
-                            options.allow_empty, options.moves, raw_digests)
+                            options.allow_empty, options.moves, options.records, raw_digests)
         self._keys = [spec_key(d, rel, raw, options.out, sha) if raw is not None else None
                       for (d, rel, raw, _), sha in zip(files, raw_digests, strict=True)]
         self._key_of = {id(f): (f, key) for f, key in zip(files, self._keys, strict=True)}
@@ -350,11 +370,9 @@ class DiskCache:
             data = stored[0]
             diagnostics = from_rows(data["diagnostics"])
             if not data["tree"]:
-                return Known(diagnostics, bool(data["bug"]), None, None)
+                return Known(diagnostics, bool(data["bug"]), None)
             digests = dict(zip(_lines(data["paths"]), _lines(data["digests"]), strict=True))
-            if self.in_place is not None and self.in_place(digests):
-                return Known(diagnostics, bool(data["bug"]), digests, len(digests),
-                             data.get("roots"))
+            return Known(diagnostics, bool(data["bug"]), digests, data.get("roots"))
         return None
 
     def unit(self, file: RawFile) -> units.Unit | None:
@@ -403,11 +421,11 @@ class DiskCache:
             self._texts = Texts(self.folder / TEXTS)
         return self._texts
 
-    def serialize(self, item: Rendered | Deferred) -> str | Kept:
-        return self._memo().serialize(item)
+    def serialize(self, name: str, make: Callable[[], str]) -> str | Kept:
+        return self._memo().serialize(name, make)
 
-    def verified(self, item: Deferred) -> bool:
-        return self._memo().verified(item)
+    def verified(self, name: str) -> bool:
+        return self._memo().verified(name)
 
     def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
         key = digest("\0".join((fingerprint(), parse.__module__, parse.__qualname__,
@@ -426,10 +444,9 @@ class DiskCache:
         return value
 
     def remember(self, found: list[units.Unit], diagnostics: list[Diagnostic],
-                 tree: Mapping[str, str] | None, bug: bool,
-                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
+                 digests: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> None:
         assert self._run is not None, "remember follows finished"
-        digests = digests_of(tree or {})
         folder, run = self.folder, self._run
         packs = self._packs or Packs(folder / PACKS)
         for unit, key in zip(found, self._keys, strict=False):  # the files' units come first
@@ -446,8 +463,9 @@ class DiskCache:
         # the tree's paths and digests each as one text: marshal then copies two strings
         # instead of tracking 427,000 shared ones (a fifth of a second at 10,000 specs)
         self._pending.append(partial(_write, folder / RUNS / run, {
-            "diagnostics": as_rows(diagnostics), "tree": tree is not None,
-            "paths": "\n".join(digests), "digests": "\n".join(digests.values()), "bug": bug,
+            "diagnostics": as_rows(diagnostics), "tree": digests is not None,
+            "paths": "\n".join(digests or ()), "digests": "\n".join((digests or {}).values()),
+            "bug": bug,
             "roots": roots}))
         if self._texts is not None:
             self._pending.append(self._texts.save)
@@ -458,7 +476,6 @@ class DiskCache:
         self._pending.append(lambda: _prune(folder / RUNS, {run}))
         parsed = set(self._parsed)
         self._pending.append(lambda: _prune(folder / PARSED, parsed))
-        return digests
 
     def flush(self) -> None:
         """Write what `remember` queued (called once the tree is safe)."""

@@ -1,8 +1,8 @@
 """What the orchestrator asks of a store of earlier results, and the store that holds none.
 
 A store only saves time: every answer it gives must be what computing would give. The
-orchestrator (generator/pipeline.py) asks it, in order: is this exact run known and its tree
-already in place (`finished`)? is this file's unit known (`unit`)? what is this
+orchestrator (generator/pipeline.py) asks it, in order: is this exact run known
+(`finished`: then its tree's digests, no text)? is this file's unit known (`unit`)? what is this
 platform-wide object's text (`serialize`)? then hands it the run to keep (`remember`). The
 store writes nothing until `flush`, which the CLI calls once the tree is safe: on a nearly
 full disk the tree matters, the cache not.
@@ -10,15 +10,13 @@ full disk the tree matters, the cache not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from generator.diagnostics import Diagnostic
 from generator.incremental.units import RawFile, Unit
-from generator.output.layout import Deferred, Rendered
-from generator.output.text import Stored, text_of
 
 
 @dataclass(frozen=True)
@@ -29,16 +27,28 @@ class Options:
     out: str
     allow_empty: Collection[str] | None  # None: validate (an empty root is a warning)
     moves: str = ""  # output/sharding.py: start or complete moves between roots
+    records: str = ""  # what the run reads from the tree (its placement records), named
+
+
+class Lazy(Protocol):
+    """A text read only when asked for, its digest known without it (output/text.py
+    Stored)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class Known:
-    """A run a store has seen with these exact inputs, whose tree is in place."""
+    """A run a store has seen with these exact inputs: its diagnostics, and its tree's
+    digests (whether that tree is in place is the caller's to find out)."""
 
     diagnostics: list[Diagnostic]
     bug: bool
     digests: dict[str, str] | None  # None: the run gave no tree
-    current: int | None  # files of the tree found in place
     roots: dict[str, int] | None = None  # objects per Config Sync root
 
 
@@ -48,19 +58,20 @@ class Store(Protocol):
 
     def unit(self, file: RawFile) -> Unit | None: ...
 
-    def serialize(self, item: Rendered | Deferred) -> str | Stored:
-        """The object's text, or its digest with the text read when asked for."""
+    def serialize(self, name: str, make: Callable[[], str]) -> str | Lazy:
+        """The text of an object, `name` naming all it is written from (`make` writes it):
+        the text, or its digest with the text read when asked for."""
 
-    def verified(self, item: Deferred) -> bool:
-        """Whether this object, by its inputs, was verified and kept by a run before."""
+    def verified(self, name: str) -> bool:
+        """Whether the object so named was verified and kept by a run before."""
 
     def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
         """parse(text): plain data, which a store may remember by the text's digest."""
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: Mapping[str, str] | None, bug: bool,
-                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
-        """Queue the run for keeping; the tree's digests, where the store computed them."""
+                 digests: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> None:
+        """Queue the run for keeping (`digests`: its tree's, None without a tree)."""
 
     def flush(self) -> None: ...
 
@@ -75,18 +86,18 @@ class NoStore:
     def unit(self, file: RawFile) -> Unit | None:
         return None
 
-    def serialize(self, item: Rendered | Deferred) -> str:
-        return text_of(item.rendered if isinstance(item, Deferred) else item)
+    def serialize(self, name: str, make: Callable[[], str]) -> str:
+        return make()
 
-    def verified(self, item: Deferred) -> bool:
+    def verified(self, name: str) -> bool:
         return False
 
     def parsed(self, parse: Callable[[str], Any], text: str) -> Any:
         return parse(text)
 
     def remember(self, units: list[Unit], diagnostics: list[Diagnostic],
-                 tree: Mapping[str, str] | None, bug: bool,
-                 roots: dict[str, int] | None = None) -> dict[str, str] | None:
+                 digests: dict[str, str] | None, bug: bool,
+                 roots: dict[str, int] | None = None) -> None:
         return None
 
     def flush(self) -> None:

@@ -7,16 +7,16 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from generator import catalog, pipeline
+from generator import catalog, per_spec, pipeline
 from generator.cli import main
-from generator.incremental import cache, units
+from generator.incremental import cache
 from generator.output.text import digests_of
 from generator.output.write import write
 from generator.pipeline import Outcome, Run, compile_specs
@@ -31,12 +31,13 @@ def _uncached(specs: Path, allow_empty: set[str] | None = None) -> Outcome:
 
 
 def _cached(specs: Path, folder: Path, allow_empty: Collection[str] | None = frozenset(),
-            in_place: Callable[[dict[str, str]], bool] | None = None) -> Outcome:
+            reuse: bool = False) -> Outcome:
     """A render (a validate, with `allow_empty` None) through the cache in `folder`, whose
-    writes are then done, as the CLI does once the tree is safe."""
-    store = cache.DiskCache(folder, in_place)
+    writes are then done, as the CLI does once the tree is safe. With `reuse`, a known run
+    gives only its tree's digests (the CLI then looks whether that tree is in place)."""
+    store = cache.DiskCache(folder)
     run = Run((specs,), OUT, "validate" if allow_empty is None else "render",
-              frozenset(allow_empty or ()))
+              frozenset(allow_empty or ()), reuse=reuse)
     outcome = pipeline.compile(run, catalog.load(), store)
     store.flush()
     return outcome
@@ -54,8 +55,8 @@ class Calls:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.counts: dict[str, int] = {}
-        for module, name in ((units, "from_file"), (units, "check_model"),
-                             (units, "build_model"), (units, "validate_unit")):
+        for module, name in ((per_spec, "from_file"), (per_spec, "check_model"),
+                             (per_spec, "build_model"), (per_spec, "validate_unit")):
             self._spy(monkeypatch, module, name)
 
     def _spy(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
@@ -87,10 +88,8 @@ def test_a_second_run_is_a_hit_that_skips_the_pipeline(
     first = _cached(fleet, folder)
     assert first.tree and not first.failed and first.digests == digests_of(first.tree)
     calls = Calls(monkeypatch)
-    asked: list[dict[str, str]] = []
-    hit = _cached(fleet, folder, in_place=lambda digests: asked.append(digests) is None)
-    assert asked == [first.digests]  # "is this tree in place?", by digest alone
-    assert hit.tree is None and hit.current == len(first.tree) and not hit.failed
+    hit = _cached(fleet, folder, reuse=True)
+    assert hit.tree is None and hit.digests == first.digests and not hit.failed
     assert hit.diagnostics == first.diagnostics
     assert calls["validate_unit"] == 0 and calls["from_file"] == 0
     # not in place: the texts come from the cached units, none checked or built again
@@ -313,7 +312,7 @@ def test_a_unit_in_a_pack_whose_entry_is_damaged_builds_its_texts_again(
     first = _cached(fleet, folder)
     for entry in (folder / "specs").iterdir():
         entry.write_bytes(entry.read_bytes()[:-5])
-    again = _cached(fleet, folder, in_place=lambda digests: False)
+    again = _cached(fleet, folder)
     assert again.tree is not None
     assert dict(again.tree) == dict(first.tree or {})  # reads every text
     _same(again, _uncached(fleet))
@@ -326,7 +325,7 @@ def test_a_damaged_kept_platform_text_is_written_again(fleet: Path, tmp_path: Pa
     assert kept
     for path in kept:
         path.write_bytes(b"garbage")
-    again = _cached(fleet, folder, in_place=lambda digests: False)
+    again = _cached(fleet, folder)
     assert dict(again.tree or {}) == dict(first.tree or {})
 
 
@@ -349,7 +348,7 @@ def test_one_spec_changed_rewrites_at_most_two_packs(
     entries: list[Path] = []
     real = cache.read_entry
     monkeypatch.setattr(cache, "read_entry", lambda path: entries.append(path) or real(path))
-    assert _cached(fleet, folder, in_place=lambda digests: False).tree is not None
+    assert _cached(fleet, folder).tree is not None
     assert [p for p in entries if p.parent.name == "specs"] == []
 
 
