@@ -38,7 +38,9 @@ def fleet(tmp_path: Path) -> Path:
     specs.mkdir()
     (specs / "platform.yaml").write_text(PLATFORM)
     for name in ("a", "b"):
-        (specs / f"{name}.yaml").write_text(MODEL.replace("name: m", f"name: {name}"))
+        (specs / f"{name}.yaml").write_text(  # sized, so the only diagnostics are the test's
+            MODEL.replace("name: m", f"name: {name}").replace(
+                "source: hf://org/m\n", "source: hf://org/m\n    parameters: 1B\n"))
     return specs
 
 
