@@ -64,9 +64,10 @@ def test_a_dashboard_over_the_limit_is_an_infergen_bug(monkeypatch: pytest.Monke
     message = f"has {limit + 1} widgets; Cloud Monitoring takes at most {limit} on a dashboard"
     outcome = pipeline.compile_specs([ROOT / "specs"], "rendered", catalog.load())
     assert outcome.bug and exit_code(outcome) == 3  # type: ignore[arg-type]
-    assert [d.file for d in outcome.diagnostics if message in d.message] == [
-        "rendered/dashboards/dev.yaml", "rendered/dashboards/dev.fleet.yaml",
-        "rendered/dashboards/prod.yaml", "rendered/dashboards/prod.fleet.yaml"]
+    assert sorted(d.file for d in outcome.diagnostics if message in d.message) == [
+        "rendered/dashboards/dev.fleet.yaml", "rendered/dashboards/dev.yaml",
+        "rendered/prod/infergen-gcp/monitoringdashboard-fleet.yaml",
+        "rendered/prod/infergen-gcp/monitoringdashboard-models.yaml"]
     # the same bug in a Config Connector environment's MonitoringDashboards
     synced = pipeline.compile_specs([CASES / "config-connector" / "specs"], "rendered",
                                     catalog.load())
@@ -78,5 +79,9 @@ def test_a_dashboard_over_the_limit_is_an_infergen_bug(monkeypatch: pytest.Monke
 
 
 def test_the_examples_write_two_dashboards_per_gke_environment() -> None:
+    # dev's as files for gcloud; prod declares Config Connector, so its own are synced
     names = sorted(p.name for p in (ROOT / "rendered" / "dashboards").iterdir())
-    assert names == ["dev.fleet.yaml", "dev.yaml", "prod.fleet.yaml", "prod.yaml"]
+    assert names == ["dev.fleet.yaml", "dev.yaml"]
+    synced = sorted(p.name for p in (ROOT / "rendered" / "prod" / "infergen-gcp").iterdir()
+                    if p.name.startswith("monitoringdashboard-"))
+    assert synced == ["monitoringdashboard-fleet.yaml", "monitoringdashboard-models.yaml"]
