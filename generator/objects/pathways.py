@@ -12,9 +12,9 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.catalog.engine_entry import Pathways
-from generator.objects import engines, labels, security
+from generator.objects import engines, security
 from generator.objects.resources import guaranteed
-from generator.objects.workload import ROLE_LABEL, autoscaled, pod_template
+from generator.objects.workload import ROLE_LABEL, group_set, pod_template
 from generator.plan import sizing
 from generator.plan.engine import home_env
 from generator.plan.records import Plan
@@ -26,25 +26,12 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     pathways = plan.facts.checked_engine.pathways
     if pathways is None:
         return None
-    shape = plan.facts.checked_shape
-    exclusive = {catalog.gke.exclusive_topology_annotation: catalog.gke.labels.node_pool}
-    replicas = {} if autoscaled(plan) else {"replicas": plan.spec["scaling"]["minReplicas"]}
-    return {
-        "apiVersion": catalog.kubernetes.api("LeaderWorkerSet"), "kind": "LeaderWorkerSet",
-        "metadata": labels.metadata(plan, annotations=exclusive),
-        "spec": {
-            **replicas,
-            # a surge would need a whole second slice: replace one group at a time
-            "rolloutStrategy": {"type": "RollingUpdate", "rollingUpdateConfiguration": {
-                "maxSurge": 0, "maxUnavailable": 1}},
-            "leaderWorkerTemplate": {
-                "size": shape.hosts + 1,  # the leader, and a worker per TPU host
-                "restartPolicy": "RecreateGroupOnPodRestart",
-                "leaderTemplate": _pod(plan, catalog, "leader", _leader(plan, catalog, pathways)),
-                "workerTemplate": _pod(plan, catalog, "worker", [_worker(plan, catalog, pathways)]),
-            },
-        },
-    }
+    return group_set(
+        plan, catalog,
+        size=plan.facts.checked_shape.hosts + 1,  # the leader, and a worker per TPU host
+        max_surge=0,  # a surge would need a whole second slice: replace one group at a time
+        leader=_pod(plan, catalog, "leader", _leader(plan, catalog, pathways)),
+        worker=_pod(plan, catalog, "worker", [_worker(plan, catalog, pathways)]))
 
 
 def _pod(plan: Plan, catalog: Catalog, role: str,

@@ -139,6 +139,15 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     shape = plan.facts.checked_shape
     if not shape.multi_host or plan.facts.checked_engine.pathways is not None:
         return None  # a Pathways engine's group is objects/pathways.py's
+    return group_set(plan, catalog, size=shape.hosts, max_surge=1,
+                     leader=pod_template(plan, catalog, "leader"),
+                     worker=pod_template(plan, catalog, "worker"))
+
+
+def group_set(plan: Plan, catalog: Catalog, *, size: int, max_surge: int,
+              leader: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    """A LeaderWorkerSet of one group of `size` pods per replica, with these pod templates
+    (a multi-node engine's here, a Pathways engine's in objects/pathways.py)."""
     # One group per node pool: a TPU slice is a node pool, and a group never shares one.
     exclusive = {catalog.gke.exclusive_topology_annotation: catalog.gke.labels.node_pool}
     return {
@@ -147,13 +156,13 @@ def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
         "spec": {
             **_replicas(plan),
             "rolloutStrategy": {"type": "RollingUpdate", "rollingUpdateConfiguration": {
-                "maxSurge": 1, "maxUnavailable": 1}},
+                "maxSurge": max_surge, "maxUnavailable": 1}},
             "leaderWorkerTemplate": {
-                "size": shape.hosts,
+                "size": size,
                 # a lost pod breaks the group's collective: restart the group together
                 "restartPolicy": "RecreateGroupOnPodRestart",
-                "leaderTemplate": pod_template(plan, catalog, "leader"),
-                "workerTemplate": pod_template(plan, catalog, "worker"),
+                "leaderTemplate": leader,
+                "workerTemplate": worker,
             },
         },
     }
