@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.catalog import Catalog, GkeOnly
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Location
 from generator.output.sharding import TENANCY_NAMESPACE
 from generator.plan import autoscaling, model_source, names
 from generator.plan.autoscaling import seconds
@@ -174,7 +174,27 @@ def derived_names(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
                 f"is named {name!r}: a Service's name must start with a letter (a DNS-1035 "
                 "label)", f"rename it, for example m-{plan.name}")
             break
+    if plan.facts.shape is not None and plan.facts.shape.multi_host:  # else: shape's rule
+        yield from _worker_statefulsets(plan, where)
     yield from _tenant_namespace(plan, catalog)
+
+
+def _worker_statefulsets(plan: Plan, where: Location) -> Iterator[Diagnostic]:
+    """A multi-host model's worker StatefulSets (plan/names.py): their pods' revision label
+    fits a label, and no other multi-host model's worker StatefulSet has its name."""
+    if names.GROUP_SUFFIX.search(plan.name):
+        yield where.diagnostic(
+            STEP, f"a multi-host model's name may not end in a number: LeaderWorkerSet names "
+            f"the workers of group {plan.name.rsplit('-', 1)[1]} of the model "
+            f"{plan.name.rsplit('-', 1)[0]!r} so", f"rename it, for example {plan.name}-model")
+    label = names.revision_label(plan.name, plan.spec)
+    if len(label) > names.LABEL_LENGTH:
+        spare = len(label) - len(plan.name)
+        yield where.diagnostic(
+            STEP, f"name is {len(plan.name)} characters: with {names.groups(plan.spec)} "
+            f"LeaderWorkerSet groups, the label controller-revision-hash of a worker pod, "
+            f"{plan.name[:12]}...{label[len(plan.name):]}, would be longer than "
+            f"{names.LABEL_LENGTH}", f"use at most {names.LABEL_LENGTH - spare} characters")
 
 
 def _tenant_namespace(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:

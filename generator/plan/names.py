@@ -66,6 +66,26 @@ def derived(catalog: Catalog) -> tuple[Derived, ...]:
     )
 
 
+# A multi-host model (LeaderWorkerSet) runs group g's workers as the StatefulSet <name>-<g>,
+# whose pods carry the label controller-revision-hash: <statefulset>-<hash of up to 10
+# characters> (kubernetes/kubernetes#64023; kubernetes-sigs/lws#410: an LWS name over 51
+# characters creates no worker pod). A name ending in -<digits> would be another multi-host
+# model's worker StatefulSet.
+REVISION_HASH = 10
+GROUP_SUFFIX = re.compile(r"-[0-9]+$")
+
+
+def groups(spec: dict[str, Any]) -> int:
+    """The most replicas (LeaderWorkerSet groups) the model scales to."""
+    scaling = spec.get("scaling", {})
+    return max(int(scaling.get("minReplicas", 1)), int(scaling.get("maxReplicas", 1)), 1)
+
+
+def revision_label(model: str, spec: dict[str, Any]) -> str:
+    """The longest controller-revision-hash label a worker pod of the model carries."""
+    return f"{model}-{groups(spec) - 1}-{'h' * REVISION_HASH}"
+
+
 def picker_name(model: str, catalog: Catalog) -> str:
     return f"{model}{catalog.gke.inference_gateway.endpoint_picker_suffix}"
 

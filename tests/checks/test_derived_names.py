@@ -86,3 +86,51 @@ def test_every_name_a_model_renders_is_in_the_table() -> None:
     for kind, name in found:
         assert any(name.endswith(s) and name.removesuffix(s) in models for s in suffixes), \
             (kind, name)
+
+
+MULTI_HOST = """\
+apiVersion: infergen.dev/v1alpha1
+kind: ModelDeployment
+metadata:
+  name: {name}
+spec:
+  model: {{source: hf://org/m, parameters: 8B}}
+  server: {{engine: vllm}}
+  accelerator: {{type: nvidia-h100-80gb, count: 16}}
+  scaling: {{minReplicas: 1, maxReplicas: {most}}}
+"""
+
+
+def _multi_host(name: str, most: int = 1) -> str:
+    return MULTI_HOST.format(name=name, most=most)
+
+
+@pytest.mark.parametrize(("most", "longest"), [(1, 50), (10, 50), (11, 49)])
+def test_a_multi_host_name_too_long_for_its_workers_revision_label_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int, longest: int) -> None:
+    """kubernetes-sigs/lws#410: group g's workers are the StatefulSet <name>-<g>, whose pods
+    carry controller-revision-hash: <name>-<g>-<10 characters>, at most 63."""
+    long = "a" * (longest + 1)
+    run = render(tmp_path, monkeypatch, {"m.yaml": _multi_host(long, most)})
+    assert run.exit_code == 1, run.stderr
+    label = f"-{most - 1}-hhhhhhhhhh"
+    assert run.errors == [
+        f"specs/m.yaml:4:9: error[check] metadata.name: name is {longest + 1} characters: with "
+        f"{most} LeaderWorkerSet groups, the label controller-revision-hash of a worker pod, "
+        f"aaaaaaaaaaaa...{label}, would be longer than 63 (hint: use at most {longest} "
+        "characters)"], run.stderr
+    assert run.out_after == run.out_before
+    fits = render(tmp_path, monkeypatch, {"m.yaml": _multi_host("a" * longest, most)})
+    assert not [e for e in fits.errors if "metadata.name" in e], fits.stderr
+
+
+def test_a_multi_host_name_ending_in_a_group_number_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": _multi_host("x-0")})
+    assert run.exit_code == 1, run.stderr
+    assert run.errors == [
+        "specs/m.yaml:4:9: error[check] metadata.name: a multi-host model's name may not end in "
+        "a number: LeaderWorkerSet names the workers of group 0 of the model 'x' so (hint: "
+        "rename it, for example x-0-model)"], run.stderr
+    single = render(tmp_path, monkeypatch, {"m.yaml": _named("x-0")})
+    assert single.exit_code == 0, single.stderr
