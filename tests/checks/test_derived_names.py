@@ -5,12 +5,15 @@ never exit 3 on the generated files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from generator import catalog
+from generator.objects import configsync, dashboards, gcp
 from generator.plan import names
 from tests.conftest import ROOT
 from tests.errorcases import MODEL, PLATFORM, render
@@ -134,3 +137,18 @@ def test_a_multi_host_name_ending_in_a_group_number_is_refused(
         "rename it, for example x-0-model)"], run.stderr
     single = render(tmp_path, monkeypatch, {"m.yaml": _named("x-0")})
     assert single.exit_code == 0, single.stderr
+
+
+def test_names_derived_from_the_longest_environment_name_fit() -> None:
+    """The Platform's names (the schema bounds an environment's name) never need a check at
+    the spec: the RootSync (Config Sync: at most 38 characters, objects/configsync.py), the
+    dashboards (a subdomain) and each engine's log metric and alert (Cloud Logging: a
+    metric id is at most 100 characters, logging v2 LogMetric.name)."""
+    schema = json.loads((ROOT / "schemas" / "modeldeployment.schema.json").read_text())
+    longest = schema["$defs"]["environmentName"]["maxLength"]
+    env = SimpleNamespace(name="e" * longest)
+    assert len(configsync.rootsync_name(env)) <= 38  # type: ignore[arg-type]
+    for which in dashboards.BOARDS:
+        assert len(gcp.dashboard_name(env, which)) <= names.SUBDOMAIN_LENGTH  # type: ignore[arg-type]
+    for engine in catalog.load().engines:
+        assert len(gcp.metric_name(env, engine)) <= 100  # type: ignore[arg-type]
