@@ -35,10 +35,27 @@ def _tag(image: str) -> str | None:
     return name.split(":", 1)[1] if ":" in name else None
 
 
+# An image without a tag names its release in its name (a Deep Learning Container:
+# huggingface-text-generation-inference-cu124.2-4...), or is pinned by digest.
+VERSIONED_NAME = re.compile(r"[a-z]\d+\.\d+-\d+\.")
+
+
 @pytest.mark.parametrize(("owner", "image"), list(_images()))
 def test_no_image_floats_or_names_an_unreleased_build(owner: str, image: str) -> None:
     tag = _tag(image)
     assert tag is None or not FLOATING.match(tag), f"{owner}: {image}"
+    assert tag is not None or "@sha256:" in image or VERSIONED_NAME.search(image), \
+        f"{owner}: {image} has neither a tag, a digest nor a version in its name"
+
+
+@pytest.mark.parametrize(("image", "pinned"), [
+    ("us-docker.pkg.dev/p/r/huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311",
+     True),
+    ("vllm/vllm-openai", False),
+    ("us-docker.pkg.dev/p/r/huggingface-text-generation-inference", False),
+])
+def test_an_untagged_image_must_name_its_version(image: str, pinned: bool) -> None:
+    assert bool(VERSIONED_NAME.search(image)) is pinned
 
 
 @pytest.mark.parametrize(("image", "floats"), [

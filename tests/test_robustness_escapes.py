@@ -116,7 +116,7 @@ def test_a_name_too_long_for_its_endpoint_picker_is_refused_at_the_spec(
     assert run.exit_code == 1, run.stderr
     assert run.errors == [
         "specs/a.yaml:3:18: error[check] metadata.name: name is 63 characters: behind GKE "
-        "Inference Gateway its endpoint picker's Service, aaaaaaaaaaaa...-epp, would be longer "
+        "Inference Gateway, the endpoint picker's Service, aaaaaaaaaaaa...-epp, would be longer "
         "than 63 (hint: use at most 59 characters)"], run.stderr
     assert render(tmp_path, monkeypatch, {"a.yaml": _gateway("a" * 59)}).exit_code == 0
     assert render(tmp_path, monkeypatch, {"a.yaml": _gateway("a" * 63, False)}).exit_code == 0

@@ -175,3 +175,96 @@ def test_same_name_in_different_folders_is_not_a_collision(
         "m.yml": MODEL})
     assert run.exit_code == 0, run.stderr
     assert "differ only in case" not in run.stderr
+
+
+# --------------------------------------------- every path a folder-walk message prints is escaped
+# (as the read step escapes a spec's name: spec/load.escaped): a control character in a folder's
+# name never starts a line of its own, nor injects into a message
+
+BAD = "x\nkind: ClusterRoleBinding\x1b[31m"
+SHOWN = "x\\nkind: ClusterRoleBinding\\x1b[31m"
+
+
+def _bad_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "specs" / BAD
+    try:
+        folder.mkdir(parents=True)
+    except OSError:
+        pytest.skip("this file system refuses the name")
+    return folder
+
+
+def _escaped_only(run: object) -> None:
+    stderr = run.stderr  # type: ignore[attr-defined]
+    assert "\nkind" not in stderr and "\x1b" not in stderr and "Traceback" not in stderr
+
+
+def test_a_symlink_out_of_a_badly_named_folder_is_shown_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (_bad_folder(tmp_path) / "m.yaml").symlink_to("/etc/passwd")
+    run = render(tmp_path, monkeypatch, {})
+    assert_fails(run, [f"specs/{SHOWN}/m.yaml: error[load] symbolic link points outside "
+                       "specs (hint: copy the spec into the folder instead)"])
+    _escaped_only(run)
+
+
+def test_a_missing_link_target_in_a_badly_named_folder_is_shown_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (_bad_folder(tmp_path) / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    run = render(tmp_path, monkeypatch, {})
+    assert_fails(run, [f"specs/{SHOWN}/gone.yaml: error[load] symbolic link points to a "
+                       "missing file"])
+    _escaped_only(run)
+
+
+def test_a_folder_link_out_of_a_badly_named_folder_is_shown_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "shared").mkdir()
+    (_bad_folder(tmp_path) / "shared").symlink_to(tmp_path / "shared",
+                                                  target_is_directory=True)
+    run = render(tmp_path, monkeypatch, {})
+    assert_fails(run, [f"specs/{SHOWN}/shared: error[load] symbolic link to a folder outside "
+                       "specs (hint: copy the specs into the folder instead)"])
+    _escaped_only(run)
+
+
+def test_a_case_clash_in_a_badly_named_folder_is_shown_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _bad_folder(tmp_path)
+    (folder / "A.yaml").write_text(MODEL.replace("name: m", "name: a"), encoding="utf-8")
+    (folder / "a.yaml").write_text(MODEL.replace("name: m", "name: b"), encoding="utf-8")
+    run = render(tmp_path, monkeypatch, {})
+    assert run.exit_code == 1
+    assert f"specs/{SHOWN}/a.yaml: error[load] file names specs/{SHOWN}/A.yaml and " \
+        f"specs/{SHOWN}/a.yaml differ only in case: they are one file on macOS and Windows " \
+        "(hint: rename one of them)" in run.errors, run.stderr
+    _escaped_only(run)
+
+
+def test_a_folder_case_clash_beside_a_badly_named_folder_is_shown_escaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for case, name in ((BAD.upper(), "a"), (BAD, "b")):
+        folder = tmp_path / "specs" / case
+        try:
+            folder.mkdir(parents=True)
+        except OSError:
+            pytest.skip("this file system refuses the name")
+        (folder / "m.yaml").write_text(MODEL.replace("name: m", f"name: {name}"),
+                                       encoding="utf-8")
+    run = render(tmp_path, monkeypatch, {})
+    assert run.exit_code == 1
+    upper = SHOWN.replace("x\\n", "X\\n").replace("kind: ClusterRoleBinding",
+                                                  "KIND: CLUSTERROLEBINDING").replace(
+        "[31m", "[31M")
+    assert any(f"folder names specs/{upper} and specs/{SHOWN} differ only in case "
+               f"(specs/{upper}/m.yaml, specs/{SHOWN}/m.yaml)" in e for e in run.errors), \
+        run.stderr
+    _escaped_only(run)
+
+
+def test_a_missing_path_argument_is_shown_escaped(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    run = render(tmp_path, monkeypatch, {"m.yaml": MODEL}, args=("--specs", f"specs/{BAD}"))
+    assert run.exit_code == 1
+    assert run.errors == [f"specs/{SHOWN}: error[load] no such file or folder"], run.stderr
+    _escaped_only(run)

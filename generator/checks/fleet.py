@@ -15,7 +15,6 @@ from generator.output.layout import RESERVED_FOLDERS
 from generator.output.sharding import (
     PLATFORM_ROOT,
     TENANCY_NAMESPACE,
-    TENANT_PREFIX,
     Budget,
     Layout,
     Previous,
@@ -119,17 +118,9 @@ MOVE_HINT = ("infergen never moves a model silently: Config Sync deletes and rec
 
 def _tenancy(env: Environment, layout: Layout, budget: Budget, out: str,
              catalog: Catalog) -> Iterator[Diagnostic]:
-    """tenancy: namespace: a namespace larger than a root, a name too long for its
-    RepoSync, and the moves of an environment switching to it."""
-    facts = catalog.gke.config_sync.repo_sync
-    longest = facts.max_name_and_namespace - len(facts.name)
-    for root in layout.tenants:
-        namespace = root.removeprefix(TENANT_PREFIX)
-        if len(namespace) > longest:
-            yield env.location.diagnostic(
-                STEP, f"namespace {namespace!r} is longer than the {longest} characters a "
-                f"RepoSync's namespace may have (tenancy: namespace)",
-                "choose a shorter namespace, or tenancy: root")
+    """tenancy: namespace: a namespace larger than a root, and the moves of an environment
+    switching to it."""
+    # a namespace too long for its RepoSync is refused at the spec (operations.derived_names)
     for namespace in layout.too_large:
         yield env.location.diagnostic(
             STEP, f"namespace {namespace!r} renders {layout.counts[tenant_root(namespace)]} "

@@ -7,8 +7,9 @@ from typing import Any
 
 from generator.catalog import Catalog, GkeOnly
 from generator.checks.common import STEP
-from generator.diagnostics import Diagnostic
-from generator.plan import autoscaling, model_source
+from generator.diagnostics import Diagnostic, Location
+from generator.output.sharding import TENANCY_NAMESPACE
+from generator.plan import autoscaling, model_source, names
 from generator.plan.autoscaling import seconds
 from generator.plan.records import Plan
 from generator.plan.target import portable, uses_keda
@@ -146,27 +147,68 @@ def gateway_reaches_pods(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
             "Platform's environment defaults for every model)", "warning")
 
 
-# a Service's name is a DNS-1123 label: at most 63 characters
-_LABEL_LENGTH = 63
-
-
 def derived_names(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
-    """The names infergen derives from a model's (its endpoint picker's, <name>-epp) fit a
-    Service name and collide with no other model's: refused here, at the spec, never found
-    later in the generated files."""
-    suffix = catalog.gke.inference_gateway.endpoint_picker_suffix
+    """Every name infergen derives from a model's (the table in plan/names.py) fits its
+    Kubernetes limit and collides with no other model's, and the namespace fits its
+    RepoSync's: refused here, at the spec, never found later in the generated files."""
     where = plan.source.document.locate(("metadata", "name"))
-    if plan.name.endswith(suffix):
+    table = names.derived(catalog)
+    for owner in table:
+        if owner.suffix and plan.name.endswith(owner.suffix):
+            yield where.diagnostic(
+                STEP, f"a model's name may not end in {owner.suffix!r}: infergen names "
+                f"{owner.what} of the model {plan.name.removesuffix(owner.suffix)!r} so "
+                f"({owner.note})", f"rename it, for example {plan.name}-model")
+    for owner in table:
+        name = plan.name + owner.suffix
+        if not owner.when(plan.spec):
+            continue
+        if len(name) > owner.limit:
+            yield where.diagnostic(
+                STEP, f"name is {len(plan.name)} characters: {owner.note}, {owner.what}'s "
+                f"{owner.kinds[0]}, {name[:12]}...{owner.suffix}, would be longer than "
+                f"{owner.limit}", f"use at most {owner.limit - len(owner.suffix)} characters")
+        elif owner.service and not names.DNS1035.match(name):
+            yield where.diagnostic(
+                STEP, f"name {plan.name!r} starts with a digit, and {owner.what}'s Service "
+                f"is named {name!r}: a Service's name must start with a letter (a DNS-1035 "
+                "label)", f"rename it, for example m-{plan.name}")
+            break
+    if plan.facts.shape is not None and plan.facts.shape.multi_host:  # else: shape's rule
+        yield from _worker_statefulsets(plan, where)
+    yield from _tenant_namespace(plan, catalog)
+
+
+def _worker_statefulsets(plan: Plan, where: Location) -> Iterator[Diagnostic]:
+    """A multi-host model's worker StatefulSets (plan/names.py): their pods' revision label
+    fits a label, and no other multi-host model's worker StatefulSet has its name."""
+    if names.GROUP_SUFFIX.search(plan.name):
         yield where.diagnostic(
-            STEP, f"a model's name may not end in {suffix!r}: infergen names the endpoint "
-            f"picker of the model {plan.name.removesuffix(suffix)!r} so (behind GKE "
-            "Inference Gateway)", f"rename it, for example {plan.name}-model")
-    longest = _LABEL_LENGTH - len(suffix)
-    if plan.spec["routing"]["inferenceGateway"] and len(plan.name) > longest:
+            STEP, f"a multi-host model's name may not end in a number: LeaderWorkerSet names "
+            f"the workers of group {plan.name.rsplit('-', 1)[1]} of the model "
+            f"{plan.name.rsplit('-', 1)[0]!r} so", f"rename it, for example {plan.name}-model")
+    label = names.revision_label(plan.name, plan.spec)
+    if len(label) > names.LABEL_LENGTH:
+        spare = len(label) - len(plan.name)
         yield where.diagnostic(
-            STEP, f"name is {len(plan.name)} characters: behind GKE Inference Gateway its "
-            f"endpoint picker's Service, {plan.name[:12]}...{suffix}, would be longer than "
-            f"{_LABEL_LENGTH}", f"use at most {longest} characters")
+            STEP, f"name is {len(plan.name)} characters: with {names.groups(plan.spec)} "
+            f"LeaderWorkerSet groups, the label controller-revision-hash of a worker pod, "
+            f"{plan.name[:12]}...{label[len(plan.name):]}, would be longer than "
+            f"{names.LABEL_LENGTH}", f"use at most {names.LABEL_LENGTH - spare} characters")
+
+
+def _tenant_namespace(plan: Plan, catalog: Catalog) -> Iterator[Diagnostic]:
+    """tenancy: namespace names the namespace's reconciler after it (Config Sync's limit on
+    RepoSync name + namespace, catalog gke.yaml repoSync)."""
+    if plan.environment.tenancy != TENANCY_NAMESPACE:
+        return
+    facts = catalog.gke.config_sync.repo_sync
+    longest = facts.max_name_and_namespace - len(facts.name)
+    if len(plan.namespace) > longest:
+        yield plan.source.document.locate(("metadata", "namespace")).diagnostic(
+            STEP, f"namespace {plan.namespace!r} is longer than the {longest} characters a "
+            f"RepoSync's namespace may have (environment {plan.environment.name!r} has "
+            "tenancy: namespace)", "choose a shorter namespace, or tenancy: root")
 
 
 # Contract fields that a later release implements. Until then a spec using them is refused,

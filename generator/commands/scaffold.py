@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.commands import templates
 from generator.diagnostics import Diagnostic
-from generator.spec.load import Source
+from generator.spec.load import Source, escaped
 from generator.spec.schema_store import INPUT_KINDS, input_schema
 from generator.spec.yamlio import parse
 
@@ -33,7 +33,8 @@ class Request:
 
 
 def _display(path: Path) -> str:
-    return os.path.relpath(path)
+    """Escaped as the read step escapes a spec's path (spec/load.py)."""
+    return escaped(os.path.relpath(path))
 
 
 def namespace_of(request: Request) -> str:

@@ -56,8 +56,12 @@ def dashboard(env: Environment, platform: Platform, board: dict[str, Any], which
               catalog: Catalog) -> dict[str, Any]:
     return {"apiVersion": catalog.kubernetes.api("MonitoringDashboard"),
             "kind": "MonitoringDashboard",
-            "metadata": _metadata(f"infergen-{env.name}-{which}", env, platform, catalog),
+            "metadata": _metadata(dashboard_name(env, which), env, platform, catalog),
             "spec": {**board, "projectRef": {"external": env.gcp_project}}}
+
+
+def dashboard_name(env: Environment, which: str) -> str:
+    return f"infergen-{env.name}-{which}"
 
 
 def _quoted(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from generator.catalog import Catalog
 from generator.objects import labels, security, storage
 from generator.objects.resources import guaranteed_from
-from generator.plan import model_source
+from generator.plan import model_source, names
 from generator.plan.records import Plan
 from generator.spec.yamlio import dump
 
@@ -23,7 +23,7 @@ def dynamic(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _name(plan: Plan) -> str:
-    return f"{plan.name}-{VOLUME}"
+    return names.lora_list_name(plan.name)
 
 
 def config_map(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:

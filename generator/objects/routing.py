@@ -11,7 +11,7 @@ from generator.catalog.gke import EndpointPicker
 from generator.objects import labels, security
 from generator.objects.resources import guaranteed_from
 from generator.objects.workload import serving_selector
-from generator.plan import model_source
+from generator.plan import model_source, names
 from generator.plan.records import Plan
 from generator.spec.yamlio import dump
 
@@ -102,7 +102,7 @@ def http_route(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
 # ------------------------------------------------------------ the endpoint picker
 
 def _picker_name(plan: Plan, catalog: Catalog) -> str:
-    return f"{plan.name}{catalog.gke.inference_gateway.endpoint_picker_suffix}"
+    return names.picker_name(plan.name, catalog)
 
 
 def picker_metadata(plan: Plan, catalog: Catalog) -> dict[str, Any]:

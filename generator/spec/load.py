@@ -44,6 +44,12 @@ def _display(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def _shown(path: Path) -> str:
+    """The path as a message may print it: escaped as the read step escapes a spec's name
+    (a control character in a folder's name must not start a line of its own)."""
+    return escaped(_display(path))
+
+
 def _folder_display(cwd: str, folder: str) -> str:  # cwd: a key, not read
     return _relative(folder)
 
@@ -79,12 +85,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Diagn
         elif given.is_file():
             found.append((given, given.parent))
         else:
-            problems.append(Diagnostic(_display(given), 0, 0, "", "no such file or folder",
+            problems.append(Diagnostic(_shown(given), 0, 0, "", "no such file or folder",
                                        "load"))
     found, clashes = _case_collisions(found)
     problems += clashes
     if len(found) > MAX_SPEC_FILES:
-        problems.append(Diagnostic(", ".join(_display(p) for p in paths), 0, 0, "",
+        problems.append(Diagnostic(", ".join(_shown(p) for p in paths), 0, 0, "",
                                    f"{len(found)} spec files found, more than the "
                                    f"{MAX_SPEC_FILES} allowed", "load"))
         return [], problems
@@ -116,15 +122,15 @@ def _entries(folder: Path) -> list[tuple[str, bool, bool]]:
 def _link_problem(link: Path, spec: bool, root: Path, given: Path) -> Diagnostic | None:
     """Why a symbolic link under `given` is refused, if it is."""
     if link.is_dir() and not link.resolve().is_relative_to(root):  # rglob would skip it
-        return Diagnostic(_display(link), 0, 0, "",
-                          f"symbolic link to a folder outside {_display(given)}", "load",
+        return Diagnostic(_shown(link), 0, 0, "",
+                          f"symbolic link to a folder outside {_shown(given)}", "load",
                           "copy the specs into the folder instead")
     if spec and not link.exists():
-        return Diagnostic(_display(link), 0, 0, "", "symbolic link points to a missing file",
+        return Diagnostic(_shown(link), 0, 0, "", "symbolic link points to a missing file",
                           "load")
     if spec and link.is_file() and not link.resolve().is_relative_to(root):
-        return Diagnostic(_display(link), 0, 0, "",
-                          f"symbolic link points outside {_display(given)}", "load",
+        return Diagnostic(_shown(link), 0, 0, "",
+                          f"symbolic link points outside {_shown(given)}", "load",
                           "copy the spec into the folder instead")
     return None
 
@@ -145,11 +151,11 @@ def _case_collisions(
                                                (spelled, file))
             if seen != spelled:
                 what, files = ("file", "") if depth == len(parts) else \
-                    ("folder", f" ({_display(seen_file)}, {_display(file)})")
+                    ("folder", f" ({_shown(seen_file)}, {_shown(file)})")
                 problems.append(Diagnostic(
-                    _display(file), 0, 0, "",
-                    f"{what} names {_display(root.joinpath(*seen))} and "
-                    f"{_display(root.joinpath(*spelled))} differ only in case{files}: they "
+                    _shown(file), 0, 0, "",
+                    f"{what} names {_shown(root.joinpath(*seen))} and "
+                    f"{_shown(root.joinpath(*spelled))} differ only in case{files}: they "
                     f"are one {what} on macOS and Windows", "load", "rename one of them"))
                 break
         else:

@@ -143,3 +143,19 @@ def test_refused(repo: Path, args: list[str], expected: list[str]) -> None:
     assert "Traceback" not in result.output
     assert result.stderr.splitlines() == expected
     assert _files(repo / "specs") == ["platform.yaml"]
+
+
+def test_a_path_in_a_badly_named_folder_is_shown_escaped(repo: Path) -> None:
+    """As the read step escapes a spec's path (spec/load.escaped)."""
+    bad = "x\nkind: ClusterRoleBinding"
+    try:
+        (repo / "specs" / bad / "inference").mkdir(parents=True)
+    except OSError:
+        pytest.skip("this file system refuses the name")
+    (repo / "specs" / bad / "inference" / "m.yaml").write_text("# mine\n", encoding="utf-8")
+    result = _new("m", "--model", "hf://org/m", "--accelerator", "nvidia-l4", "--specs",
+                  f"specs/{bad}")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "specs/x\\nkind: ClusterRoleBinding/inference/m.yaml: error[new] already exists; "
+        "infergen new never overwrites a spec (hint: choose another name, or edit the file)"]

@@ -380,8 +380,9 @@ def test_a_namespace_too_long_for_its_repo_sync(fleet: Path) -> None:
         "m.yaml": model("m", long_name)})
     result = _render(fleet)
     assert result.exit_code == 1
-    assert (f"namespace '{long_name}' is longer than the 36 characters a RepoSync's "
-            "namespace may have (tenancy: namespace)") in result.output
+    assert (f"error[check] metadata.namespace: namespace '{long_name}' is longer than the 36 "
+            "characters a RepoSync's namespace may have (environment 'prod' has tenancy: "
+            "namespace)") in result.output
 
 
 def test_leaving_namespace_tenancy_is_refused(fleet: Path) -> None:
