@@ -72,15 +72,17 @@ def test_a_namespace_too_long_for_its_reposync_is_refused_at_the_spec(
 
 def test_every_name_a_model_renders_is_in_the_table() -> None:
     """The committed tree: each object in a model's namespace is named after a model, with
-    one of the table's suffixes (the table is complete). Config Sync's own objects are named
-    after environments and shards, whose names the Platform's schema bounds."""
+    one of the table's suffixes (the table is complete). Config Sync's own objects, and the
+    Config Connector objects of an environment's monitoring, are named after environments,
+    shards and engines, whose names the Platform's schema and the catalog bound."""
     cat = catalog.load()
     suffixes = [d.suffix for d in names.derived(cat)]
     models, found = set(), []
     for path in sorted((ROOT / "rendered").rglob("*.yaml")):
         for obj in yaml.safe_load_all(path.read_text()):
             if not isinstance(obj, dict) or obj.get("metadata", {}).get("namespace") in (
-                    None, cat.gke.config_sync.marker_namespace):
+                    None, cat.gke.config_sync.marker_namespace,
+                    cat.observability.config_connector.namespace):
                 continue
             if obj["kind"] in ("Deployment", "LeaderWorkerSet") and "-epp" not in path.name:
                 models.add(obj["metadata"]["name"])
