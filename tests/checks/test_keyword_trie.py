@@ -7,7 +7,7 @@ import random
 import re
 import string
 
-from generator.checks.credentials import _trie, detector
+from generator.checks.credentials import keyword_pattern, detector
 
 
 def test_the_trie_finds_what_the_alternation_finds() -> None:
@@ -28,5 +28,5 @@ def test_the_trie_finds_what_the_alternation_finds() -> None:
 
 
 def test_a_word_inside_a_longer_one() -> None:
-    pattern = re.compile(_trie(["sk-ant", "sk-", "ab"]))
+    pattern = re.compile(keyword_pattern(["sk-ant", "sk-", "ab"]))
     assert [m.group() for m in pattern.finditer("sk-ant sk-an ab a")] == ["sk-ant", "sk-", "ab"]
