@@ -7,7 +7,7 @@ import random
 import re
 import string
 
-from generator.checks.credentials import keyword_pattern, detector
+from generator.checks.credentials import detector, keyword_pattern
 
 
 def test_the_trie_finds_what_the_alternation_finds() -> None:
