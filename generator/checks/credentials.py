@@ -143,8 +143,34 @@ def detector() -> Detector:
     known = (_allow({"regexes": identifiers["secret"]}),
              _allow({"regexes": identifiers["line"], "regexTarget": "line"}))
     return Detector(rules, tuple(i for i, r in enumerate(rules) if not r.keywords),
-                    re.compile("|".join(re.escape(k) for k in keywords)), by_keyword, allow,
-                    known, min(r.width for r in rules))
+                    re.compile(keyword_pattern(keywords)), by_keyword, allow, known,
+                    min(r.width for r in rules))
+
+
+Trie = dict[str, "Trie"]  # a character -> the words going on with it ("": one ends here)
+
+
+def keyword_pattern(words: list[str]) -> str:
+    """One pattern finding the longest of `words` at each position, as their alternation
+    longest first does, but with common prefixes shared: Python's re tries a flat
+    alternation's 1,000 words one by one at every character (7x slower on a spec's path)."""
+    trie: Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: Trie) -> str:
+        # longer words first: a child that matches further is tried before the end here
+        children = [re.escape(c) + branch(child) for c, child in sorted(node.items()) if c]
+        if not children:
+            return ""
+        if len(children) == 1 and "" not in node:
+            return children[0]
+        return "(?:" + "|".join(children) + ("|)" if "" in node else ")")
+
+    return branch(trie)
 
 
 def entropy(text: str) -> float:

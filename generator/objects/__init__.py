@@ -160,8 +160,11 @@ def platform_objects(platform: Platform, members: list[Member], earlier: dict[st
             rendered.append(Rendered(f"{env.name}/_ns-{namespace}/kustomization.yaml",
                                      configsync.kustomization(list(listed)), (platform_rel,)))
         in_env = [m for m in members if m.environment == env.name]
-        for ns in sorted({m.namespace for m in in_env}):
-            users = tuple(sorted({m.rel for m in in_env if m.namespace == ns}))
+        by_namespace: dict[str, set[str]] = {}  # one pass: 10,000 members, dozens of namespaces
+        for m in in_env:
+            by_namespace.setdefault(m.namespace, set()).add(m.rel)
+        for ns in sorted(by_namespace):
+            users = tuple(sorted(by_namespace[ns]))
             rendered.append(Rendered(f"{env.name}/namespaces/{ns}.yaml",
                                      configsync.namespace(ns, platform), users))
             files.append(f"namespaces/{ns}.yaml")

@@ -172,6 +172,8 @@ def _inside(file: Path, root: Path) -> tuple[str, ...]:
 def escaped(name: str) -> str:
     """A path as it may be shown: bytes that are not UTF-8 as \\xNN, control characters
     escaped (a newline in a name must never start a line of a message or of a header)."""
+    if name.isprintable():  # almost every name: no control character, no lone surrogate
+        return name
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
