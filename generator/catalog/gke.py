@@ -243,6 +243,7 @@ class Gke:
     gcs_fuse: GcsFuse
     workload_identity_annotation: str
     exclusive_topology_annotation: str
+    leader_address: str
     custom_metric_name: str
     image_model_path: str
     claim_model_path: str

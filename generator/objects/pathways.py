@@ -19,8 +19,6 @@ from generator.plan import sizing
 from generator.plan.engine import home_env
 from generator.plan.records import Plan
 
-LEADER = "$(LWS_LEADER_ADDRESS)"  # set by the LeaderWorkerSet controller in every pod
-
 
 def leader_worker_set(plan: Plan, catalog: Catalog) -> dict[str, Any] | None:
     pathways = plan.facts.checked_engine.pathways
@@ -72,13 +70,13 @@ def _leader(plan: Plan, catalog: Catalog, pathways: Pathways) -> list[dict[str, 
     rm = pathways.resource_manager
     sizes = pathways.leader_resources
     proxy = _part(plan, catalog, "proxy", pathways.proxy.image, pathways.proxy.port,
-                  [f"--resource_manager_address={LEADER}:{rm.port}",
+                  [f"--resource_manager_address={catalog.gke.leader_address}:{rm.port}",
                    f"--server_port={pathways.proxy.port}", _scratch(plan)], dict(sizes["proxy"]))
     manager = _part(plan, catalog, "rm", rm.image, rm.port,
                     [f"--server_port={rm.port}", _scratch(plan),
                      "--node_type=resource_manager", "--instance_count=1",
                      f"--instance_type={instance}"], dict(sizes["resourceManager"]))
-    manager["env"] += [{"name": "HOST_ADDRESS", "value": LEADER},
+    manager["env"] += [{"name": "HOST_ADDRESS", "value": catalog.gke.leader_address},
                        {"name": "TPU_SKIP_MDS_QUERY", "value": "true"}]
     server, frontend = engines.containers(plan.spec, plan.facts, catalog)
     # the JAX client takes no TPU (Pathways drives the workers' chips) and mounts no bucket
@@ -113,8 +111,9 @@ def worker_size(plan: Plan, catalog: Catalog) -> dict[str, str]:
 def _worker(plan: Plan, catalog: Catalog, pathways: Pathways) -> dict[str, Any]:
     shape = plan.facts.checked_shape
     worker, rm = pathways.worker, pathways.resource_manager
+    manager = f"{catalog.gke.leader_address}:{rm.port}"
     size: dict[str, Any] = {**worker_size(plan, catalog),
                             catalog.gke.resources["tpu"]: shape.devices}
     return _part(plan, catalog, "worker", worker.image, worker.port,
-                 [f"--server_port={worker.port}", f"--resource_manager_address={LEADER}:{rm.port}",
+                 [f"--server_port={worker.port}", f"--resource_manager_address={manager}",
                   _scratch(plan)], size)
